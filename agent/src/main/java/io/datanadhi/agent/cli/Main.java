@@ -1,0 +1,50 @@
+package io.datanadhi.agent.cli;
+
+import io.datanadhi.agent.AgentVersion;
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/** {@code java -jar datanadhi-agent.jar <command>}: the agent's command-line tools. */
+public final class Main {
+
+    private Main() {}
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        String command = args.length == 0 ? "help" : args[0];
+        String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+        switch (command) {
+            case "version":
+            case "--version":
+                out.println("datanadhi-agent " + AgentVersion.get());
+                return 0;
+            case "dev-server":
+                return DevServer.run(rest, out, err);
+            case "help":
+            case "--help":
+            case "-h":
+                usage(out);
+                return 0;
+            default:
+                err.println("datanadhi-agent: unknown command \"" + command + "\"");
+                usage(err);
+                return 2;
+        }
+    }
+
+    private static void usage(PrintStream out) {
+        out.println("Data Nadhi Java agent " + AgentVersion.get());
+        out.println();
+        out.println("Attach to an application:");
+        out.println("  java -javaagent:datanadhi-agent.jar[=key=value;key=value] -jar app.jar");
+        out.println();
+        out.println("Commands (java -jar datanadhi-agent.jar <command>):");
+        out.println("  dev-server [--port 5000] [--host 127.0.0.1]");
+        out.println("                 a local Data Nadhi-compatible server that prints what it receives");
+        out.println("  version        print the agent's version");
+        out.println("  help           this text");
+    }
+}
