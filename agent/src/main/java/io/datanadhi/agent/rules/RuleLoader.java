@@ -1,0 +1,209 @@
+package io.datanadhi.agent.rules;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.datanadhi.agent.diag.Diagnostics;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+
+/**
+ * Reads {@code <dir>/rules/*.yml} and {@code *.yaml}, in file-name order, into a {@link RuleSet}.
+ *
+ * <p>Bad input never stops the agent: a file that cannot be read or parsed is skipped, an invalid
+ * entry is skipped, and each problem is reported once, as a warning naming the file and the
+ * entry's index (the Python SDK skips them silently), and in the result. Other files are never
+ * read.
+ */
+public final class RuleLoader {
+
+    /** The rule folder inside the Data Nadhi directory. */
+    public static final String RULES_DIR = "rules";
+
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    private final List<Rule> rules = new ArrayList<>();
+    private final List<RuleProblem> problems = new ArrayList<>();
+    private final List<String> files = new ArrayList<>();
+
+    private RuleLoader() {}
+
+    /**
+     * Loads the rules of a Data Nadhi directory, reports every problem once, warns once if no
+     * valid rule remains, and writes {@code <dir>/.rules.resolved.json}. Never throws for bad
+     * input; a missing rules folder gives an empty set.
+     */
+    public static RuleLoadResult load(Path datanadhiDir) {
+        RuleLoader loader = new RuleLoader();
+        loader.readFolder(datanadhiDir.resolve(RULES_DIR));
+        RuleLoadResult result =
+                new RuleLoadResult(new RuleSet(loader.rules), loader.problems, loader.files);
+        reportOutcome(datanadhiDir, result);
+        ResolvedRulesWriter.write(datanadhiDir, result);
+        return result;
+    }
+
+    private void readFolder(Path folder) {
+        if (Files.notExists(folder)) {
+            return;
+        }
+        if (!Files.isDirectory(folder)) {
+            String what = Files.exists(folder) ? "not a directory" : "cannot be accessed";
+            wholeFileProblem("rules_dir_unreadable", RULES_DIR, RULES_DIR + ": " + what + "; no rules loaded");
+            return;
+        }
+        List<Path> ruleFiles = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (name.endsWith(".yml") || name.endsWith(".yaml")) {
+                    ruleFiles.add(entry);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            wholeFileProblem("rules_dir_unreadable", RULES_DIR,
+                    RULES_DIR + ": cannot list the folder (" + describe(e) + "); no rules loaded");
+            return;
+        }
+        ruleFiles.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
+        for (Path file : ruleFiles) {
+            readFile(file, RULES_DIR + "/" + file.getFileName());
+        }
+    }
+
+    private void readFile(Path path, String file) {
+        files.add(file);
+        if (!Files.isRegularFile(path)) {
+            wholeFileProblem("rules_file_unreadable", file, file + ": not a regular file; skipped");
+            return;
+        }
+        byte[] content;
+        try {
+            content = Files.readAllBytes(path);
+        } catch (IOException | RuntimeException e) {
+            wholeFileProblem("rules_file_unreadable", file,
+                    file + ": cannot be read (" + describe(e) + "); file skipped");
+            return;
+        }
+        JsonNode tree;
+        try (JsonParser parser = YAML.createParser(content)) {
+            tree = YAML.readTree(parser);
+            if (parser.nextToken() != null) {
+                wholeFileProblem("rules_file_invalid", file, file + ": holds several YAML documents,"
+                        + " where one list of rules is expected; file skipped");
+                return;
+            }
+        } catch (IOException | RuntimeException e) {
+            wholeFileProblem("rules_file_invalid", file,
+                    file + ": not valid YAML (" + yamlError(e) + "); file skipped");
+            return;
+        }
+        if (tree == null || tree.isNull() || tree.isMissingNode()) {
+            Diagnostics.debug("rules_file_empty", file + ": empty; no rules", "file", file);
+            return;
+        }
+        if (!tree.isArray()) {
+            wholeFileProblem("rules_file_invalid", file, file + ": the top level is "
+                    + RuleEntryParser.describe(tree) + ", not a list of rules; file skipped");
+            return;
+        }
+        for (int i = 0; i < tree.size(); i++) {
+            try {
+                readEntry(tree.get(i), file, i);
+            } catch (RuntimeException e) {
+                // A bug of ours must not cost the application its start, nor the other rules.
+                entryProblem("rules_entry_skipped", file, i, null, file + " entry " + i
+                        + ": could not be interpreted (" + describe(e) + "); rule skipped");
+            }
+        }
+    }
+
+    private void readEntry(JsonNode entry, String file, int index) {
+        RuleEntryParser.Outcome outcome = RuleEntryParser.parse(entry, file, index);
+        String where = file + " entry " + index
+                + (outcome.name == null ? "" : " (" + RuleEntryParser.quote(outcome.name) + ")") + ": ";
+        if (outcome.rule == null) {
+            List<String> reasons = new ArrayList<>(outcome.errors);
+            reasons.addAll(outcome.unknownKeys); // a misspelt key often explains the error
+            entryProblem("rules_entry_skipped", file, index, outcome.name,
+                    where + String.join("; ", reasons) + "; rule skipped");
+            return;
+        }
+        rules.add(outcome.rule);
+        if (!outcome.unknownKeys.isEmpty()) {
+            entryProblem("rules_entry_unknown_key", file, index, outcome.name,
+                    where + String.join("; ", outcome.unknownKeys) + "; ignored, rule kept");
+        }
+    }
+
+    private void wholeFileProblem(String event, String file, String message) {
+        problems.add(new RuleProblem(file, null, null, message));
+        Diagnostics.warn(event, message, "file", file);
+    }
+
+    private void entryProblem(String event, String file, int index, String name, String message) {
+        problems.add(new RuleProblem(file, index, name, message));
+        Diagnostics.warn(event, message, "file", file, "index", index, "rule", name);
+    }
+
+    /** The one warning for "nothing will be shipped", in one place; otherwise a summary at DEBUG. */
+    private static void reportOutcome(Path datanadhiDir, RuleLoadResult result) {
+        if (result.rules().isEmpty()) {
+            String why = result.files().isEmpty()
+                    ? "no rule files (*.yml, *.yaml) in " + datanadhiDir.resolve(RULES_DIR).toAbsolutePath()
+                    : "no valid rules in " + result.files().size() + " rule file(s), "
+                            + result.problems().size() + " problem(s) reported";
+            Diagnostics.warn("rules_none_valid", why
+                    + "; the agent will ship nothing; the application's own logging is untouched",
+                    "dir", datanadhiDir.toAbsolutePath().toString());
+        } else {
+            Diagnostics.debug("rules_loaded", "loaded " + result.rules().size() + " rule(s) from "
+                    + result.files().size() + " file(s), " + result.problems().size() + " problem(s)");
+        }
+    }
+
+    /** The parser's complaint and where, on one line, without Jackson's echo of the input. */
+    private static String yamlError(Exception e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof MarkedYAMLException) {
+            MarkedYAMLException yaml = (MarkedYAMLException) cause;
+            StringBuilder b = new StringBuilder();
+            if (yaml.getProblemMark() != null) {
+                b.append("line ").append(yaml.getProblemMark().getLine() + 1)
+                        .append(", column ").append(yaml.getProblemMark().getColumn() + 1).append(": ");
+            }
+            b.append(yaml.getProblem());
+            if (yaml.getContext() != null) {
+                b.append(", ").append(yaml.getContext());
+            }
+            return oneLine(b.toString());
+        }
+        if (e instanceof JsonProcessingException) {
+            JsonProcessingException json = (JsonProcessingException) e;
+            JsonLocation at = json.getLocation();
+            String where = at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ";
+            return oneLine(where + json.getOriginalMessage());
+        }
+        return describe(e);
+    }
+
+    private static String describe(Exception e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        return oneLine(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+    }
+
+    private static String oneLine(String text) {
+        String line = text.replaceAll("\\s*\\n\\s*", " ").trim();
+        return line.length() > 300 ? line.substring(0, 297) + "..." : line;
+    }
+}
