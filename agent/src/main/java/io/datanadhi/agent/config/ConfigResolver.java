@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 
 /**
@@ -65,8 +67,7 @@ public final class ConfigResolver {
             warnings.add(ConfigEvents.RESOLUTION_FAILED,
                     "the configuration could not be resolved (" + e.getClass().getName()
                             + "); every key uses its default and nothing is shipped");
-            ConfigResolver fallback = new ConfigResolver(new PendingWarnings(), javaCommand);
-            config = fallback.resolveAll(null, Map.of(), Map.of());
+            config = new ConfigResolver(warnings, javaCommand).defaultsOnly();
             resolver.apiKeyGiven = true; // the failure warning already says nothing is shipped
         }
         Diagnostics.redact(config.apiKey());
@@ -78,6 +79,22 @@ public final class ConfigResolver {
                             + " the application runs normally");
         }
         return config;
+    }
+
+    /**
+     * {@link #resolve} with this JVM's system properties, environment and {@code
+     * sun.java.command}: what {@code premain} calls.
+     */
+    public static AgentConfig resolveForThisJvm(String agentArgs) {
+        Map<String, String> properties = new HashMap<>();
+        Properties system = System.getProperties();
+        // stringPropertyNames() skips non-String entries an application may have put there.
+        for (String name : system.stringPropertyNames()) {
+            if (name.startsWith(ConfigKey.PROPERTY_PREFIX)) {
+                properties.put(name, system.getProperty(name));
+            }
+        }
+        return resolve(agentArgs, properties, System.getenv(), system.getProperty("sun.java.command"));
     }
 
     private AgentConfig resolveAll(String agentArgs, Map<String, String> properties, Map<String, String> env) {
@@ -94,6 +111,14 @@ public final class ConfigResolver {
             if (!values.containsKey(key)) {
                 resolve(key);
             }
+        }
+        return new AgentConfig(values, settings);
+    }
+
+    /** Every key at its default, reading nothing: the last resort after a failure. */
+    private AgentConfig defaultsOnly() {
+        for (ConfigKey key : ConfigKey.values()) {
+            useDefault(key, "default (resolution failed)");
         }
         return new AgentConfig(values, settings);
     }

@@ -265,6 +265,29 @@ class ConfigPrecedenceTest {
     }
 
     @Test
+    void unexpectedFailureFallsBackToDefaultsWithOneWarningInsteadOfThrowing() {
+        Sources sources = new Sources(dir).env("DATANADHI_WORKERS", "7");
+        sources.properties.put(null, "a property map no JVM would give"); // makes resolution fail
+        AgentConfig config = sources.resolve();
+        assertEquals(2, config.workers());
+        assertEquals("default (resolution failed)", config.setting("async.workers").sourceDetail());
+        assertEquals(1, diagnostics.events().size(), diagnostics.all());
+        assertEquals(ConfigEvents.RESOLUTION_FAILED, diagnostics.events().get(0).path("event").asText());
+    }
+
+    @Test
+    void resolvingForThisJvmReadsItsDatanadhiProperties() {
+        System.setProperty("datanadhi.async.workers", "11");
+        try {
+            AgentConfig config = ConfigResolver.resolveForThisJvm("dir=" + dir);
+            assertEquals(11, config.workers());
+            assertEquals("property datanadhi.async.workers", config.setting("async.workers").sourceDetail());
+        } finally {
+            System.clearProperty("datanadhi.async.workers");
+        }
+    }
+
+    @Test
     void settingsListEveryKeyInDesignOrder() {
         AgentConfig config = new Sources(dir).resolve();
         assertEquals(ConfigKey.values().length, config.settings().size());
