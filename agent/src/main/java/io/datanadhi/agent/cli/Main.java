@@ -42,8 +42,9 @@ public final class Main {
         out.println("  java -javaagent:datanadhi-agent.jar[=key=value;key=value] -jar app.jar");
         out.println();
         out.println("Commands (java -jar datanadhi-agent.jar <command>):");
-        out.println("  dev-server [--port 5000] [--host 127.0.0.1]");
-        out.println("                 a local Data Nadhi-compatible server that prints what it receives");
+        out.println("  dev-server [--port 5000] [--host 127.0.0.1] [--api-key-header x-datanadhi-api-key]");
+        out.println("                 a local Data Nadhi-compatible server (GET /, POST /log, POST /upload)");
+        out.println("                 that prints one line per record it receives; Ctrl-C to stop");
         out.println("  version        print the agent's version");
         out.println("  help           this text");
     }

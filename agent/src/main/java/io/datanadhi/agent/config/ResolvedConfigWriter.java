@@ -1,0 +1,97 @@
+package io.datanadhi.agent.config;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.datanadhi.agent.AgentVersion;
+import io.datanadhi.agent.diag.Diagnostics;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Writes {@code <dir>/.config.resolved.json} at every start: what each key resolved to and
+ * where it came from, for people and {@code doctor}. It is never read back. The API key appears
+ * only masked. Written to a temp file (mode 0600 where POSIX) that is renamed into place, so a
+ * reader never sees half a file.
+ */
+public final class ResolvedConfigWriter {
+    public static final String FILE_NAME = ".config.resolved.json";
+
+    private ResolvedConfigWriter() {}
+
+    /**
+     * Writes the file, creating {@code dir} (mode 0700) when missing. Returns whether it was
+     * written; a failure is one {@code config_resolved_write_failed} warning and leaves no temp
+     * file behind. Never throws.
+     */
+    public static boolean write(AgentConfig config) {
+        Path dir = config.dir();
+        Path target = dir.resolve(FILE_NAME);
+        Path temp = null;
+        try {
+            byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsBytes(document(config));
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, ownerOnly("rwx------"));
+            }
+            temp = Files.createTempFile(dir, FILE_NAME + ".", ".tmp", ownerOnly("rw-------"));
+            Files.write(temp, json);
+            move(temp, target);
+            temp = null;
+            return true;
+        } catch (IOException | RuntimeException e) {
+            Diagnostics.warn(ConfigEvents.RESOLVED_WRITE_FAILED,
+                    "could not write " + target + " (" + e.getClass().getSimpleName()
+                            + "); the agent runs normally without it",
+                    "file", target.toString());
+            return false;
+        } finally {
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException | RuntimeException ignored) {
+                    // Nothing more to do; the write failure was already reported.
+                }
+            }
+        }
+    }
+
+    static Map<String, Object> document(AgentConfig config) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        for (ConfigValue setting : config.settings()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("value", setting.jsonValue());
+            entry.put("source", setting.source().label());
+            entry.put("source_detail", setting.sourceDetail());
+            settings.put(setting.key(), entry);
+        }
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("agent_version", AgentVersion.get());
+        document.put("resolved_at", Instant.now().toString());
+        document.put("config", settings);
+        return document;
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static FileAttribute<?>[] ownerOnly(String permissions) {
+        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            return new FileAttribute<?>[0];
+        }
+        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(permissions))};
+    }
+}
