@@ -36,9 +36,15 @@ final class AgentClassLoader extends ClassLoader {
     private final JarFile jar;
     private final String jarUrlPrefix;
     private final ProtectionDomain domain;
+    private final boolean bootstrapFromJar;
 
-    AgentClassLoader(File jarPath, ClassLoader parent) throws IOException {
+    /**
+     * @param bootstrapFromJar load the bootstrap classes from the jar's root: only for the
+     *     command-line tools, where no Instrumentation put them into the bootstrap class loader
+     */
+    AgentClassLoader(File jarPath, ClassLoader parent, boolean bootstrapFromJar) throws IOException {
         super(parent);
+        this.bootstrapFromJar = bootstrapFromJar;
         this.jar = new JarFile(jarPath, false);
         URL jarUrl = jarPath.toURI().toURL();
         this.jarUrlPrefix = "jar:" + jarUrl.toExternalForm() + "!/";
@@ -49,8 +55,7 @@ final class AgentClassLoader extends ClassLoader {
     protected Class<?> findClass(String name) throws ClassNotFoundException {
         String path = name.replace('.', '/');
         JarEntry entry = jar.getJarEntry(HIDDEN + path + HIDDEN_CLASS_SUFFIX);
-        if (entry == null && name.startsWith(BOOTSTRAP_PACKAGE)) {
-            // Command-line use: no Instrumentation appended the jar to the bootstrap loader.
+        if (entry == null && bootstrapFromJar && name.startsWith(BOOTSTRAP_PACKAGE)) {
             entry = jar.getJarEntry(path + CLASS_SUFFIX);
         }
         if (entry == null) {

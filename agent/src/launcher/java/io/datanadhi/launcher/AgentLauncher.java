@@ -5,7 +5,6 @@ import java.lang.instrument.Instrumentation;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.URI;
-import java.util.jar.JarFile;
 
 /**
  * The agent's front door: Premain-Class, Agent-Class and Main-Class of datanadhi-agent.jar.
@@ -37,7 +36,7 @@ public final class AgentLauncher {
             System.err.println(unsupportedMessage(javaSpecification(), "the command-line tools"));
             System.exit(2);
         }
-        ClassLoader loader = new AgentClassLoader(agentJar(), platformClassLoader());
+        ClassLoader loader = new AgentClassLoader(agentJar(), platformClassLoader(), true);
         Method main = loader.loadClass(CLI_CLASS).getMethod("main", String[].class);
         Thread.currentThread().setContextClassLoader(loader);
         try {
@@ -55,10 +54,9 @@ public final class AgentLauncher {
         }
         try {
             File jar = agentJar();
-            // The bootstrap classes (io/datanadhi/bootstrap) sit at the jar's root: appending the
-            // jar makes them visible to every class loader, including java.util.logging's.
-            inst.appendToBootstrapClassLoaderSearch(new JarFile(jar));
-            ClassLoader loader = new AgentClassLoader(jar, platformClassLoader());
+            // The agent first puts the bootstrap classes (io/datanadhi/bootstrap at the jar's
+            // root) into the bootstrap class loader, where every class loader can see them.
+            ClassLoader loader = new AgentClassLoader(jar, platformClassLoader(), false);
             loader.loadClass(AGENT_CLASS)
                     .getMethod("start", String.class, Instrumentation.class, File.class, boolean.class)
                     .invoke(null, args, inst, jar, lateAttach);

@@ -1,16 +1,17 @@
 package io.datanadhi.bootstrap;
 
 /**
- * Static entry points for advice code inlined into logging frameworks.
+ * Static entry points called by the hooks that the agent inserts into logging frameworks. The
+ * hooks themselves are one static call each; everything else happens here or in the agent.
  *
  * <p>Exactly-once capture across bridges (jul-to-slf4j, log4j-to-slf4j, ...) uses a per-thread
  * call depth shared by every hook. The first hook that decides an event is really logged
  * <em>claims</em> it; anything logged further down the same call (a bridge forwarding the event
  * to another framework, or an appender logging on its own) is not captured again. A hook that can
  * only decide on its way out (JUL, whose handlers may forward to another framework) captures at
- * exit, and only when it is the outermost hook and no other framework took the event.
+ * exit, and only when it is the outermost hook and no other framework received the event.
  *
- * <p>Nothing here throws or blocks; advice additionally runs with {@code suppress = Throwable}.
+ * <p>Nothing here throws or blocks.
  */
 public final class CaptureBridge {
 
@@ -30,10 +31,6 @@ public final class CaptureBridge {
         sink = newSink;
     }
 
-    public static boolean installed() {
-        return sink != null;
-    }
-
     /**
      * Marks the current thread as one of the agent's own: nothing it logs is ever captured,
      * whichever library logs it.
@@ -42,71 +39,89 @@ public final class CaptureBridge {
         STATE.get().agentThread = true;
     }
 
-    public static boolean isAgentThread() {
-        return STATE.get().agentThread;
-    }
-
     /**
-     * Enters a hook that captures on entry. Returns the carrier to fill when this hook claims the
-     * event, else null. Must be paired with {@link #exit()}.
+     * Hook at the entry of a method that is called once per event after the framework decided to
+     * log it (Logback's {@code callAppenders}). Must be paired with {@link #exit()}.
      */
-    public static CapturedEvent enterAndClaim() {
-        ThreadState s = STATE.get();
-        s.depth++;
-        if (s.claimed || s.agentThread || sink == null) {
-            return null;
+    public static void enter(String framework, Object event, Object logger) {
+        try {
+            ThreadState s = STATE.get();
+            s.depth++;
+            if (s.claimed || s.agentThread || sink == null || event == null) {
+                return;
+            }
+            s.claimed = true;
+            publish(s.event, framework, event, logger);
+        } catch (Throwable ignored) {
+            // The application comes first.
         }
-        s.claimed = true;
-        return s.event;
     }
 
-    /** Enters a hook that may capture on exit. Must be paired with {@link #claimAtExit()}. */
-    public static void enter() {
-        STATE.get().depth++;
-    }
-
-    /**
-     * Leaves a hook entered with {@link #enter()}. Returns the carrier to fill when this hook is
-     * the outermost one and no other hook claimed or received the event, else null. Either way
-     * the hook has been left when this returns.
-     */
-    public static CapturedEvent claimAtExit() {
-        ThreadState s = STATE.get();
-        CapturedEvent result = null;
-        if (s.depth == 1 && !s.claimed && !s.forwarded && !s.agentThread && sink != null) {
-            result = s.event;
-        }
-        leave(s);
-        return result;
-    }
-
-    /** Leaves a hook entered with {@link #enterAndClaim()}. */
+    /** Leaves a hook entered with {@link #enter}. */
     public static void exit() {
-        leave(STATE.get());
+        try {
+            leave(STATE.get());
+        } catch (Throwable ignored) {
+            // The application comes first.
+        }
+    }
+
+    /** Hook at the entry of a method that may capture on its way out ({@link #exitOuter}). */
+    public static void enterOuter() {
+        try {
+            STATE.get().depth++;
+        } catch (Throwable ignored) {
+            // The application comes first.
+        }
     }
 
     /**
-     * Notes that the event being logged by an enclosing hook was handed to another framework,
-     * which makes its own level decision and captures it itself if it logs it.
+     * Hook at every exit of a method entered with {@link #enterOuter}: captures the event when
+     * this is the outermost hook and no other hook claimed or received it.
+     */
+    public static void exitOuter(String framework, Object event, Object logger) {
+        try {
+            ThreadState s = STATE.get();
+            if (s.depth == 1 && !s.claimed && !s.forwarded && !s.agentThread && sink != null && event != null) {
+                s.claimed = true;
+                publish(s.event, framework, event, logger);
+            }
+            leave(s);
+        } catch (Throwable ignored) {
+            // The application comes first.
+        }
+    }
+
+    /**
+     * Hook at the entry of a framework's method used by bridges from other frameworks: the event
+     * being logged by an enclosing hook was handed to this framework, which makes its own level
+     * decision and captures the event itself if it logs it.
      */
     public static void markForwarded() {
-        ThreadState s = STATE.get();
-        if (s.depth > 0) {
-            s.forwarded = true;
+        try {
+            ThreadState s = STATE.get();
+            if (s.depth > 0) {
+                s.forwarded = true;
+            }
+        } catch (Throwable ignored) {
+            // The application comes first.
         }
     }
 
-    /** Hands a filled carrier to the agent, then clears it. Never throws. */
-    public static void publish(CapturedEvent event) {
+    private static void publish(CapturedEvent carrier, String framework, Object event, Object logger) {
         CaptureSink current = sink;
+        if (current == null) {
+            return;
+        }
+        carrier.framework = framework;
+        carrier.event = event;
+        carrier.logger = logger;
         try {
-            if (current != null) {
-                current.accept(event);
-            }
+            current.accept(carrier);
         } catch (Throwable ignored) {
-            // The application comes first: a failure in the agent never reaches it.
+            // A failure in the agent never reaches the application.
         } finally {
-            event.clear();
+            carrier.clear();
         }
     }
 

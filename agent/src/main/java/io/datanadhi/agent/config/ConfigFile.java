@@ -3,8 +3,7 @@ package io.datanadhi.agent.config;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.datanadhi.agent.json.YamlTree;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,8 +67,8 @@ final class ConfigFile {
         }
         JsonNode root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(text);
-        } catch (JsonProcessingException | RuntimeException e) {
+            root = YamlTree.parse(text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException e) {
             warnings.add(ConfigEvents.FILE_MALFORMED,
                     file.getFileName() + " is not valid YAML (" + describe(e)
                             + "); the file is ignored, other sources still apply",

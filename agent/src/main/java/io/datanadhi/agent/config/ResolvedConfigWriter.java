@@ -1,7 +1,6 @@
 package io.datanadhi.agent.config;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.datanadhi.agent.json.Json;
 import io.datanadhi.agent.AgentVersion;
 import io.datanadhi.agent.diag.Diagnostics;
 import java.io.IOException;
@@ -37,8 +36,7 @@ public final class ResolvedConfigWriter {
         Path target = dir.resolve(FILE_NAME);
         Path temp = null;
         try {
-            byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsBytes(document(config));
+            byte[] json = Json.pretty(document(config));
             if (!Files.isDirectory(dir)) {
                 Files.createDirectories(dir, ownerOnly("rwx------"));
             }

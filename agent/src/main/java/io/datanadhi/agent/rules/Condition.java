@@ -1,5 +1,6 @@
 package io.datanadhi.agent.rules;
 
+import io.datanadhi.agent.record.RecordView;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

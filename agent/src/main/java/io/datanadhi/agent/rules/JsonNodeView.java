@@ -1,5 +1,6 @@
 package io.datanadhi.agent.rules;
 
+import io.datanadhi.agent.record.RecordView;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Objects;
 

@@ -1,7 +1,7 @@
 package io.datanadhi.agent.rules;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.datanadhi.agent.json.Json;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.datanadhi.agent.diag.Diagnostics;
@@ -20,7 +20,6 @@ public final class ResolvedRulesWriter {
 
     public static final String FILE_NAME = ".rules.resolved.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private ResolvedRulesWriter() {}
 
@@ -34,7 +33,7 @@ public final class ResolvedRulesWriter {
         Path target = datanadhiDir.resolve(FILE_NAME);
         Path temp = null;
         try {
-            byte[] content = JSON.writeValueAsBytes(toJson(result));
+            byte[] content = Json.pretty(toJson(result));
             Files.createDirectories(datanadhiDir);
             temp = Files.createTempFile(datanadhiDir, FILE_NAME + ".", ".tmp");
             Files.write(temp, content);
@@ -54,7 +53,7 @@ public final class ResolvedRulesWriter {
     }
 
     static ObjectNode toJson(RuleLoadResult result) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
         ArrayNode rules = root.putArray("rules");
         for (Rule rule : result.rules().rules()) {
             ObjectNode r = rules.addObject();

@@ -1,5 +1,6 @@
 package io.datanadhi.agent.rules;
 
+import io.datanadhi.agent.record.RecordView;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

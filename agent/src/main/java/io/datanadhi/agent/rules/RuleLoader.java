@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.datanadhi.agent.json.YamlTree;
 import io.datanadhi.agent.diag.Diagnostics;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -28,7 +28,6 @@ public final class RuleLoader {
     /** The rule folder inside the Data Nadhi directory. */
     public static final String RULES_DIR = "rules";
 
-    private static final YAMLMapper YAML = new YAMLMapper();
 
     private final List<Rule> rules = new ArrayList<>();
     private final List<RuleProblem> problems = new ArrayList<>();
@@ -42,12 +41,21 @@ public final class RuleLoader {
      * input; a missing rules folder gives an empty set.
      */
     public static RuleLoadResult load(Path datanadhiDir) {
+        RuleLoadResult result = read(datanadhiDir);
+        ResolvedRulesWriter.write(datanadhiDir, result);
+        return result;
+    }
+
+    /**
+     * The same as {@link #load} without writing {@code .rules.resolved.json}: the agent writes it
+     * once the rules are in effect, off the path that the application may be waiting on.
+     */
+    public static RuleLoadResult read(Path datanadhiDir) {
         RuleLoader loader = new RuleLoader();
         loader.readFolder(datanadhiDir.resolve(RULES_DIR));
         RuleLoadResult result =
                 new RuleLoadResult(new RuleSet(loader.rules), loader.problems, loader.files);
         reportOutcome(datanadhiDir, result);
-        ResolvedRulesWriter.write(datanadhiDir, result);
         return result;
     }
 
@@ -94,13 +102,12 @@ public final class RuleLoader {
             return;
         }
         JsonNode tree;
-        try (JsonParser parser = YAML.createParser(content)) {
-            tree = YAML.readTree(parser);
-            if (parser.nextToken() != null) {
-                wholeFileProblem("rules_file_invalid", file, file + ": holds several YAML documents,"
-                        + " where one list of rules is expected; file skipped");
-                return;
-            }
+        try {
+            tree = YamlTree.parse(content);
+        } catch (YamlTree.SeveralDocumentsException e) {
+            wholeFileProblem("rules_file_invalid", file, file + ": holds several YAML documents,"
+                    + " where one list of rules is expected; file skipped");
+            return;
         } catch (IOException | RuntimeException e) {
             wholeFileProblem("rules_file_invalid", file,
                     file + ": not valid YAML (" + yamlError(e) + "); file skipped");

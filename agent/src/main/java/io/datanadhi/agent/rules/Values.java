@@ -1,8 +1,7 @@
 package io.datanadhi.agent.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.datanadhi.agent.json.Json;
 import java.util.Collection;
 import java.util.Map;
 
@@ -15,8 +14,6 @@ import java.util.Map;
  */
 public final class Values {
 
-    private static final ObjectMapper JSON =
-            new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
     private Values() {}
 
@@ -100,7 +97,7 @@ public final class Values {
 
     private static String json(Object value) {
         try {
-            return JSON.writeValueAsString(value);
+            return Json.compact(value);
         } catch (Exception e) {
             // Rules run on the application's thread: a value we cannot render simply matches
             // through its toString instead of failing the log call.

@@ -1,5 +1,6 @@
 package io.datanadhi.agent.rules;
 
+import io.datanadhi.agent.record.RecordView;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;

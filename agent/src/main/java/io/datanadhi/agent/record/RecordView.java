@@ -1,4 +1,4 @@
-package io.datanadhi.agent.rules;
+package io.datanadhi.agent.record;
 
 /**
  * A record as the rules see it. Implementations resolve lazily, so that evaluating an event that

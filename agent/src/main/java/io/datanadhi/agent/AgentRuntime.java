@@ -1,0 +1,176 @@
+package io.datanadhi.agent;
+
+import io.datanadhi.agent.capture.CaptureInstaller;
+import io.datanadhi.agent.config.AgentConfig;
+import io.datanadhi.agent.config.ConfigResolver;
+import io.datanadhi.agent.config.ResolvedConfigWriter;
+import io.datanadhi.agent.delivery.Delivery;
+import io.datanadhi.agent.delivery.DroppedFiles;
+import io.datanadhi.agent.delivery.HttpClients;
+import io.datanadhi.agent.delivery.StdoutPrinter;
+import io.datanadhi.agent.diag.Counters;
+import io.datanadhi.agent.diag.Diagnostics;
+import io.datanadhi.agent.record.RecordSettings;
+import io.datanadhi.agent.rules.ResolvedRulesWriter;
+import io.datanadhi.agent.rules.RuleLoadResult;
+import io.datanadhi.agent.rules.RuleLoader;
+import io.datanadhi.bootstrap.CaptureBridge;
+import java.lang.instrument.Instrumentation;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The running agent. premain only installs the hooks and starts one daemon thread; that thread
+ * reads the configuration and rules and starts delivery while the application goes on. Events
+ * logged in between wait in {@link PendingEvents}.
+ */
+final class AgentRuntime {
+
+    private static final Duration DEFAULT_EXIT_TIMEOUT = Duration.ofSeconds(5);
+
+    private final String agentArgs;
+    private final PendingEvents pending = new PendingEvents();
+    /** Rules in effect: events are being evaluated. */
+    private final CountDownLatch ready = new CountDownLatch(1);
+    /** Everything of start-up done, resolved files included. */
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final long startNanos = System.nanoTime();
+    private final Counters counters = new Counters();
+    private volatile AgentConfig config;
+    private volatile Delivery delivery;
+
+    private AgentRuntime(String agentArgs) {
+        this.agentArgs = agentArgs;
+    }
+
+    static void start(String args, Instrumentation inst, boolean lateAttach, String bootstrapHow) {
+        AgentRuntime runtime = new AgentRuntime(args);
+        CaptureBridge.install(runtime.pending);
+        CaptureInstaller.install(inst);
+        Runtime.getRuntime().addShutdownHook(new Thread(runtime::shutdown, "datanadhi-shutdown"));
+        AgentThreads.newThread("datanadhi-init", runtime::initialize).start();
+        Diagnostics.debug("agent_premain", "hooks installed", "late_attach", lateAttach, "bootstrap", bootstrapHow,
+                "millis", runtime.millis());
+    }
+
+    private void initialize() {
+        RuleLoadResult rules = null;
+        HttpClients http = null;
+        try {
+            AgentConfig resolved = ConfigResolver.resolveForThisJvm(agentArgs);
+            config = resolved;
+            phase("config resolved");
+            rules = RuleLoader.read(resolved.dir());
+            phase("rules read");
+
+            boolean shipping = resolved.apiKey() != null;
+            boolean printing = rules.rules().rules().stream().anyMatch(rule -> rule.stdout());
+            if (rules.rules().isEmpty() || (!shipping && !printing)) {
+                // Nothing can ever leave the process: stop capturing altogether.
+                CaptureBridge.install(null);
+                pending.handOff(null);
+                ready.countDown();
+                Diagnostics.info("agent_idle", "the agent is attached but has nothing to do ("
+                        + (rules.rules().isEmpty() ? "no valid rules" : "no API key and no stdout rule") + ")");
+                return;
+            }
+
+            http = new HttpClients();
+            Delivery running = new Delivery(new Delivery.Settings(resolved.queueSize(), resolved.workers(),
+                    resolved.exitTimeout(), resolved.serverHost(), resolved.apiKeyHeader(), resolved.apiKey()),
+                    http, new DroppedFiles(resolved.dir(), counters), new StdoutPrinter(counters), counters);
+            running.start();
+            delivery = running;
+
+            EventProcessor processor = new EventProcessor(rules.rules(), resolved.logLevel(),
+                    new RecordSettings(resolved.moduleName(), resolved.traceIdKeys()), running, shipping, counters);
+            List<PendingEvents.Pending> early = pending.handOff(processor);
+            CaptureBridge.install(processor);
+            for (PendingEvents.Pending event : early) {
+                processor.replay(event);
+            }
+            ready.countDown();
+            phase("ready");
+            if (pending.overflowed() > 0) {
+                Diagnostics.warn("startup_events_skipped", pending.overflowed()
+                        + " event(s) logged while the agent was starting did not fit its start-up buffer and were not evaluated",
+                        "count", pending.overflowed());
+            }
+            Diagnostics.info("agent_started", "Data Nadhi agent " + AgentVersion.get() + " ready: "
+                    + rules.rules().size() + " rule(s), "
+                    + (shipping ? "shipping to " + resolved.serverHost() : "not shipping (no API key)"),
+                    "version", AgentVersion.get(), "dir", resolved.dir().toString(),
+                    "rules", rules.rules().size(), "shipping", shipping, "millis", millis());
+        } catch (Throwable t) {
+            CaptureBridge.install(null);
+            pending.handOff(null);
+            Diagnostics.error("agent_init_failed",
+                    "the agent could not start and captures nothing; the application is not affected: " + t);
+        } finally {
+            ready.countDown();
+            afterReady(rules, http);
+            started.countDown();
+        }
+    }
+
+    /** What start-up still owes once events flow: the resolved files, and a warm HTTP client. */
+    private void afterReady(RuleLoadResult rules, HttpClients http) {
+        try {
+            AgentConfig resolved = config;
+            if (resolved != null) {
+                ResolvedConfigWriter.write(resolved);
+                if (rules != null) {
+                    ResolvedRulesWriter.write(resolved.dir(), rules);
+                }
+            }
+            phase("resolved files written");
+            if (http != null && config.apiKey() != null) {
+                http.client();
+                phase("http client ready");
+            }
+        } catch (Throwable t) {
+            Diagnostics.warn("agent_init_incomplete", "start-up finished with an error; the agent keeps running: " + t);
+        }
+    }
+
+    private void phase(String what) {
+        Diagnostics.debug("agent_init_phase", what, "millis", millis());
+    }
+
+    private long millis() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+
+    private void shutdown() {
+        CaptureBridge.markAgentThread();
+        AgentConfig current = config;
+        Duration timeout = current != null ? current.exitTimeout() : DEFAULT_EXIT_TIMEOUT;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        // A short-lived application can exit while the agent is still reading its rules.
+        await(ready, deadline);
+        if (ready.getCount() > 0) {
+            List<PendingEvents.Pending> unevaluated = pending.handOff(null);
+            if (!unevaluated.isEmpty()) {
+                Diagnostics.warn("startup_events_unevaluated", unevaluated.size()
+                        + " event(s) logged while the agent was starting were not evaluated: the application"
+                        + " exited within async.exit_timeout (" + timeout.toMillis() + " ms) of starting",
+                        "count", unevaluated.size());
+            }
+        }
+        Delivery running = delivery;
+        if (running != null) {
+            running.shutdown();
+        }
+        await(started, deadline);
+    }
+
+    private static void await(CountDownLatch latch, long deadlineNanos) {
+        try {
+            latch.await(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.datanadhi.agent;
+
+import io.datanadhi.agent.capture.Mappers;
+import io.datanadhi.agent.delivery.Delivery;
+import io.datanadhi.agent.diag.Counters;
+import io.datanadhi.agent.record.EventMapper;
+import io.datanadhi.agent.record.EventView;
+import io.datanadhi.agent.record.Level;
+import io.datanadhi.agent.record.RecordSettings;
+import io.datanadhi.agent.rules.Match;
+import io.datanadhi.agent.rules.RuleSet;
+import io.datanadhi.bootstrap.CaptureSink;
+import io.datanadhi.bootstrap.CapturedEvent;
+import java.util.List;
+
+/**
+ * The agent's sink, on the logging thread: level threshold, rules, and for an event that a rule
+ * keeps, a copy handed to delivery. An event that matches no rule costs a few field reads and
+ * allocates nothing.
+ */
+final class EventProcessor implements CaptureSink {
+
+    private final RuleSet rules;
+    private final Level threshold;
+    private final RecordSettings settings;
+    private final Delivery delivery;
+    private final boolean shipping;
+    private final Counters counters;
+
+    EventProcessor(RuleSet rules, Level threshold, RecordSettings settings, Delivery delivery, boolean shipping,
+            Counters counters) {
+        this.rules = rules;
+        this.threshold = threshold;
+        this.settings = settings;
+        this.delivery = delivery;
+        this.shipping = shipping;
+        this.counters = counters;
+    }
+
+    @Override
+    public void accept(CapturedEvent event) {
+        EventMapper mapper = Mappers.forFramework(event.framework);
+        if (mapper == null || !mapper.logged(event)) {
+            return;
+        }
+        counters.countCaptured();
+        Level level = mapper.level(event);
+        if (level.atLeast(threshold)) {
+            process(view(event).reset(event, mapper, level));
+        }
+    }
+
+    /** An event captured before the agent was ready, with what had to be read on its thread. */
+    void replay(PendingEvents.Pending pending) {
+        EventMapper mapper = Mappers.forFramework(pending.event.framework);
+        if (mapper == null) {
+            return;
+        }
+        counters.countCaptured();
+        Level level = mapper.level(pending.event);
+        if (level.atLeast(threshold)) {
+            process(new EventView(settings).reset(pending.event, mapper, level)
+                    .preset(pending.caller, pending.threadName, pending.message, pending.context));
+        }
+    }
+
+    private void process(EventView view) {
+        try {
+            Match match = rules.evaluate(view);
+            boolean ship = shipping && match.ships();
+            if (!ship && !match.stdout()) {
+                return;
+            }
+            counters.countMatched();
+            delivery.submit(view.snapshot(ship ? match.pipelines() : List.of(), match.stdout()));
+        } finally {
+            view.release();
+        }
+    }
+
+    /** The logging thread's own view, kept on its reusable event. */
+    private EventView view(CapturedEvent event) {
+        Object attached = event.attachment;
+        if (attached instanceof EventView && ((EventView) attached).settings() == settings) {
+            return (EventView) attached;
+        }
+        EventView view = new EventView(settings);
+        event.attachment = view;
+        return view;
+    }
+}

@@ -1,0 +1,81 @@
+package io.datanadhi.agent.capture;
+
+import io.datanadhi.agent.diag.Diagnostics;
+import java.lang.instrument.ClassFileTransformer;
+import java.security.ProtectionDomain;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Sees every class the JVM loads and hooks the few it knows by name. For any other class the
+ * cost is one hash lookup: nothing is parsed, nothing is loaded.
+ */
+final class CaptureTransformer implements ClassFileTransformer {
+
+    private static final String BRIDGE_CLASS = "io.datanadhi.bootstrap.CaptureBridge";
+
+    private final Map<String, List<HookPoint>> byType = new HashMap<>();
+
+    CaptureTransformer(List<FrameworkHook> hooks) {
+        for (FrameworkHook hook : hooks) {
+            for (HookPoint point : hook.hookPoints()) {
+                byType.computeIfAbsent(point.internalName(), k -> new ArrayList<>()).add(point);
+            }
+        }
+    }
+
+    boolean targets(String binaryName) {
+        return byType.containsKey(binaryName.replace('.', '/'));
+    }
+
+    @Override
+    public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain,
+            byte[] classFile) {
+        if (className == null) {
+            return null;
+        }
+        List<HookPoint> points = byType.get(className);
+        if (points == null) {
+            return null;
+        }
+        String name = className.replace('/', '.');
+        try {
+            if (!bridgeVisibleFrom(loader)) {
+                Diagnostics.warn("capture_hook_skipped", name + " is loaded by " + loader
+                        + ", which cannot see the agent's bootstrap classes; its events are not captured",
+                        "type", name);
+                return null;
+            }
+            byte[] woven = HookWeaver.weave(classFile, points);
+            if (woven == null) {
+                Diagnostics.warn("capture_hook_missing", name + " has none of the methods the agent hooks "
+                        + "(an unsupported version?); its events are not captured", "type", name);
+            } else {
+                Diagnostics.debug("capture_hook_installed", "hooked " + name, "type", name,
+                        "retransformed", redefined != null);
+            }
+            return woven;
+        } catch (Throwable t) {
+            Diagnostics.warn("capture_hook_failed", "could not hook " + name + "; its events are not captured",
+                    t, "type", name);
+            return null;
+        }
+    }
+
+    /**
+     * The hook calls the bootstrap bridge; a class loader that does not delegate to the bootstrap
+     * loader for it (some OSGi setups) would make that call fail, so such classes stay untouched.
+     */
+    private static boolean bridgeVisibleFrom(ClassLoader loader) {
+        if (loader == null) {
+            return true;
+        }
+        try {
+            return Class.forName(BRIDGE_CLASS, false, loader).getClassLoader() == null;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+}

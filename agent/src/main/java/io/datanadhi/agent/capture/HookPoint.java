@@ -1,0 +1,57 @@
+package io.datanadhi.agent.capture;
+
+/**
+ * One method the agent hooks: where, and which of the bridge's entry points it calls.
+ * The hook itself is one static call to {@code io.datanadhi.bootstrap.CaptureBridge}.
+ */
+public final class HookPoint {
+
+    public enum Kind {
+        /** Called once per logged event, after the level decision: capture on entry. */
+        CAPTURE_ON_ENTRY,
+        /** Capture on the way out, when outermost and nobody else took the event (JUL). */
+        CAPTURE_ON_EXIT,
+        /** Entry used by bridges from other frameworks: only note that the event was forwarded. */
+        FORWARDED
+    }
+
+    final String type;
+    final String method;
+    final String descriptor;
+    final Kind kind;
+    final String framework;
+    final int eventParameter;
+
+    private HookPoint(String type, String method, String descriptor, Kind kind, String framework, int eventParameter) {
+        this.type = type;
+        this.method = method;
+        this.descriptor = descriptor;
+        this.kind = kind;
+        this.framework = framework;
+        this.eventParameter = eventParameter;
+    }
+
+    /**
+     * @param type binary name of the class, e.g. {@code java.util.logging.Logger}
+     * @param descriptor the JVM method descriptor, e.g. {@code (Ljava/util/logging/LogRecord;)V}
+     * @param eventParameter index of the parameter holding the framework's event
+     */
+    public static HookPoint capture(Kind kind, String framework, String type, String method, String descriptor,
+            int eventParameter) {
+        return new HookPoint(type, method, descriptor, kind, framework, eventParameter);
+    }
+
+    public static HookPoint forwarded(String framework, String type, String method, String descriptor) {
+        return new HookPoint(type, method, descriptor, Kind.FORWARDED, framework, -1);
+    }
+
+    /** The class's internal name, as a ClassFileTransformer sees it. */
+    String internalName() {
+        return type.replace('.', '/');
+    }
+
+    @Override
+    public String toString() {
+        return type + "." + method + descriptor + " (" + kind + ")";
+    }
+}

@@ -1,0 +1,94 @@
+package io.datanadhi.agent.capture.jul;
+
+import io.datanadhi.agent.record.EventMapper;
+import io.datanadhi.agent.record.Level;
+import io.datanadhi.bootstrap.CapturedEvent;
+import java.util.logging.Formatter;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** Reads java.util.logging's LogRecords (JDK classes: the agent links against them directly). */
+final class JulEvents implements EventMapper {
+
+    // formatMessage is stateless: localizes through the record's bundle, then applies
+    // java.text.MessageFormat when the message has {0}-style parameters, exactly as JUL does.
+    private static final Formatter FORMATTER = new Formatter() {
+        @Override
+        public String format(LogRecord record) {
+            return formatMessage(record);
+        }
+    };
+
+    private static LogRecord record(CapturedEvent event) {
+        return (LogRecord) event.event;
+    }
+
+    /**
+     * {@code Logger.log(LogRecord)} returns early below the logger's level, and so do we. Filters
+     * are not consulted: calling an application's filter a second time could change its state.
+     */
+    @Override
+    public boolean logged(CapturedEvent event) {
+        java.util.logging.Level level = record(event).getLevel();
+        return level != null && (!(event.logger instanceof Logger) || ((Logger) event.logger).isLoggable(level));
+    }
+
+    @Override
+    public Level level(CapturedEvent event) {
+        return level(record(event).getLevel().intValue());
+    }
+
+    /** SEVERE 1000, WARNING 900, INFO 800, CONFIG 700, FINE 500...; custom levels by range. */
+    static Level level(int value) {
+        if (value > 1000) {
+            return Level.CRITICAL;
+        }
+        if (value == 1000) {
+            return Level.ERROR;
+        }
+        if (value >= 900) {
+            return Level.WARNING;
+        }
+        if (value >= 700) {
+            return Level.INFO;
+        }
+        return Level.DEBUG;
+    }
+
+    @Override
+    public String nativeLevel(CapturedEvent event) {
+        return record(event).getLevel().getName();
+    }
+
+    @Override
+    public String loggerName(CapturedEvent event) {
+        String name = record(event).getLoggerName();
+        if (name == null && event.logger instanceof Logger) {
+            name = ((Logger) event.logger).getName();
+        }
+        return name;
+    }
+
+    @Override
+    public String message(CapturedEvent event) {
+        LogRecord record = record(event);
+        try {
+            String text = FORMATTER.formatMessage(record);
+            return text == null ? "" : text;
+        } catch (Throwable e) {
+            // A parameter whose toString throws or recurses: keep the raw text.
+            String raw = record.getMessage();
+            return raw == null ? "" : raw;
+        }
+    }
+
+    @Override
+    public Throwable thrown(CapturedEvent event) {
+        return record(event).getThrown();
+    }
+
+    @Override
+    public long timestampMillis(CapturedEvent event) {
+        return record(event).getMillis();
+    }
+}

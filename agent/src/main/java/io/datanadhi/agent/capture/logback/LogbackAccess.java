@@ -1,0 +1,182 @@
+package io.datanadhi.agent.capture.logback;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Calls Logback's API on the application's own Logback, which the agent's class loader cannot
+ * link against: method handles looked up once per event class, through the public
+ * {@code ILoggingEvent} interface. Works with every Logback from 1.0 on; key-value pairs only
+ * exist from 1.3 (SLF4J 2).
+ */
+final class LogbackAccess {
+
+    private static final String EVENT_INTERFACE = "ch.qos.logback.classic.spi.ILoggingEvent";
+    private static final MethodType GETTER = MethodType.methodType(Object.class, Object.class);
+
+    private static final ClassValue<LogbackAccess> BY_EVENT_CLASS = new ClassValue<>() {
+        @Override
+        protected LogbackAccess computeValue(Class<?> type) {
+            return new LogbackAccess(type);
+        }
+    };
+
+    /** ThrowableProxy.getThrowable(), per proxy class (absent for deserialized events). */
+    private static final ClassValue<MethodHandle> THROWABLE_OF_PROXY = new ClassValue<>() {
+        @Override
+        protected MethodHandle computeValue(Class<?> type) {
+            try {
+                return MethodHandles.publicLookup().unreflect(type.getMethod("getThrowable")).asType(GETTER);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return null;
+            }
+        }
+    };
+
+    private final MethodHandle level;
+    private final MethodHandle levelInt;
+    private final MethodHandle levelStr;
+    private final MethodHandle loggerName;
+    private final MethodHandle formattedMessage;
+    private final MethodHandle threadName;
+    private final MethodHandle timeStamp;
+    private final MethodHandle mdc;
+    private final MethodHandle keyValuePairs;
+    private final MethodHandle throwableProxy;
+
+    private LogbackAccess(Class<?> eventClass) {
+        Class<?> api = findInterface(eventClass, EVENT_INTERFACE);
+        if (api == null) {
+            throw new IllegalArgumentException(eventClass + " is not an " + EVENT_INTERFACE);
+        }
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+            Method getLevel = api.getMethod("getLevel");
+            Class<?> levelClass = getLevel.getReturnType();
+            level = lookup.unreflect(getLevel).asType(GETTER);
+            levelInt = lookup.unreflectGetter(levelClass.getField("levelInt"))
+                    .asType(MethodType.methodType(int.class, Object.class));
+            levelStr = lookup.unreflectGetter(levelClass.getField("levelStr")).asType(GETTER);
+            loggerName = getter(lookup, api, "getLoggerName");
+            formattedMessage = getter(lookup, api, "getFormattedMessage");
+            threadName = getter(lookup, api, "getThreadName");
+            timeStamp = lookup.unreflect(api.getMethod("getTimeStamp"))
+                    .asType(MethodType.methodType(long.class, Object.class));
+            mdc = getter(lookup, api, "getMDCPropertyMap");
+            throwableProxy = getter(lookup, api, "getThrowableProxy");
+            keyValuePairs = optionalGetter(lookup, api, "getKeyValuePairs");
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException("unsupported Logback version: " + e, e);
+        }
+    }
+
+    static LogbackAccess of(Object event) {
+        return BY_EVENT_CLASS.get(event.getClass());
+    }
+
+    int levelInt(Object event) {
+        try {
+            return (int) levelInt.invokeExact((Object) level.invokeExact(event));
+        } catch (Throwable t) {
+            throw failure(t);
+        }
+    }
+
+    String levelName(Object event) {
+        try {
+            return (String) (Object) levelStr.invokeExact((Object) level.invokeExact(event));
+        } catch (Throwable t) {
+            throw failure(t);
+        }
+    }
+
+    String loggerName(Object event) {
+        return (String) call(loggerName, event);
+    }
+
+    String formattedMessage(Object event) {
+        return (String) call(formattedMessage, event);
+    }
+
+    String threadName(Object event) {
+        return (String) call(threadName, event);
+    }
+
+    long timestamp(Object event) {
+        try {
+            return (long) timeStamp.invokeExact(event);
+        } catch (Throwable t) {
+            throw failure(t);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, ?> mdc(Object event) {
+        return (Map<String, ?>) call(mdc, event);
+    }
+
+    List<?> keyValues(Object event) {
+        return keyValuePairs == null ? null : (List<?>) call(keyValuePairs, event);
+    }
+
+    /** The exception, when the event carries the real one (not a deserialized copy). */
+    Throwable thrown(Object event) {
+        Object proxy = call(throwableProxy, event);
+        if (proxy == null) {
+            return null;
+        }
+        MethodHandle getThrowable = THROWABLE_OF_PROXY.get(proxy.getClass());
+        return getThrowable == null ? null : (Throwable) call(getThrowable, proxy);
+    }
+
+    private static Object call(MethodHandle getter, Object target) {
+        try {
+            return (Object) getter.invokeExact(target);
+        } catch (Throwable t) {
+            throw failure(t);
+        }
+    }
+
+    private static RuntimeException failure(Throwable t) {
+        if (t instanceof RuntimeException) {
+            return (RuntimeException) t;
+        }
+        if (t instanceof Error) {
+            throw (Error) t;
+        }
+        return new IllegalStateException(t);
+    }
+
+    private static MethodHandle getter(MethodHandles.Lookup lookup, Class<?> api, String name)
+            throws ReflectiveOperationException {
+        return lookup.unreflect(api.getMethod(name)).asType(GETTER);
+    }
+
+    private static MethodHandle optionalGetter(MethodHandles.Lookup lookup, Class<?> api, String name)
+            throws IllegalAccessException {
+        try {
+            return lookup.unreflect(api.getMethod(name)).asType(GETTER);
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
+    }
+
+    private static Class<?> findInterface(Class<?> type, String name) {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            for (Class<?> i : c.getInterfaces()) {
+                if (i.getName().equals(name)) {
+                    return i;
+                }
+                Class<?> inherited = findInterface(i, name);
+                if (inherited != null) {
+                    return inherited;
+                }
+            }
+        }
+        return null;
+    }
+}

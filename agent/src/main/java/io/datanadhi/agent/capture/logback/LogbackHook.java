@@ -1,0 +1,41 @@
+package io.datanadhi.agent.capture.logback;
+
+import io.datanadhi.agent.capture.FrameworkHook;
+import io.datanadhi.agent.capture.HookPoint;
+import io.datanadhi.agent.record.EventMapper;
+import java.util.List;
+
+/**
+ * Logback, and so every SLF4J application on it: {@code Logger.callAppenders(ILoggingEvent)},
+ * which Logback calls once per event after its level check and turbo filters.
+ *
+ * <p>{@code Logger.log(Marker, String, int, String, Object[], Throwable)}, the entry that bridges
+ * use (jul-to-slf4j, log4j-to-slf4j, jcl-over-slf4j), only notes that an event was handed to
+ * Logback, so the framework it came from does not capture it when Logback decides not to log it.
+ */
+public final class LogbackHook implements FrameworkHook {
+
+    public static final String FRAMEWORK = "logback";
+    private static final String LOGGER = "ch.qos.logback.classic.Logger";
+
+    private final EventMapper mapper = new LogbackEvents();
+
+    @Override
+    public String framework() {
+        return FRAMEWORK;
+    }
+
+    @Override
+    public List<HookPoint> hookPoints() {
+        return List.of(
+                HookPoint.capture(HookPoint.Kind.CAPTURE_ON_ENTRY, FRAMEWORK, LOGGER, "callAppenders",
+                        "(Lch/qos/logback/classic/spi/ILoggingEvent;)V", 0),
+                HookPoint.forwarded(FRAMEWORK, LOGGER, "log",
+                        "(Lorg/slf4j/Marker;Ljava/lang/String;ILjava/lang/String;[Ljava/lang/Object;Ljava/lang/Throwable;)V"));
+    }
+
+    @Override
+    public EventMapper mapper() {
+        return mapper;
+    }
+}

@@ -1,0 +1,143 @@
+package io.datanadhi.agent.delivery;
+
+import io.datanadhi.agent.diag.Counters;
+import io.datanadhi.agent.diag.Counters.DropKind;
+import io.datanadhi.agent.diag.Diagnostics;
+import io.datanadhi.agent.record.CapturedRecord;
+import io.datanadhi.agent.record.RecordWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The last resort: {@code <dir>/dropped/<reason>_<epoch-ms>_<n>.jsonl}, one
+ * {@code {"pipelines","log_data"}} per line, readable by the owner only, forced to disk before
+ * the file is closed. {@code replay-dropped} sends them again.
+ */
+public final class DroppedFiles {
+
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+    private final Path directory;
+    private final Counters counters;
+
+    public DroppedFiles(Path dataNadhiDir, Counters counters) {
+        this.directory = dataNadhiDir.resolve("dropped");
+        this.counters = counters;
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /** Writes the records to a new file. Never throws: a failure is reported with the count lost. */
+    public void write(DropKind reason, Collection<CapturedRecord> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        try (Batch batch = open(reason)) {
+            for (CapturedRecord record : records) {
+                batch.append(record);
+            }
+        } catch (IOException | RuntimeException e) {
+            reportLoss(reason, records.size(), e);
+        }
+    }
+
+    /** Opens a new file for records written one at a time. */
+    public Batch open(DropKind reason) throws IOException {
+        Files.createDirectories(directory, directoryAttributes());
+        while (true) {
+            String name = fileName(reason) + "_" + System.currentTimeMillis() + "_" + SEQUENCE.incrementAndGet() + ".jsonl";
+            Path file = directory.resolve(name);
+            try {
+                FileChannel channel = FileChannel.open(file,
+                        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), fileAttributes());
+                return new Batch(reason, file, channel);
+            } catch (FileAlreadyExistsException e) {
+                // Another JVM on the same directory took this name: take the next one.
+            }
+        }
+    }
+
+    /** The file name prefix: {@code primary_failed}, {@code queue_full}, ... */
+    public static String fileName(DropKind reason) {
+        return reason.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    void reportLoss(DropKind reason, int count, Exception cause) {
+        counters.lost(count);
+        Diagnostics.error("dropped_write_failed",
+                count + " record(s) could not be written to " + directory + " (" + fileName(reason)
+                        + ") and are lost: " + cause.getMessage(),
+                "reason", fileName(reason), "count", count);
+    }
+
+    private static FileAttribute<?>[] directoryAttributes() {
+        return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))}
+                : new FileAttribute<?>[0];
+    }
+
+    private static FileAttribute<?>[] fileAttributes() {
+        return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                : new FileAttribute<?>[0];
+    }
+
+    /** One open dropped file. */
+    public final class Batch implements Closeable {
+        private final DropKind reason;
+        private final Path file;
+        private final FileChannel channel;
+        private final OutputStream out;
+        private int count;
+
+        private Batch(DropKind reason, Path file, FileChannel channel) {
+            this.reason = reason;
+            this.file = file;
+            this.channel = channel;
+            this.out = new java.io.BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+        }
+
+        public void append(CapturedRecord record) throws IOException {
+            out.write(RecordWriter.envelope(record));
+            out.write('\n');
+            count++;
+        }
+
+        public int count() {
+            return count;
+        }
+
+        public Path file() {
+            return file;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                out.flush();
+                channel.force(true);
+            } finally {
+                channel.close();
+                counters.dropped(reason, count);
+                if (count == 0) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+
+}

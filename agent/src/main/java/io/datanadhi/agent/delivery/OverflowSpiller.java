@@ -1,0 +1,151 @@
+package io.datanadhi.agent.delivery;
+
+import io.datanadhi.agent.AgentThreads;
+import io.datanadhi.agent.diag.Counters;
+import io.datanadhi.agent.diag.Counters.DropKind;
+import io.datanadhi.agent.diag.Diagnostics;
+import io.datanadhi.agent.record.CapturedRecord;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Where records go when the queue is full: {@code dropped/queue_full_*.jsonl}, written by its
+ * own thread so that the logging thread never touches the disk. Unlike the Python SDK, a full
+ * queue loses nothing silently; only if this buffer overflows too are records lost, and then
+ * they are counted and reported.
+ */
+final class OverflowSpiller {
+
+    private static final long IDLE_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final int MAX_RECORDS_PER_FILE = 100_000;
+
+    private final RecordQueue<CapturedRecord> buffer;
+    private final DroppedFiles dropped;
+    private final StdoutPrinter stdout;
+    private final Counters counters;
+    private final Thread thread;
+    private final AtomicLong lostSinceReport = new AtomicLong();
+    private volatile boolean parked;
+    private volatile boolean stopped;
+    private volatile boolean busy;
+
+    OverflowSpiller(int capacity, DroppedFiles dropped, StdoutPrinter stdout, Counters counters) {
+        this.buffer = new RecordQueue<>(capacity);
+        this.dropped = dropped;
+        this.stdout = stdout;
+        this.counters = counters;
+        this.thread = AgentThreads.newThread("datanadhi-overflow", this::run);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Called on the logging thread: never blocks. */
+    void spill(CapturedRecord record) {
+        if (buffer.offer(record)) {
+            if (parked) {
+                LockSupport.unpark(thread);
+            }
+        } else {
+            counters.lost(1);
+            lostSinceReport.incrementAndGet();
+        }
+    }
+
+    boolean busy() {
+        return busy || !buffer.isEmpty();
+    }
+
+    /** Writes what is buffered and stops. */
+    void close(long timeoutMillis) {
+        stopped = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(timeoutMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        DroppedFiles.Batch file = null;
+        long lastWrite = System.nanoTime();
+        List<CapturedRecord> batch = new ArrayList<>(256);
+        while (true) {
+            batch.clear();
+            busy = buffer.drainTo(batch, 256) > 0;
+            if (!batch.isEmpty()) {
+                file = write(file, batch);
+                lastWrite = System.nanoTime();
+                busy = false;
+                continue;
+            }
+            busy = false;
+            reportLost();
+            if (file != null && (stopped || System.nanoTime() - lastWrite > IDLE_CLOSE_NANOS)) {
+                file = close(file);
+            }
+            if (stopped) {
+                return;
+            }
+            parked = true;
+            if (buffer.isEmpty()) {
+                LockSupport.parkNanos(this, IDLE_CLOSE_NANOS / 2);
+            }
+            parked = false;
+        }
+    }
+
+    private DroppedFiles.Batch write(DroppedFiles.Batch file, List<CapturedRecord> batch) {
+        for (CapturedRecord record : batch) {
+            if (record.stdout) {
+                stdout.print(record);
+            }
+            if (!record.shipped()) {
+                continue;
+            }
+            try {
+                if (file == null) {
+                    file = dropped.open(DropKind.QUEUE_FULL);
+                    Diagnostics.warn("queue_full",
+                            "the agent's queue is full; records are written to " + file.file()
+                                    + " until it has room again (raise async.queue_size, or see why delivery is slow)",
+                            "file", file.file().toString());
+                }
+                file.append(record);
+                if (file.count() >= MAX_RECORDS_PER_FILE) {
+                    file = close(file);
+                }
+            } catch (IOException | RuntimeException e) {
+                dropped.reportLoss(DropKind.QUEUE_FULL, 1, e);
+                file = close(file);
+            }
+        }
+        return file;
+    }
+
+    private DroppedFiles.Batch close(DroppedFiles.Batch file) {
+        if (file != null) {
+            try {
+                file.close();
+            } catch (IOException e) {
+                dropped.reportLoss(DropKind.QUEUE_FULL, file.count(), e);
+            }
+        }
+        return null;
+    }
+
+    private void reportLost() {
+        long lost = lostSinceReport.getAndSet(0);
+        if (lost > 0) {
+            Diagnostics.error("records_lost",
+                    lost + " record(s) were lost: the queue and its overflow buffer were both full",
+                    "count", lost);
+        }
+    }
+}

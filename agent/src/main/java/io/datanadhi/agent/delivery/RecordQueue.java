@@ -1,0 +1,98 @@
+package io.datanadhi.agent.delivery;
+
+import java.util.Collection;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * A bounded, lock-free, multi-producer multi-consumer queue (Dmitry Vyukov's array queue).
+ * {@link #offer} never blocks and never waits for space: a logging thread either enqueues or
+ * learns at once that the queue is full.
+ */
+final class RecordQueue<T> {
+
+    private final int capacity;
+    private final AtomicReferenceArray<T> items;
+    private final AtomicLongArray sequences;
+    private final AtomicLong tail = new AtomicLong();
+    private final AtomicLong head = new AtomicLong();
+
+    RecordQueue(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity " + capacity);
+        }
+        this.capacity = capacity;
+        this.items = new AtomicReferenceArray<>(capacity);
+        this.sequences = new AtomicLongArray(capacity);
+        for (int i = 0; i < capacity; i++) {
+            sequences.set(i, i);
+        }
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    /** Adds the item, or returns false at once when the queue is full. */
+    boolean offer(T item) {
+        while (true) {
+            long position = tail.get();
+            int index = (int) (position % capacity);
+            long difference = sequences.get(index) - position;
+            if (difference == 0) {
+                if (tail.compareAndSet(position, position + 1)) {
+                    items.set(index, item);
+                    sequences.set(index, position + 1);
+                    return true;
+                }
+            } else if (difference < 0) {
+                return false;
+            }
+            // Another producer took this slot: try the next position.
+        }
+    }
+
+    /** Takes the oldest item, or null when empty. */
+    T poll() {
+        while (true) {
+            long position = head.get();
+            int index = (int) (position % capacity);
+            long difference = sequences.get(index) - (position + 1);
+            if (difference == 0) {
+                if (head.compareAndSet(position, position + 1)) {
+                    T item = items.get(index);
+                    items.set(index, null);
+                    sequences.set(index, position + capacity);
+                    return item;
+                }
+            } else if (difference < 0) {
+                return null;
+            }
+        }
+    }
+
+    /** Moves up to {@code max} items into {@code target}; returns how many. */
+    int drainTo(Collection<? super T> target, int max) {
+        int moved = 0;
+        while (moved < max) {
+            T item = poll();
+            if (item == null) {
+                break;
+            }
+            target.add(item);
+            moved++;
+        }
+        return moved;
+    }
+
+    /** Approximate under concurrency; exact when quiet. */
+    int size() {
+        long size = tail.get() - head.get();
+        return (int) Math.max(0, Math.min(capacity, size));
+    }
+
+    boolean isEmpty() {
+        return size() == 0;
+    }
+}

@@ -1,0 +1,55 @@
+package io.datanadhi.agent.record;
+
+/**
+ * Finds the application's call site with one stack walk. Only events that are shipped or
+ * printed (or read by a rule) pay for it.
+ */
+public final class CallerLocator {
+
+    private static final StackWalker WALKER = StackWalker.getInstance();
+
+    /** Packages of logging frameworks, bridges and facades, and of the agent itself. */
+    private static final String[] SKIPPED = {
+        "io.datanadhi.agent.",
+        "io.datanadhi.bootstrap.",
+        "io.datanadhi.launcher.",
+        "java.util.logging.",
+        "sun.util.logging.",
+        "jdk.internal.logger.",
+        "java.lang.System$Logger",
+        "ch.qos.logback.",
+        "org.slf4j.",
+        "org.apache.logging.log4j.",
+        "org.apache.log4j.",
+        "org.apache.commons.logging.",
+        "org.jboss.logging.",
+        "org.jboss.logmanager.",
+        "java.lang.reflect.",
+        "jdk.internal.reflect.",
+        "java.lang.invoke.",
+        "sun.reflect.",
+    };
+
+    private CallerLocator() {}
+
+    public static Caller locate() {
+        try {
+            return WALKER.walk(frames -> frames
+                    .filter(frame -> !isSkipped(frame.getClassName()))
+                    .findFirst()
+                    .map(Caller::of)
+                    .orElse(Caller.UNKNOWN));
+        } catch (RuntimeException e) {
+            return Caller.UNKNOWN;
+        }
+    }
+
+    static boolean isSkipped(String className) {
+        for (String prefix : SKIPPED) {
+            if (className.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,69 @@
+package io.datanadhi.agent.record;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One event that will be shipped or printed: an immutable copy taken on the logging thread,
+ * serialized later on an agent thread.
+ */
+public final class CapturedRecord {
+    public final List<String> pipelines;
+    public final boolean stdout;
+
+    final String message;
+    final boolean truncated;
+    /** Null when the event carried none: a random one is made when the record is serialized. */
+    final String traceId;
+    final long timestampMillis;
+    final String serviceName;
+    final Level level;
+    final String nativeLevel;
+    final String framework;
+    final String loggerName;
+    final Caller caller;
+    final String threadName;
+    /** MDC and key-value pairs, already converted to JSON-friendly values. */
+    final Map<String, Object> context;
+    final Throwable thrown;
+    final int maxStackTraceChars;
+
+    private volatile byte[] logData;
+
+    CapturedRecord(List<String> pipelines, boolean stdout, String message, boolean truncated, String traceId,
+            long timestampMillis, String serviceName, Level level, String nativeLevel, String framework,
+            String loggerName, Caller caller, String threadName, Map<String, Object> context, Throwable thrown,
+            int maxStackTraceChars) {
+        this.pipelines = pipelines;
+        this.stdout = stdout;
+        this.message = message;
+        this.truncated = truncated;
+        this.traceId = traceId;
+        this.timestampMillis = timestampMillis;
+        this.serviceName = serviceName;
+        this.level = level;
+        this.nativeLevel = nativeLevel;
+        this.framework = framework;
+        this.loggerName = loggerName;
+        this.caller = caller;
+        this.threadName = threadName;
+        this.context = context;
+        this.thrown = thrown;
+        this.maxStackTraceChars = maxStackTraceChars;
+    }
+
+    /** True when the record goes to the server (it may also, or only, be printed). */
+    public boolean shipped() {
+        return !pipelines.isEmpty();
+    }
+
+    /** The record as JSON ({@code log_data}), serialized once. */
+    public byte[] logData() {
+        byte[] data = logData;
+        if (data == null) {
+            data = RecordWriter.logData(this);
+            logData = data;
+        }
+        return data;
+    }
+}

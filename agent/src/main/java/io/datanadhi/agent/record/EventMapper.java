@@ -1,0 +1,51 @@
+package io.datanadhi.agent.record;
+
+import io.datanadhi.bootstrap.CapturedEvent;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * Reads one framework's events. Everything is read on demand from the framework's own event
+ * object, so that an event no rule wants costs only what the rules look at.
+ */
+public interface EventMapper {
+
+    /** False when the framework would not really log the event (JUL below the logger's level). */
+    default boolean logged(CapturedEvent event) {
+        return true;
+    }
+
+    /** The normalized level. */
+    Level level(CapturedEvent event);
+
+    /** The framework's own level name, e.g. "WARN" or "FINE". */
+    String nativeLevel(CapturedEvent event);
+
+    String loggerName(CapturedEvent event);
+
+    /** The formatted message, as the framework's own layouts would show it. */
+    String message(CapturedEvent event);
+
+    /** The exception logged with the event, or null. */
+    Throwable thrown(CapturedEvent event);
+
+    /** The thread that logged, when the framework recorded it; null means the current thread. */
+    default String threadName(CapturedEvent event) {
+        return null;
+    }
+
+    long timestampMillis(CapturedEvent event);
+
+    /** MDC or thread context; null when none. Never modified. */
+    default Map<String, ?> context(CapturedEvent event) {
+        return null;
+    }
+
+    /** The value of one structured key-value pair (SLF4J 2 {@code addKeyValue}), or null. */
+    default Object keyValue(CapturedEvent event, String key) {
+        return null;
+    }
+
+    /** Every structured key-value pair, in order. */
+    default void forEachKeyValue(CapturedEvent event, BiConsumer<String, Object> action) {}
+}

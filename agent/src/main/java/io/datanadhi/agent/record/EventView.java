@@ -1,0 +1,269 @@
+package io.datanadhi.agent.record;
+
+import io.datanadhi.bootstrap.CapturedEvent;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The record of a captured event as the rules see it, resolved lazily from the framework's own
+ * event: looking up {@code log_record.level} or an MDC key allocates nothing; the message is
+ * formatted, the caller located and a trace id made only when a rule asks for them or the event
+ * is kept.
+ *
+ * <p>One instance per thread, reused for every event (it hangs off the thread's
+ * {@link CapturedEvent}).
+ */
+public final class EventView implements RecordView {
+
+    private static final Object UNSET = new Object();
+    private static final String[] LOG_RECORD_FIELDS = {"filename", "function_name", "line_number", "level",
+        "module_name", "class_name", "thread_name", "native_level", "framework"};
+
+    private final RecordSettings settings;
+
+    private CapturedEvent event;
+    private EventMapper mapper;
+    private Level level;
+    private String message;
+    private String nativeLevel;
+    private String loggerName;
+    private Object thrown = UNSET;
+    private Object context = UNSET;
+    private String traceId;
+    private Caller caller;
+    private String threadName;
+
+    public EventView(RecordSettings settings) {
+        this.settings = settings;
+    }
+
+    public EventView reset(CapturedEvent event, EventMapper mapper, Level level) {
+        this.event = event;
+        this.mapper = mapper;
+        this.level = level;
+        this.message = null;
+        this.nativeLevel = null;
+        this.loggerName = null;
+        this.thrown = UNSET;
+        this.context = UNSET;
+        this.traceId = null;
+        this.caller = null;
+        this.threadName = null;
+        return this;
+    }
+
+    /** For an event captured earlier on another thread: what could only be known back then. */
+    public EventView preset(Caller caller, String threadName, String message, Map<String, ?> context) {
+        this.caller = caller;
+        this.threadName = threadName;
+        this.message = message;
+        this.context = context;
+        return this;
+    }
+
+    /** Drops references to the event, so that a reused view keeps nothing of the application alive. */
+    public void release() {
+        reset(null, null, null);
+    }
+
+    public RecordSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public Object resolve(String[] path) {
+        boolean leaf = path.length == 1;
+        switch (path[0]) {
+            case "message":
+                return leaf ? message() : null;
+            case "trace_id":
+                return leaf ? traceId() : null;
+            case "timestamp":
+                return leaf ? RecordWriter.timestamp(mapper.timestampMillis(event)) : null;
+            case "module_name":
+                return leaf ? settings.serviceName : null;
+            case "log_record":
+                return leaf ? logRecord() : (path.length == 2 ? logRecordField(path[1]) : null);
+            case "context":
+                return leaf ? context() : contextPath(path);
+            default:
+                return null;
+        }
+    }
+
+    private Object logRecordField(String field) {
+        switch (field) {
+            case "level":
+                return level.name();
+            case "native_level":
+                return nativeLevel();
+            case "module_name":
+                return loggerName();
+            case "framework":
+                return event.framework;
+            case "thread_name":
+                return threadName();
+            case "class_name":
+                return caller().className;
+            case "function_name":
+                return caller().methodName;
+            case "filename":
+                return caller().fileName;
+            case "line_number":
+                return caller().lineNumber;
+            default:
+                return null;
+        }
+    }
+
+    private Map<String, Object> logRecord() {
+        Map<String, Object> record = new LinkedHashMap<>();
+        for (String field : LOG_RECORD_FIELDS) {
+            record.put(field, logRecordField(field));
+        }
+        return record;
+    }
+
+    private Object contextPath(String[] path) {
+        Object value = contextValue(path[1]);
+        for (int i = 2; i < path.length && value != null; i++) {
+            value = value instanceof Map ? ((Map<?, ?>) value).get(path[i]) : null;
+        }
+        return value instanceof String || value == null ? value : ContextValues.copy(value, settings.maxMessageChars);
+    }
+
+    private Object contextValue(String key) {
+        Throwable error = thrown();
+        if (error != null && "error".equals(key)) {
+            return error(error);
+        }
+        Object value = mapper.keyValue(event, key);
+        if (value == null) {
+            Map<String, ?> mdc = mdc();
+            if (mdc != null) {
+                value = mdc.get(key);
+            }
+        }
+        return value;
+    }
+
+    private Map<String, Object> context() {
+        Map<String, Object> copy = contextCopy();
+        Throwable error = thrown();
+        if (error != null) {
+            copy.put("error", error(error));
+        }
+        return copy;
+    }
+
+    private Map<String, Object> error(Throwable error) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("type", ThrowableFormatter.type(error));
+        fields.put("message", ThrowableFormatter.message(error));
+        fields.put("stacktrace", ThrowableFormatter.stackTrace(error, settings.maxStackTraceChars));
+        return fields;
+    }
+
+    /** MDC then key-value pairs (which win on a shared key), as plain values. */
+    private Map<String, Object> contextCopy() {
+        Map<String, Object> copy = new LinkedHashMap<>();
+        int max = settings.maxMessageChars;
+        Map<String, ?> mdc = mdc();
+        if (mdc != null) {
+            for (Map.Entry<String, ?> e : mdc.entrySet()) {
+                copy.put(e.getKey(), ContextValues.copy(e.getValue(), max));
+            }
+        }
+        mapper.forEachKeyValue(event, (k, v) -> copy.put(k, ContextValues.copy(v, max)));
+        return copy;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, ?> mdc() {
+        if (context == UNSET) {
+            context = mapper.context(event);
+        }
+        return (Map<String, ?>) context;
+    }
+
+    private Throwable thrown() {
+        if (thrown == UNSET) {
+            thrown = mapper.thrown(event);
+        }
+        return (Throwable) thrown;
+    }
+
+    private String message() {
+        if (message == null) {
+            message = mapper.message(event);
+        }
+        return message;
+    }
+
+    private String nativeLevel() {
+        if (nativeLevel == null) {
+            nativeLevel = mapper.nativeLevel(event);
+        }
+        return nativeLevel;
+    }
+
+    private String loggerName() {
+        if (loggerName == null) {
+            loggerName = mapper.loggerName(event);
+        }
+        return loggerName;
+    }
+
+    private String traceId() {
+        if (traceId == null) {
+            traceId = traceIdFromContext();
+            if (traceId == null) {
+                traceId = RecordWriter.newTraceId();
+            }
+        }
+        return traceId;
+    }
+
+    private String traceIdFromContext() {
+        for (String key : settings.traceIdKeys) {
+            Object value = mapper.keyValue(event, key);
+            if (value == null) {
+                Map<String, ?> mdc = mdc();
+                value = mdc == null ? null : mdc.get(key);
+            }
+            if (value != null) {
+                return ContextValues.text(value, 256);
+            }
+        }
+        return null;
+    }
+
+    private Caller caller() {
+        if (caller == null) {
+            caller = CallerLocator.locate();
+        }
+        return caller;
+    }
+
+    private String threadName() {
+        if (threadName == null) {
+            String recorded = mapper.threadName(event);
+            threadName = recorded != null ? recorded : Thread.currentThread().getName();
+        }
+        return threadName;
+    }
+
+    /** Copies everything the record needs, on the logging thread. */
+    public CapturedRecord snapshot(List<String> pipelines, boolean stdout) {
+        String text = message();
+        boolean truncated = text.length() > settings.maxMessageChars;
+        if (truncated) {
+            text = text.substring(0, settings.maxMessageChars);
+        }
+        String trace = traceId != null ? traceId : traceIdFromContext();
+        return new CapturedRecord(pipelines, stdout, text, truncated, trace, mapper.timestampMillis(event),
+                settings.serviceName, level, nativeLevel(), event.framework, loggerName(), caller(),
+                threadName(), contextCopy(), thrown(), settings.maxStackTraceChars);
+    }
+}
