@@ -1,0 +1,81 @@
+package io.datanadhi.it.apps;
+
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+
+/** An SLF4J application on Logback. Prints its own progress on stdout ("app: ..."). */
+public final class LogbackApp {
+
+    private static final Logger ORDERS = LoggerFactory.getLogger("com.acme.OrderService");
+
+    public static void main(String[] args) throws Exception {
+        String scenario = args.length > 0 ? args[0] : "basic";
+        System.out.println("app: start " + scenario);
+        switch (scenario) {
+            case "basic":
+                basic();
+                break;
+            case "bridge":
+                bridge(Integer.parseInt(args[1]));
+                break;
+            case "sequence":
+                sequence(Integer.parseInt(args[1]), Long.parseLong(args[2]));
+                break;
+            default:
+                throw new IllegalArgumentException(scenario);
+        }
+        System.out.println("app: done");
+    }
+
+    private static void basic() {
+        MDC.put("trace_id", "trace-abc-123");
+        MDC.put("user", "admin");
+        placeOrder();
+        ORDERS.debug("debug detail, below the logger's level");
+        ORDERS.warn("stock low for {}: {} left", "sku-1", 3);
+        System.out.println("app: line error=" + (lineHere() + 1));
+        ORDERS.error("payment failed", new IllegalStateException("card declined", new IOException("gateway timeout")));
+        MDC.clear();
+        ORDERS.atInfo().addKeyValue("order_id", 42).addKeyValue("express", true).log("order shipped");
+        ORDERS.info("unrelated chatter");
+    }
+
+    private static void placeOrder() {
+        System.out.println("app: line placeOrder=" + (lineHere() + 1));
+        ORDERS.info("order placed id={}", 42);
+    }
+
+    /** java.util.logging routed into Logback by jul-to-slf4j: every event must arrive once. */
+    private static void bridge(int count) {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("com.acme.Bridged");
+        for (int i = 0; i < count; i++) {
+            jul.info("bridged event seq=" + i);
+        }
+        jul.fine("bridged fine, below the JUL level");
+        // Let through by java.util.logging, refused by Logback's level for com.acme.quiet.
+        java.util.logging.Logger quiet = java.util.logging.Logger.getLogger("com.acme.quiet.Noise");
+        quiet.setLevel(java.util.logging.Level.ALL);
+        quiet.info("bridged event refused by logback");
+        ORDERS.info("direct slf4j event");
+    }
+
+    private static void sequence(int count, long intervalMillis) throws InterruptedException {
+        for (int i = 0; i < count; i++) {
+            MDC.put("seq", Integer.toString(i));
+            ORDERS.info("sequence event seq={}", i);
+            MDC.remove("seq");
+            if (intervalMillis > 0) {
+                Thread.sleep(intervalMillis);
+            }
+        }
+    }
+
+    private static int lineHere() {
+        return new Throwable().getStackTrace()[1].getLineNumber();
+    }
+}

@@ -1,0 +1,154 @@
+package io.datanadhi.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/** Runs a sample application in its own JVM, with or without the agent, and collects its output. */
+final class AppRun {
+
+    static final long TIMEOUT_SECONDS = 90;
+
+    /** What one run produced. */
+    static final class Result {
+        final int exitCode;
+        final String stdout;
+        final String stderr;
+        final long millis;
+
+        Result(int exitCode, String stdout, String stderr, long millis) {
+            this.exitCode = exitCode;
+            this.stdout = stdout;
+            this.stderr = stderr;
+            this.millis = millis;
+        }
+
+        /** The application's own lines ("app: ..."), which the agent must leave alone. */
+        List<String> appLines() {
+            return stdout.lines().filter(l -> l.startsWith("app: ")).collect(Collectors.toList());
+        }
+
+        /** The agent's diagnostics: JSON lines with "logger":"datanadhi" on stderr. */
+        List<String> agentLines() {
+            return stderr.lines().filter(l -> l.contains("\"logger\":\"datanadhi\"")).collect(Collectors.toList());
+        }
+
+        List<String> agentLines(String level) {
+            return agentLines().stream().filter(l -> l.contains("\"level\":\"" + level + "\"")).collect(Collectors.toList());
+        }
+
+        /** The value printed by the app as {@code app: line <name>=<n>}. */
+        int line(String name) {
+            String prefix = "app: line " + name + "=";
+            return appLines().stream().filter(l -> l.startsWith(prefix))
+                    .map(l -> Integer.parseInt(l.substring(prefix.length()).trim()))
+                    .findFirst().orElseThrow(() -> new AssertionError("no line " + name + " in\n" + stdout));
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exitCode + " after " + millis + " ms\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
+        }
+    }
+
+    private final String app;
+    private final String mainClass;
+    private final List<String> appArgs = new ArrayList<>();
+    private final List<String> jvmArgs = new ArrayList<>();
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private String agentArgs;
+    private boolean withAgent = true;
+
+    private AppRun(String app, String mainClass) {
+        this.app = app;
+        this.mainClass = mainClass;
+    }
+
+    static AppRun jul(String... args) {
+        return new AppRun("jul-app", "io.datanadhi.it.apps.JulApp").args(args);
+    }
+
+    static AppRun logback(String... args) {
+        return new AppRun("logback-app", "io.datanadhi.it.apps.LogbackApp").args(args);
+    }
+
+    static AppRun isolation() {
+        return new AppRun("isolation-app", "io.datanadhi.it.apps.IsolationApp");
+    }
+
+    AppRun args(String... args) {
+        appArgs.addAll(List.of(args));
+        return this;
+    }
+
+    AppRun jvm(String... args) {
+        jvmArgs.addAll(List.of(args));
+        return this;
+    }
+
+    AppRun env(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
+    AppRun agentArgs(String args) {
+        this.agentArgs = args;
+        return this;
+    }
+
+    AppRun withoutAgent() {
+        this.withAgent = false;
+        return this;
+    }
+
+    /** The usual setup: a data-nadhi directory, a server, an API key. */
+    AppRun shippingTo(IngestServer server, Path dir) {
+        return env("DATANADHI_DIR", dir.toString())
+                .env("DATANADHI_SERVER_HOST", server.url())
+                .env("DATANADHI_API_KEY", TestRules.API_KEY);
+    }
+
+    Result run() throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Env.java());
+        if (withAgent) {
+            command.add("-javaagent:" + Env.agentJar() + (agentArgs == null ? "" : "=" + agentArgs));
+        }
+        command.addAll(jvmArgs);
+        command.add("-cp");
+        command.add(Env.appJar(app).toString());
+        command.add(mainClass);
+        command.addAll(appArgs);
+
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().keySet().removeIf(name -> name.startsWith("DATANADHI_") || name.equals("JAVA_TOOL_OPTIONS"));
+        builder.environment().putAll(env);
+        Path out = Files.createTempFile("app-stdout", ".txt");
+        Path err = Files.createTempFile("app-stderr", ".txt");
+        builder.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
+        long start = System.nanoTime();
+        Process process = builder.start();
+        process.getOutputStream().close();
+        try {
+            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                throw new AssertionError("application did not exit within " + TIMEOUT_SECONDS + " s: " + command
+                        + "\n" + Files.readString(out) + Files.readString(err));
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8), millis);
+        } finally {
+            process.destroyForcibly();
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.datanadhi.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.datanadhi.it.IngestServer.Received;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JulCaptureTest {
+
+    @TempDir
+    Path dir;
+    IngestServer server;
+
+    @BeforeEach
+    void startServer() throws Exception {
+        server = new IngestServer();
+        TestRules.write(dir, "app.yml", TestRules.ORDERS_WARNINGS_ERRORS);
+    }
+
+    @AfterEach
+    void stopServer() {
+        server.close();
+    }
+
+    @Test
+    void matchingJulEventsArriveWithEveryField() throws Exception {
+        AppRun.Result run = AppRun.jul("basic").shippingTo(server, dir).run();
+        assertEquals(0, run.exitCode, run.toString());
+
+        List<Received> records = server.records();
+        assertEquals(3, records.size(), "orders, warning and error only: " + records + "\n" + run);
+
+        Received order = only(server.records(r -> r.message().equals("order placed id=42")));
+        assertEquals(List.of("orders", "audit"), order.pipelines());
+        assertEquals(TestRules.API_KEY, order.apiKey);
+        JsonNode data = order.logData();
+        JsonNode record = data.get("log_record");
+        assertEquals("INFO", record.get("level").asText());
+        assertEquals("INFO", record.get("native_level").asText());
+        assertEquals("jul", record.get("framework").asText());
+        assertEquals("com.acme.OrderService", record.get("module_name").asText());
+        assertEquals("io.datanadhi.it.apps.JulApp", record.get("class_name").asText());
+        assertEquals("placeOrder", record.get("function_name").asText());
+        assertEquals("JulApp.java", record.get("filename").asText());
+        assertEquals(run.line("placeOrder"), record.get("line_number").asInt());
+        assertEquals("main", record.get("thread_name").asText());
+        assertEquals("io.datanadhi.it.apps.JulApp", data.get("module_name").asText(), "service name: the main class");
+        assertTrue(data.get("timestamp").asText().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"), data.toString());
+        assertTrue(data.get("trace_id").asText().matches("[0-9a-f-]{36}"), "a new UUID when the event has none: " + data);
+        assertTrue(data.get("context").isObject());
+
+        Received warning = only(server.records(r -> r.pipelines().equals(List.of("warnings"))));
+        assertEquals("stock low for sku-1: 3 left", warning.message(), "JUL parameters formatted as JUL does");
+        assertEquals("WARNING", warning.logData().get("log_record").get("native_level").asText());
+        assertEquals(run.line("warning"), warning.logData().get("log_record").get("line_number").asInt());
+
+        Received error = only(server.records(r -> r.pipelines().equals(List.of("errors"))));
+        assertEquals("payment failed", error.message());
+        assertEquals("SEVERE", error.logData().get("log_record").get("native_level").asText());
+        assertEquals("ERROR", error.logData().get("log_record").get("level").asText());
+        JsonNode thrown = error.logData().get("context").get("error");
+        assertEquals("java.lang.IllegalStateException", thrown.get("type").asText());
+        assertEquals("card declined", thrown.get("message").asText());
+        String trace = thrown.get("stacktrace").asText();
+        assertTrue(trace.startsWith("java.lang.IllegalStateException: card declined\n\tat io.datanadhi.it.apps.JulApp.basic("), trace);
+        assertTrue(trace.contains("Caused by: java.io.IOException: gateway timeout"), trace);
+
+        assertTrue(server.records(r -> r.message().contains("unrelated") || r.message().contains("below")).isEmpty());
+    }
+
+    @Test
+    void applicationOutputAndExitAreUnchanged() throws Exception {
+        AppRun.Result without = AppRun.jul("basic").withoutAgent().run();
+        AppRun.Result with = AppRun.jul("basic").shippingTo(server, dir).run();
+        assertEquals(without.exitCode, with.exitCode);
+        assertEquals(without.appLines(), with.appLines());
+        assertEquals(without.stderr.lines().filter(l -> l.contains("INFO: ") || l.contains("SEVERE: ")).count(),
+                with.stderr.lines().filter(l -> l.contains("INFO: ") || l.contains("SEVERE: ")).count(),
+                "JUL's console handler prints the same events");
+        assertTrue(with.agentLines("WARN").isEmpty(), with.toString());
+        assertFalse(with.stderr.contains("Sharing is only supported"), "no CDS warning: " + with.stderr);
+    }
+
+    static Received only(List<Received> records) {
+        assertEquals(1, records.size(), records.toString());
+        return records.get(0);
+    }
+}
