@@ -41,12 +41,15 @@ final class AgentRuntime {
     private volatile AgentConfig config;
     private volatile Delivery delivery;
 
-    private AgentRuntime(String agentArgs) {
+    private final Instrumentation instrumentation;
+
+    private AgentRuntime(String agentArgs, Instrumentation instrumentation) {
         this.agentArgs = agentArgs;
+        this.instrumentation = instrumentation;
     }
 
     static void start(String args, Instrumentation inst, boolean lateAttach, String bootstrapHow) {
-        AgentRuntime runtime = new AgentRuntime(args);
+        AgentRuntime runtime = new AgentRuntime(args, inst);
         CaptureBridge.install(runtime.pending);
         CaptureInstaller.install(inst);
         Runtime.getRuntime().addShutdownHook(new Thread(runtime::shutdown, "datanadhi-shutdown"));
@@ -77,7 +80,7 @@ final class AgentRuntime {
                 return;
             }
 
-            http = new HttpClients();
+            http = new HttpClients(instrumentation);
             Delivery running = new Delivery(new Delivery.Settings(resolved.queueSize(), resolved.workers(),
                     resolved.exitTimeout(), resolved.serverHost(), resolved.apiKeyHeader(), resolved.apiKey()),
                     http, new DroppedFiles(resolved.dir(), counters), new StdoutPrinter(counters), counters);
@@ -164,6 +167,7 @@ final class AgentRuntime {
             running.shutdown();
         }
         await(started, deadline);
+        Diagnostics.debug("agent_stopped", "shutdown finished", "counters", counters.snapshot().toString());
     }
 
     private static void await(CountDownLatch latch, long deadlineNanos) {

@@ -180,7 +180,7 @@ final class DevServerHandler implements HttpHandler {
         err.println("dev-server: " + status + " " + describe(exchange) + ": " + message);
         try {
             StringBuilder body = new StringBuilder("{\"error\":");
-            io.datanadhi.agent.diag.Diagnostics.Json.quote(body, message);
+            io.datanadhi.agent.json.JsonText.quote(body, message);
             respond(exchange, status, body.append('}').toString());
         } catch (IOException | RuntimeException e) {
             // Headers may already be sent, or the client gone; the stderr line is the record.

@@ -1,16 +1,11 @@
 package io.datanadhi.agent.config;
 
-import io.datanadhi.agent.json.Json;
+import io.datanadhi.agent.files.AtomicFiles;
+import io.datanadhi.agent.json.JsonText;
 import io.datanadhi.agent.AgentVersion;
 import io.datanadhi.agent.diag.Diagnostics;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,18 +27,9 @@ public final class ResolvedConfigWriter {
      * file behind. Never throws.
      */
     public static boolean write(AgentConfig config) {
-        Path dir = config.dir();
-        Path target = dir.resolve(FILE_NAME);
-        Path temp = null;
+        Path target = config.dir().resolve(FILE_NAME);
         try {
-            byte[] json = Json.pretty(document(config));
-            if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir, ownerOnly("rwx------"));
-            }
-            temp = Files.createTempFile(dir, FILE_NAME + ".", ".tmp", ownerOnly("rw-------"));
-            Files.write(temp, json);
-            move(temp, target);
-            temp = null;
+            AtomicFiles.write(target, JsonText.pretty(document(config)));
             return true;
         } catch (IOException | RuntimeException e) {
             Diagnostics.warn(ConfigEvents.RESOLVED_WRITE_FAILED,
@@ -51,14 +37,6 @@ public final class ResolvedConfigWriter {
                             + "); the agent runs normally without it",
                     "file", target.toString());
             return false;
-        } finally {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException | RuntimeException ignored) {
-                    // Nothing more to do; the write failure was already reported.
-                }
-            }
         }
     }
 
@@ -76,20 +54,5 @@ public final class ResolvedConfigWriter {
         document.put("resolved_at", Instant.now().toString());
         document.put("config", settings);
         return document;
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    private static FileAttribute<?>[] ownerOnly(String permissions) {
-        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            return new FileAttribute<?>[0];
-        }
-        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(permissions))};
     }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -65,6 +66,8 @@ public final class Delivery {
     private final HealthMonitor primaryHealth;
     private final List<Worker> workers = new ArrayList<>();
     private final AtomicBoolean primaryUp = new AtomicBoolean(true);
+    /** Records accepted into the queue whose fate is not settled yet: what shutdown waits for. */
+    private final AtomicInteger outstanding = new AtomicInteger();
     private final Object rejectLock = new Object();
     private long rejectedSinceReport;
     private long lastRejectReport;
@@ -101,9 +104,11 @@ public final class Delivery {
             afterShutdown(record);
             return;
         }
+        outstanding.incrementAndGet();
         if (queue.offer(record)) {
             wakeOneWorker();
         } else {
+            outstanding.decrementAndGet();
             overflow.spill(record);
         }
     }
@@ -175,7 +180,7 @@ public final class Delivery {
     public void shutdown() {
         long deadline = System.nanoTime() + settings.exitTimeout.toNanos();
         wakeAllWorkers();
-        while (System.nanoTime() < deadline && (!queue.isEmpty() || anyWorkerHolding() || overflow.busy())) {
+        while (System.nanoTime() < deadline && (outstanding.get() > 0 || overflow.busy())) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
         closed = true;
@@ -218,15 +223,6 @@ public final class Delivery {
         }
         scheduler.shutdownNow();
         http.close();
-    }
-
-    private boolean anyWorkerHolding() {
-        for (Worker worker : workers) {
-            if (worker.holding.length > 0) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void afterShutdown(CapturedRecord record) {
@@ -276,7 +272,9 @@ public final class Delivery {
                         stdout.print(record);
                     }
                 }
+                int taken = batch.size();
                 batch.removeIf(record -> !record.shipped());
+                outstanding.addAndGet(batch.size() - taken);
                 hold();
                 if (batch.isEmpty()) {
                     return;
@@ -324,6 +322,7 @@ public final class Delivery {
             if (!refused.isEmpty()) {
                 rejected(refused, refusal);
             }
+            outstanding.addAndGet(-(results.size() - kept.size()));
             if (failure != null) {
                 primaryDown(failure);
             }

@@ -1,5 +1,6 @@
 package io.datanadhi.agent.diag;
 
+import io.datanadhi.agent.json.JsonText;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
@@ -64,9 +65,12 @@ public final class Diagnostics {
         return level.ordinal() >= threshold.ordinal() && level != Level.OFF;
     }
 
+    /** Keys shorter than this are not real secrets, and masking them would garble every line. */
+    static final int MIN_REDACTED_LENGTH = 8;
+
     /** Registers the API key so that it is masked in every line written from now on. */
     public static void redact(String apiKey) {
-        secret = apiKey == null || apiKey.isEmpty() ? null : apiKey;
+        secret = apiKey == null || apiKey.length() < MIN_REDACTED_LENGTH ? null : apiKey;
     }
 
     /** For tests and the command-line tools: write lines somewhere else. */
@@ -132,30 +136,30 @@ public final class Diagnostics {
         b.append(",\"logger\":\"datanadhi\"");
         b.append(",\"level\":\"").append(level.name()).append('"');
         b.append(",\"event\":");
-        Json.quote(b, event);
+        quote(b, event);
         b.append(",\"message\":");
-        Json.quote(b, message);
+        quote(b, message);
         if (fields != null) {
             for (int i = 0; i + 1 < fields.length; i += 2) {
                 b.append(',');
-                Json.quote(b, String.valueOf(fields[i]));
+                quote(b, String.valueOf(fields[i]));
                 b.append(':');
                 Object value = fields[i + 1];
                 if (value instanceof Number || value instanceof Boolean) {
                     b.append(value);
                 } else {
-                    Json.quote(b, value == null ? null : String.valueOf(value));
+                    quote(b, value == null ? null : String.valueOf(value));
                 }
             }
         }
         if (cause != null) {
             b.append(",\"error\":");
-            Json.quote(b, cause.getClass().getName() + ": " + safeMessage(cause));
+            quote(b, cause.getClass().getName() + ": " + safeMessage(cause));
             if (enabled(Level.DEBUG)) {
                 b.append(",\"stacktrace\":");
                 java.io.StringWriter w = new java.io.StringWriter();
                 cause.printStackTrace(new java.io.PrintWriter(w));
-                Json.quote(b, w.toString());
+                quote(b, w.toString());
             }
         }
         b.append('}');
@@ -164,41 +168,19 @@ public final class Diagnostics {
         return key == null ? line : line.replace(key, "****");
     }
 
+    private static void quote(StringBuilder b, String s) {
+        if (s == null) {
+            b.append("null");
+        } else {
+            JsonText.quote(b, s);
+        }
+    }
+
     private static String safeMessage(Throwable t) {
         try {
             return String.valueOf(t.getMessage());
         } catch (Throwable e) {
             return "(message unavailable)";
-        }
-    }
-
-    /** Minimal JSON string quoting for diagnostics, which must work before Jackson is loaded. */
-    public static final class Json {
-        private Json() {}
-
-        public static void quote(StringBuilder b, String s) {
-            if (s == null) {
-                b.append("null");
-                return;
-            }
-            b.append('"');
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                switch (c) {
-                    case '"': b.append("\\\""); break;
-                    case '\\': b.append("\\\\"); break;
-                    case '\n': b.append("\\n"); break;
-                    case '\r': b.append("\\r"); break;
-                    case '\t': b.append("\\t"); break;
-                    default:
-                        if (c < 0x20) {
-                            b.append(String.format("\\u%04x", (int) c));
-                        } else {
-                            b.append(c);
-                        }
-                }
-            }
-            b.append('"');
         }
     }
 }

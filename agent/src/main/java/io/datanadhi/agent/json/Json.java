@@ -3,20 +3,17 @@ package io.datanadhi.agent.json;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Iterator;
 import java.util.Map;
 
 /**
- * Writes plain values (strings, numbers, booleans, maps, lists, Jackson trees) as JSON with
- * Jackson's streaming generator. The agent never uses an ObjectMapper on its start-up path:
- * creating one costs about 200 ms, and it would serialize application objects through their
- * getters, where we want their {@code toString()}.
+ * Writes plain values (strings, numbers, booleans, maps, lists, Jackson trees) with Jackson's
+ * streaming generator, for records. The agent never uses an ObjectMapper: creating one costs about
+ * 200 ms, and it would serialize application objects through their getters, where we want their
+ * {@code toString()}.
  */
 public final class Json {
 
@@ -24,30 +21,6 @@ public final class Json {
     private static final int MAX_NESTING = 64;
 
     private Json() {}
-
-    /** Compact JSON text, e.g. {@code {"sku":"X-1","qty":2}}. */
-    public static String compact(Object value) {
-        StringWriter out = new StringWriter();
-        try (JsonGenerator g = FACTORY.createGenerator(out)) {
-            write(g, value);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toString();
-    }
-
-    /** Indented JSON, UTF-8, ending with a newline: for files people read. */
-    public static byte[] pretty(Object value) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator g = FACTORY.createGenerator(out)) {
-            g.useDefaultPrettyPrinter();
-            write(g, value);
-            g.writeRaw('\n');
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
-    }
 
     public static void write(JsonGenerator g, Object value) throws IOException {
         write(g, value, 0);

@@ -1,15 +1,14 @@
 package io.datanadhi.agent.rules;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.datanadhi.agent.json.Json;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.datanadhi.agent.files.AtomicFiles;
+import io.datanadhi.agent.json.JsonText;
 import io.datanadhi.agent.diag.Diagnostics;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Writes {@code <dir>/.rules.resolved.json}: the rules as the agent understood them, each with
@@ -31,69 +30,52 @@ public final class ResolvedRulesWriter {
      */
     public static boolean write(Path datanadhiDir, RuleLoadResult result) {
         Path target = datanadhiDir.resolve(FILE_NAME);
-        Path temp = null;
         try {
-            byte[] content = Json.pretty(toJson(result));
-            Files.createDirectories(datanadhiDir);
-            temp = Files.createTempFile(datanadhiDir, FILE_NAME + ".", ".tmp");
-            Files.write(temp, content);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.write(target, JsonText.pretty(toJson(result)));
             return true;
         } catch (IOException | RuntimeException e) {
             Diagnostics.warn("rules_resolved_write_failed", "cannot write " + target.toAbsolutePath()
                     + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
                     + "); the rules are in effect all the same", "file", target.toString());
-            deleteQuietly(temp);
             return false;
         }
     }
 
-    static ObjectNode toJson(RuleLoadResult result) {
-        ObjectNode root = JsonNodeFactory.instance.objectNode();
-        ArrayNode rules = root.putArray("rules");
+    static Map<String, Object> toJson(RuleLoadResult result) {
+        List<Object> rules = new ArrayList<>();
         for (Rule rule : result.rules().rules()) {
-            ObjectNode r = rules.addObject();
+            Map<String, Object> r = new LinkedHashMap<>();
             r.put("source", rule.source());
             r.put("index", rule.index());
             r.put("name", rule.name());
             r.put("any_condition_match", rule.anyConditionMatch());
-            ArrayNode conditions = r.putArray("conditions");
+            List<Object> conditions = new ArrayList<>();
             for (Condition condition : rule.conditions()) {
-                conditions.addObject()
-                        .put("key", condition.key())
-                        .put("type", condition.type().yamlName())
-                        .put("value", condition.value())
-                        .put("negate", condition.negate());
+                Map<String, Object> c = new LinkedHashMap<>();
+                c.put("key", condition.key());
+                c.put("type", condition.type().yamlName());
+                c.put("value", condition.value());
+                c.put("negate", condition.negate());
+                conditions.add(c);
             }
-            ArrayNode pipelines = r.putArray("pipelines");
-            rule.pipelines().forEach(pipelines::add);
+            r.put("conditions", conditions);
+            r.put("pipelines", rule.pipelines());
             r.put("stdout", rule.stdout());
+            rules.add(r);
         }
-        ArrayNode problems = root.putArray("problems");
+        List<Object> problems = new ArrayList<>();
         for (RuleProblem problem : result.problems()) {
-            problems.addObject()
-                    .put("file", problem.file())
-                    .put("index", problem.index())
-                    .put("rule", problem.ruleName())
-                    .put("message", problem.message());
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("file", problem.file());
+            p.put("index", problem.index());
+            p.put("rule", problem.ruleName());
+            p.put("message", problem.message());
+            problems.add(p);
         }
-        ArrayNode files = root.putArray("files");
-        result.files().forEach(files::add);
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("rules", rules);
+        root.put("problems", problems);
+        root.put("files", result.files());
         return root;
-    }
-
-    private static void deleteQuietly(Path temp) {
-        if (temp == null) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(temp);
-        } catch (IOException | RuntimeException ignored) {
-            // Best effort: a stray temp file is harmless.
-        }
     }
 }

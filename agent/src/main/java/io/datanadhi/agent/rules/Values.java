@@ -1,7 +1,7 @@
 package io.datanadhi.agent.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.datanadhi.agent.json.Json;
+import io.datanadhi.agent.json.JsonText;
 import java.util.Collection;
 import java.util.Map;
 
@@ -97,7 +97,7 @@ public final class Values {
 
     private static String json(Object value) {
         try {
-            return Json.compact(value);
+            return JsonText.compact(value);
         } catch (Exception e) {
             // Rules run on the application's thread: a value we cannot render simply matches
             // through its toString instead of failing the log call.
