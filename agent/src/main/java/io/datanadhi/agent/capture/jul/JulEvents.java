@@ -10,14 +10,19 @@ import java.util.logging.Logger;
 /** Reads java.util.logging's LogRecords (JDK classes: the agent links against them directly). */
 final class JulEvents implements EventMapper {
 
-    // formatMessage is stateless: localizes through the record's bundle, then applies
-    // java.text.MessageFormat when the message has {0}-style parameters, exactly as JUL does.
-    private static final Formatter FORMATTER = new Formatter() {
-        @Override
-        public String format(LogRecord record) {
-            return formatMessage(record);
-        }
-    };
+    /**
+     * formatMessage is stateless: localizes through the record's bundle, then applies
+     * java.text.MessageFormat when the message has {0}-style parameters, exactly as JUL does.
+     * A holder, so that no java.util.logging class loads before the application uses JUL.
+     */
+    private static final class Messages {
+        static final Formatter FORMATTER = new Formatter() {
+            @Override
+            public String format(LogRecord record) {
+                return formatMessage(record);
+            }
+        };
+    }
 
     private static LogRecord record(CapturedEvent event) {
         return (LogRecord) event.event;
@@ -73,7 +78,7 @@ final class JulEvents implements EventMapper {
     public String message(CapturedEvent event) {
         LogRecord record = record(event);
         try {
-            String text = FORMATTER.formatMessage(record);
+            String text = Messages.FORMATTER.formatMessage(record);
             return text == null ? "" : text;
         } catch (Throwable e) {
             // A parameter whose toString throws or recurses: keep the raw text.
