@@ -114,6 +114,18 @@ class JsonTextTest {
     }
 
     @Test
+    void nonFiniteNumbersInJacksonTreesBecomeStringsToo() throws IOException {
+        // YAML's .nan and .inf parse to such nodes.
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        assertEquals("\"NaN\"", JsonText.compact(f.numberNode(Double.NaN)));
+        assertEquals("\"Infinity\"", JsonText.compact(f.numberNode(Float.POSITIVE_INFINITY)));
+        ObjectNode node = f.objectNode();
+        node.put("v", Double.NEGATIVE_INFINITY);
+        assertEquals("-Infinity", JSON.readTree(JsonText.pretty(node)).get("v").textValue());
+        assertEquals("2.5", JsonText.compact(f.numberNode(2.5)), "finite ones stay numbers");
+    }
+
+    @Test
     void otherObjectsAndKeysAreTheirText() {
         Object custom = new Object() {
             @Override
