@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 final class RecordQueue<T> {
 
     private final int capacity;
+    /** Vyukov's sequence numbers need two slots at least; see the constructor. */
+    private final int slots;
     private final AtomicReferenceArray<T> items;
     private final AtomicLongArray sequences;
     private final AtomicLong tail = new AtomicLong();
@@ -23,9 +25,13 @@ final class RecordQueue<T> {
             throw new IllegalArgumentException("capacity " + capacity);
         }
         this.capacity = capacity;
-        this.items = new AtomicReferenceArray<>(capacity);
-        this.sequences = new AtomicLongArray(capacity);
-        for (int i = 0; i < capacity; i++) {
+        // With a single slot, a full slot and a free one have the same sequence number: a second
+        // offer would overwrite the first item and poll would then spin forever. One spare slot,
+        // and offer checks the bound itself in that case.
+        this.slots = Math.max(2, capacity);
+        this.items = new AtomicReferenceArray<>(slots);
+        this.sequences = new AtomicLongArray(slots);
+        for (int i = 0; i < slots; i++) {
             sequences.set(i, i);
         }
     }
@@ -38,9 +44,12 @@ final class RecordQueue<T> {
     boolean offer(T item) {
         while (true) {
             long position = tail.get();
-            int index = (int) (position % capacity);
+            int index = (int) (position % slots);
             long difference = sequences.get(index) - position;
             if (difference == 0) {
+                if (slots != capacity && position - head.get() >= capacity) {
+                    return false;
+                }
                 if (tail.compareAndSet(position, position + 1)) {
                     items.set(index, item);
                     sequences.set(index, position + 1);
@@ -57,13 +66,13 @@ final class RecordQueue<T> {
     T poll() {
         while (true) {
             long position = head.get();
-            int index = (int) (position % capacity);
+            int index = (int) (position % slots);
             long difference = sequences.get(index) - (position + 1);
             if (difference == 0) {
                 if (head.compareAndSet(position, position + 1)) {
                     T item = items.get(index);
                     items.set(index, null);
-                    sequences.set(index, position + capacity);
+                    sequences.set(index, position + slots);
                     return item;
                 }
             } else if (difference < 0) {

@@ -112,6 +112,9 @@ public final class JsonText {
             quote(out, node.textValue());
         } else if (node.isNull() || node.isMissingNode()) {
             out.append("null");
+        } else if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+            // As for Double values above: NaN and Infinity are not JSON numbers.
+            quote(out, node.asText());
         } else if (node.isBoolean() || node.isNumber()) {
             out.append(node.asText());
         } else {

@@ -1,0 +1,425 @@
+package io.datanadhi.agent.delivery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.datanadhi.agent.diag.Counters;
+import io.datanadhi.agent.diag.Counters.DropKind;
+import io.datanadhi.agent.diag.Diagnostics;
+import io.datanadhi.agent.record.CapturedRecord;
+import io.datanadhi.agent.record.TestRecords;
+import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.IntSupplier;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Delivery to the primary server, against the JDK's HttpServer on 127.0.0.1: what is delivered,
+ * what is refused, what waits for a server that is down, and what goes to {@code dropped/}.
+ */
+class DeliveryTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String API_KEY_HEADER = "x-datanadhi-api-key";
+    private static final String API_KEY = "test-api-key-0123456789";
+    private static final Duration EXIT_TIMEOUT = Duration.ofMillis(300);
+
+    @TempDir
+    Path dir;
+
+    private final Counters counters = new Counters();
+    private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    private final List<String> diagnostics = new CopyOnWriteArrayList<>();
+    private final Consumer<String> listener = diagnostics::add;
+    private IngestServer server;
+    private Delivery delivery;
+    private boolean shutDown;
+
+    @BeforeEach
+    void quietDiagnostics() {
+        Diagnostics.addListener(listener);
+        Diagnostics.setOutput(new ByteArrayOutputStream());
+    }
+
+    @AfterEach
+    void stopEverything() {
+        if (delivery != null && !shutDown) {
+            delivery.shutdown();
+        }
+        if (server != null) {
+            server.stop();
+        }
+        Diagnostics.removeListener(listener);
+        Diagnostics.setOutput(new FileOutputStream(FileDescriptor.err));
+    }
+
+    // ---- Tests.
+
+    @Test
+    void twoHundredIsDeliveredAndCounted() throws Exception {
+        server = new IngestServer(() -> 200, () -> 200);
+        start(100, 2, server.url());
+        for (int i = 0; i < 5; i++) {
+            delivery.submit(TestRecords.shipped("ok-" + i, "errors"));
+        }
+
+        await("5 records delivered", () -> counters.shippedPrimary() == 5);
+        assertEquals(5, server.posts().size());
+        assertEquals(List.of("ok-0", "ok-1", "ok-2", "ok-3", "ok-4"),
+                server.posts().stream().map(Post::message).sorted().collect(Collectors.toList()));
+        for (Post post : server.posts()) {
+            assertEquals(List.of("errors"), post.pipelines());
+            assertEquals("application/json", post.contentType);
+        }
+        shutdown();
+        assertEquals(List.of(), droppedLines(), "nothing dropped");
+        assertEquals(0, server.healthChecks.get(), "no health checks while the server answers");
+        assertTrue(delivery.primaryUp());
+    }
+
+    @Test
+    void apiKeyIsSentInTheConfiguredHeader() throws Exception {
+        server = new IngestServer(() -> 200, () -> 200);
+        start(100, 1, server.url());
+        delivery.submit(TestRecords.shipped("keyed", "p"));
+        await("delivered", () -> counters.shippedPrimary() == 1);
+        assertEquals(API_KEY, server.posts().get(0).apiKey);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {302, 400, 404, 500})
+    void refusedRecordsAreWrittenToPrimaryFailed(int status) throws Exception {
+        server = new IngestServer(() -> status, () -> 200);
+        start(100, 2, server.url());
+        for (int i = 0; i < 3; i++) {
+            delivery.submit(TestRecords.shipped("refused-" + i, "p"));
+        }
+
+        // The counter is updated when the file is closed, just after its lines are flushed.
+        await("3 records in primary_failed files",
+                () -> counters.dropped(DropKind.PRIMARY_FAILED) == 3 && droppedLines("primary_failed").size() == 3);
+        assertEquals(List.of("refused-0", "refused-1", "refused-2"),
+                droppedLines("primary_failed").stream().map(DeliveryTest::message).sorted().collect(Collectors.toList()));
+        assertEquals(3, counters.dropped(DropKind.PRIMARY_FAILED));
+        assertEquals(0, counters.shippedPrimary());
+        assertTrue(delivery.primaryUp(), "a refusal is not an outage");
+        assertEquals(3, server.posts().size(), "each sent once, not retried");
+        shutdown();
+        assertEquals(3, droppedLines().size(), "nothing else dropped");
+        assertEquals(0, server.healthChecks.get());
+    }
+
+    @Test
+    void recordsWaitWhileTheServerIsDownAndAreDeliveredOnceAfterItRecovers() throws Exception {
+        AtomicBoolean up = new AtomicBoolean();
+        AtomicBoolean recover = new AtomicBoolean();
+        // Down: /log and the health check answer 503 until the test lets the server recover;
+        // the next health check then finds it up.
+        server = new IngestServer(() -> up.get() ? 200 : 503, () -> {
+            if (recover.get()) {
+                up.set(true);
+                return 200;
+            }
+            return 503;
+        });
+        start(100, 2, server.url());
+        for (int i = 0; i < 10; i++) {
+            delivery.submit(TestRecords.shipped("held-" + i, "p"));
+        }
+
+        await("a failed health check", () -> server.healthChecks.get() >= 1);
+        assertFalse(delivery.primaryUp());
+        assertEquals(0, counters.shippedPrimary(), "nothing delivered while down");
+        assertEquals(List.of(), droppedLines(), "held, not dropped");
+        int checksWhileDown = server.healthChecks.get();
+        recover.set(true);
+
+        await("10 records delivered after recovery", () -> counters.shippedPrimary() == 10);
+        Map<String, Integer> delivered = new HashMap<>();
+        for (Post post : server.posts()) {
+            if (post.status == 200) {
+                delivered.merge(post.message(), 1, Integer::sum);
+            }
+        }
+        assertEquals(10, delivered.size(), delivered.toString());
+        delivered.forEach((message, times) -> assertEquals(1, times, message + " delivered " + times + " times"));
+        assertTrue(server.posts().stream().anyMatch(p -> p.status == 503), "the server was really down");
+        assertTrue(server.healthChecks.get() > checksWhileDown, "health checked until it came back");
+        assertTrue(delivery.primaryUp());
+        assertTrue(diagnostics.stream().anyMatch(l -> l.contains("\"event\":\"primary_down\"")), diagnostics.toString());
+        assertTrue(diagnostics.stream().anyMatch(l -> l.contains("\"event\":\"primary_up\"")), diagnostics.toString());
+
+        shutdown();
+        assertEquals(List.of(), droppedLines());
+        assertEquals(10, counters.shippedPrimary(), "and no more after shutdown");
+    }
+
+    @Test
+    void fullQueueSpillsToQueueFullFilesAndLosesNothing() throws Exception {
+        server = new IngestServer(() -> 503, () -> 503);
+        start(4, 1, server.url());
+        int total = 300;
+        for (int i = 0; i < total; i++) {
+            delivery.submit(TestRecords.shipped(String.format("r-%03d", i), "p"));
+        }
+        // The queue holds 4 and the worker at most one batch: most of the 300 must spill.
+        shutdown();
+
+        List<String> spilled = droppedLines("queue_full").stream().map(DeliveryTest::message).collect(Collectors.toList());
+        List<String> unsent = droppedLines("shutdown_unsent").stream().map(DeliveryTest::message).collect(Collectors.toList());
+        assertTrue(spilled.size() >= total - 4 - Delivery.BATCH_SIZE, spilled.size() + " spilled");
+        assertEquals(spilled.size(), counters.dropped(DropKind.QUEUE_FULL));
+        assertEquals(unsent.size(), counters.dropped(DropKind.SHUTDOWN_UNSENT));
+
+        List<String> all = new ArrayList<>(spilled);
+        all.addAll(unsent);
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < total; i++) {
+            expected.add(String.format("r-%03d", i));
+        }
+        assertExactlyOnce(expected, all);
+        assertEquals(0, counters.lost());
+        assertEquals(0, counters.shippedPrimary());
+        assertTrue(diagnostics.stream().anyMatch(l -> l.contains("\"event\":\"queue_full\"")));
+    }
+
+    @Test
+    void shutdownWithTheServerDownWritesWhatIsLeftToShutdownUnsent() throws Exception {
+        String deadUrl = IngestServer.deadUrl();
+        start(100, 2, deadUrl);
+        for (int i = 0; i < 20; i++) {
+            delivery.submit(TestRecords.shipped(String.format("u-%02d", i), "p"));
+        }
+        long begin = System.nanoTime();
+        shutdown();
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
+
+        List<String> unsent = droppedLines("shutdown_unsent").stream().map(DeliveryTest::message)
+                .collect(Collectors.toList());
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            expected.add(String.format("u-%02d", i));
+        }
+        assertExactlyOnce(expected, unsent);
+        assertEquals(20, counters.dropped(DropKind.SHUTDOWN_UNSENT));
+        assertEquals(0, counters.lost());
+        assertTrue(tookMillis < 5_000, "shutdown took " + tookMillis + " ms with a 300 ms exit timeout");
+        assertTrue(diagnostics.stream().anyMatch(l -> l.contains("\"event\":\"shutdown_unsent\"")));
+    }
+
+    @Test
+    void recordsSubmittedAfterShutdownGoStraightToDisk() throws Exception {
+        server = new IngestServer(() -> 200, () -> 200);
+        start(100, 1, server.url());
+        shutdown();
+        delivery.submit(TestRecords.shipped("late", "p"));
+        assertEquals(List.of("late"), droppedLines("shutdown_unsent").stream().map(DeliveryTest::message)
+                .collect(Collectors.toList()));
+        assertEquals(0, server.posts().size());
+    }
+
+    @Test
+    void stdoutOnlyRecordsArePrintedAndNeverSent() throws Exception {
+        server = new IngestServer(() -> 200, () -> 200);
+        start(100, 1, server.url());
+        CapturedRecord printOnly = TestRecords.builder().message("to stdout").traceId("t").pipelines(List.of())
+                .stdout(true).build();
+        delivery.submit(printOnly);
+        delivery.submit(TestRecords.shipped("to server", "p"));
+
+        await("one delivered", () -> counters.shippedPrimary() == 1);
+        await("one printed", () -> counters.printed() == 1);
+        shutdown();
+        String out = printed.toString(StandardCharsets.UTF_8);
+        assertEquals(1, out.lines().count(), out);
+        assertEquals("to stdout", JSON.readTree(out).get("message").textValue());
+        assertEquals(List.of("to server"), server.posts().stream().map(Post::message).collect(Collectors.toList()));
+        assertEquals(List.of(), droppedLines());
+    }
+
+    // ---- Helpers.
+
+    private void start(int queueSize, int workers, String url) {
+        Delivery.Settings settings = new Delivery.Settings(queueSize, workers, EXIT_TIMEOUT, url, API_KEY_HEADER, API_KEY);
+        delivery = new Delivery(settings, new HttpClients(null), new DroppedFiles(dir, counters),
+                new StdoutPrinter(printed, counters), counters);
+        delivery.start();
+    }
+
+    private void shutdown() {
+        shutDown = true;
+        delivery.shutdown();
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 20 s: " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** Each expected message once in {@code actual}; on failure, says which are missing or repeated. */
+    private static void assertExactlyOnce(List<String> expected, List<String> actual) {
+        Map<String, Integer> times = new HashMap<>();
+        actual.forEach(m -> times.merge(m, 1, Integer::sum));
+        List<String> missing = expected.stream().filter(m -> !times.containsKey(m)).collect(Collectors.toList());
+        Map<String, Integer> repeated = new java.util.TreeMap<>();
+        times.forEach((m, n) -> {
+            if (n > 1) {
+                repeated.put(m, n);
+            }
+        });
+        List<String> unexpected = times.keySet().stream().filter(m -> !expected.contains(m)).sorted()
+                .collect(Collectors.toList());
+        assertTrue(missing.isEmpty() && repeated.isEmpty() && unexpected.isEmpty(),
+                "missing " + missing + ", repeated " + repeated + ", unexpected " + unexpected);
+    }
+
+    /** Every line of every {@code dropped/<prefix>_*.jsonl} file; every file for a null prefix. */
+    private List<String> droppedLines(String prefix) {
+        List<String> lines = new ArrayList<>();
+        try {
+            for (Path file : DroppedFilesTest.files(dir.resolve("dropped"))) {
+                if (prefix == null || file.getFileName().toString().startsWith(prefix + "_")) {
+                    lines.addAll(Files.readAllLines(file, StandardCharsets.UTF_8));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return lines;
+    }
+
+    private List<String> droppedLines() {
+        return droppedLines(null);
+    }
+
+    private static String message(String envelopeLine) {
+        try {
+            return JSON.readTree(envelopeLine).get("log_data").get("message").textValue();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** One POST /log as the server saw it. */
+    static final class Post {
+        final JsonNode body;
+        final String apiKey;
+        final String contentType;
+        final int status;
+
+        Post(JsonNode body, String apiKey, String contentType, int status) {
+            this.body = body;
+            this.apiKey = apiKey;
+            this.contentType = contentType;
+            this.status = status;
+        }
+
+        String message() {
+            return body.get("log_data").get("message").textValue();
+        }
+
+        List<String> pipelines() {
+            List<String> out = new ArrayList<>();
+            body.get("pipelines").forEach(p -> out.add(p.textValue()));
+            return out;
+        }
+    }
+
+    /** A stand-in Data Nadhi server: {@code POST /log} and {@code GET /} answer what the test says. */
+    static final class IngestServer {
+        private final HttpServer http;
+        private final ExecutorService executor = Executors.newFixedThreadPool(4);
+        private final List<Post> posts = new CopyOnWriteArrayList<>();
+        final AtomicInteger healthChecks = new AtomicInteger();
+
+        IngestServer(IntSupplier logStatus, IntSupplier healthStatus) throws IOException {
+            http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+            http.createContext("/log", exchange -> {
+                byte[] body = exchange.getRequestBody().readAllBytes();
+                int status = logStatus.getAsInt();
+                posts.add(new Post(JSON.readTree(body), exchange.getRequestHeaders().getFirst(API_KEY_HEADER),
+                        exchange.getRequestHeaders().getFirst("Content-Type"), status));
+                respond(exchange, status);
+            });
+            http.createContext("/", exchange -> {
+                exchange.getRequestBody().readAllBytes();
+                if ("GET".equals(exchange.getRequestMethod()) && "/".equals(exchange.getRequestURI().getPath())) {
+                    healthChecks.incrementAndGet();
+                    respond(exchange, healthStatus.getAsInt());
+                } else {
+                    respond(exchange, 404);
+                }
+            });
+            http.setExecutor(executor);
+            http.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + http.getAddress().getPort();
+        }
+
+        List<Post> posts() {
+            return new ArrayList<>(posts);
+        }
+
+        void stop() {
+            http.stop(0);
+            executor.shutdownNow();
+        }
+
+        /** The address of a server that has stopped: connections are refused. */
+        static String deadUrl() throws IOException {
+            IngestServer gone = new IngestServer(() -> 200, () -> 200);
+            String url = gone.url();
+            gone.stop();
+            return url;
+        }
+
+        private static void respond(HttpExchange exchange, int status) throws IOException {
+            byte[] body = ("status " + status).getBytes(StandardCharsets.UTF_8);
+            if (status / 100 == 3) {
+                exchange.getResponseHeaders().set("Location", "/elsewhere");
+            }
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        }
+    }
+}
