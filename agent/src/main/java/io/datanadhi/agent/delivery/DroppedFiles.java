@@ -3,6 +3,7 @@ package io.datanadhi.agent.delivery;
 import io.datanadhi.agent.diag.Counters;
 import io.datanadhi.agent.diag.Counters.DropKind;
 import io.datanadhi.agent.diag.Diagnostics;
+import io.datanadhi.agent.files.AtomicFiles;
 import io.datanadhi.agent.record.CapturedRecord;
 import io.datanadhi.agent.record.RecordWriter;
 import java.io.Closeable;
@@ -11,12 +12,9 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,7 +26,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class DroppedFiles {
 
-    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private final Path directory;
@@ -59,13 +56,15 @@ public final class DroppedFiles {
 
     /** Opens a new file for records written one at a time. */
     public Batch open(DropKind reason) throws IOException {
-        Files.createDirectories(directory, directoryAttributes());
+        if (!Files.isDirectory(directory)) {
+            Files.createDirectories(directory, AtomicFiles.ownerOnly("rwx------"));
+        }
         while (true) {
             String name = fileName(reason) + "_" + System.currentTimeMillis() + "_" + SEQUENCE.incrementAndGet() + ".jsonl";
             Path file = directory.resolve(name);
             try {
                 FileChannel channel = FileChannel.open(file,
-                        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), fileAttributes());
+                        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), AtomicFiles.ownerOnly("rw-------"));
                 return new Batch(reason, file, channel);
             } catch (FileAlreadyExistsException e) {
                 // Another JVM on the same directory took this name: take the next one.
@@ -84,16 +83,6 @@ public final class DroppedFiles {
                 count + " record(s) could not be written to " + directory + " (" + fileName(reason)
                         + ") and are lost: " + cause.getMessage(),
                 "reason", fileName(reason), "count", count);
-    }
-
-    private static FileAttribute<?>[] directoryAttributes() {
-        return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))}
-                : new FileAttribute<?>[0];
-    }
-
-    private static FileAttribute<?>[] fileAttributes() {
-        return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
-                : new FileAttribute<?>[0];
     }
 
     /** One open dropped file. */
@@ -125,6 +114,7 @@ public final class DroppedFiles {
             return file;
         }
 
+        /** Flushes and forces the file; only then are its records counted as on disk. */
         @Override
         public void close() throws IOException {
             try {
@@ -132,11 +122,11 @@ public final class DroppedFiles {
                 channel.force(true);
             } finally {
                 channel.close();
-                counters.dropped(reason, count);
                 if (count == 0) {
                     Files.deleteIfExists(file);
                 }
             }
+            counters.dropped(reason, count);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.datanadhi.agent.files;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -9,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,9 +35,13 @@ public final class AtomicFiles {
         Path temp = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + "."
                 + SEQUENCE.incrementAndGet() + ".tmp");
         try {
-            Files.write(temp, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            if (POSIX) {
-                Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
+            // Owner-only from the moment it exists, not after the content is in.
+            try (SeekableByteChannel channel = Files.newByteChannel(temp,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), ownerOnly("rw-------"))) {
+                ByteBuffer buffer = ByteBuffer.wrap(content);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
             }
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
