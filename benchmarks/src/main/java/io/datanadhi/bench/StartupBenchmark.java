@@ -75,7 +75,7 @@ public final class StartupBenchmark {
         server.stop(0);
 
         double baseline = median(variants.get("without the agent").samples);
-        System.out.println("| " + java + " (" + System.getProperty("java.version") + "), " + runs
+        System.out.println("| " + java + ", " + runs
                 + " runs each, " + Runtime.getRuntime().availableProcessors() + " cores | median ms | p90 ms | added ms | ratio |");
         System.out.println("|---|---:|---:|---:|---:|");
         for (Map.Entry<String, Variant> e : variants.entrySet()) {
