@@ -1,0 +1,313 @@
+package io.datanadhi.echopost;
+
+import io.datanadhi.echopost.replay.Replayer;
+import io.datanadhi.echopost.replay.ServerClient;
+import io.datanadhi.echopost.server.LogAgentService;
+import io.datanadhi.echopost.server.SocketServer;
+import io.datanadhi.echopost.store.Store;
+import io.datanadhi.echopost.store.StoreFiles;
+import io.datanadhi.echopost.store.StoredRecord;
+import io.datanadhi.proto.LogRequest;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * EchoPost: started by the agent while the Data Nadhi server is down, it takes records over a
+ * UNIX socket, stores them durably, replays them in order once the server is back, and exits.
+ *
+ * <p>Exit codes: 0 after a clean stop (drained, or SIGTERM with what is undelivered kept for the
+ * next start), 2 for bad usage or an unusable directory or socket path, 3 when another EchoPost
+ * already serves the directory, 1 for anything unexpected.
+ */
+public final class EchoPost {
+
+    static final String SOCKET = "data-nadhi-agent.sock";
+    static final String LOCK = "echopost.lock";
+    /** Not exiting the moment the store empties: the agent may still be sending. */
+    static final long IDLE_MILLIS_BEFORE_EXIT = 1000;
+    static final long STOP_TIMEOUT_MILLIS = 10_000;
+    static final long FINAL_REPLAY_MILLIS = 30_000;
+
+    /**
+     * grpc-netty sets SO_KEEPALIVE on every connection, which a UNIX socket does not have: Netty
+     * would warn about it on stderr for each client. Held here, since JUL keeps loggers weakly.
+     */
+    private static final java.util.logging.Logger QUIET_NETTY_BOOTSTRAP =
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
+
+    private static final DateTimeFormatter SESSION =
+            DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    private final Options options;
+    private final PrintStream out;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile String stopReason;
+    private volatile String clientApiKey;
+    private final AtomicLong invalidJson = new AtomicLong();
+
+    private EventLog events;
+    private Store store;
+    private Replayer replayer;
+
+    private EchoPost(Options options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        QUIET_NETTY_BOOTSTRAP.setLevel(java.util.logging.Level.SEVERE);
+        int code;
+        try {
+            code = run(args, System.getenv(), System.out, System.err);
+        } catch (Throwable t) {
+            System.err.println("echopost: unexpected failure: " + t);
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    static int run(String[] args, java.util.Map<String, String> environment, PrintStream out, PrintStream err) {
+        Options options;
+        try {
+            options = Options.parse(args, environment);
+        } catch (Options.UsageException e) {
+            if (!e.getMessage().isEmpty()) {
+                err.println("echopost: " + e.getMessage());
+            }
+            err.println(Options.USAGE);
+            return 2;
+        }
+        return new EchoPost(options, out).serve(err);
+    }
+
+    private int serve(PrintStream err) {
+        Path dir = options.dir;
+        try {
+            new StoreFiles().createDirectory(dir);
+            Path probe = dir.resolve(".write-probe");
+            Files.deleteIfExists(probe);
+            Files.createFile(probe);
+            Files.delete(probe);
+        } catch (IOException | RuntimeException e) {
+            err.println("echopost: cannot use " + dir + " as EchoPost's directory: " + describe(e));
+            return 2;
+        }
+        try (FileChannel lockFile = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE)) {
+            FileLock lock;
+            try {
+                lock = lockFile.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                err.println("echopost: another EchoPost is already running for " + dir + " (" + dir.resolve(LOCK)
+                        + " is locked); this one exits");
+                return 3;
+            }
+            try {
+                return serveLocked();
+            } finally {
+                lock.release();
+            }
+        } catch (IOException e) {
+            err.println("echopost: cannot lock " + dir.resolve(LOCK) + ": " + describe(e));
+            return 2;
+        }
+    }
+
+    private int serveLocked() throws IOException {
+        Path dir = options.dir;
+        Path session = newSessionDir(dir);
+        events = new EventLog(session.resolve("events.log"), out);
+        events.redact(options.apiKey);
+        try (EventLog.RecordLog success = new EventLog.RecordLog(session.resolve("agent-success.log"));
+                EventLog.RecordLog failure = new EventLog.RecordLog(session.resolve("agent-failure.log"))) {
+            events.info("started", "EchoPost " + version() + " serving " + dir, "pid", ProcessHandle.current().pid(),
+                    "dir", dir.toString(), "health_url", options.healthUrl, "max_disk_mb",
+                    options.maxDiskBytes / (1024 * 1024), "session", session.toString());
+            if (options.apiKey == null) {
+                events.warn("api_key_missing", "no API key (DATANADHI_API_KEY or -api-key): replay uses the key"
+                        + " that clients send with their records");
+            }
+            Path socket = dir.resolve(SOCKET);
+            String problem = SocketServer.checkPath(socket);
+            if (problem != null) {
+                events.error("socket_unusable", problem);
+                return 2;
+            }
+            return serveWithStore(socket, success, failure);
+        } finally {
+            events.close();
+        }
+    }
+
+    private int serveWithStore(Path socket, EventLog.RecordLog success, EventLog.RecordLog failure)
+            throws IOException {
+        ServerClient server = new ServerClient(options.healthUrl, options.logUrl(), options.apiKeyHeader,
+                () -> options.apiKey != null ? options.apiKey : clientApiKey);
+        Replayer.Listener listener = new Replayer.Listener() {
+            @Override
+            public void event(String name, String message, Object... fields) {
+                events.info(name, message, fields);
+            }
+
+            @Override
+            public void delivered(StoredRecord record, int status) {
+                success.append(Replayer.logLine(record, status, null));
+            }
+
+            @Override
+            public void failed(StoredRecord record, int status, String response) {
+                failure.append(Replayer.logLine(record, status, response));
+            }
+
+            @Override
+            public void drained() {
+                requestStop("drained");
+            }
+        };
+        store = Store.open(options.dir.resolve("store"), new StoreFiles(),
+                new Store.Limits(options.maxDiskBytes, options.minFreeBytes), events, this::activity);
+        replayer = new Replayer(store, server, listener, IDLE_MILLIS_BEFORE_EXIT);
+        SocketServer grpc;
+        try {
+            grpc = SocketServer.start(socket, new LogAgentService(this::intake, store::append));
+        } catch (IOException | RuntimeException e) {
+            events.error("socket_unusable", "cannot listen on " + socket + ": " + describe(e));
+            store.close();
+            return 2;
+        }
+        Thread hook = new Thread(this::onSignal, "echopost-sigterm");
+        Runtime.getRuntime().addShutdownHook(hook);
+        events.info("accepting", "listening on " + socket, "socket", socket.toString(), "backlog", store.backlog());
+        Thread replay = new Thread(replayer, "echopost-replay");
+        replay.setDaemon(true);
+        replay.start();
+
+        awaitStop();
+        String reason = stopReason;
+        events.info("stopping", "stopping (" + reason + "): no new calls; finishing those in progress", "reason", reason);
+        grpc.stop(STOP_TIMEOUT_MILLIS);
+        replayer.stop();
+        join(replay);
+        if ("drained".equals(reason) && store.backlog() > 0) {
+            // Records that arrived while we were stopping: the server is up, send them now.
+            Replayer last = new Replayer(store, server, listener, 0);
+            last.replayWhileHealthy(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FINAL_REPLAY_MILLIS));
+        }
+        store.close();
+        long left = store.backlog();
+        if (left == 0) {
+            store.deleteIfEmpty();
+        }
+        server.close();
+        events.info("exiting", left == 0 ? "everything delivered; store removed"
+                : left + " record(s) kept in the store for the next start", "reason", reason, "backlog", left);
+        finished.countDown();
+        if (!"signal".equals(reason)) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // A signal arrived as we finished.
+            }
+        }
+        return 0;
+    }
+
+    /** SIGTERM: the same stop as a drained exit, keeping what is undelivered; exit code 0. */
+    private void onSignal() {
+        requestStop("signal");
+        try {
+            finished.await(STOP_TIMEOUT_MILLIS + 20_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        out.flush();
+        Runtime.getRuntime().halt(0);
+    }
+
+    private void requestStop(String reason) {
+        synchronized (stopRequested) {
+            if (stopReason == null) {
+                stopReason = reason;
+            }
+        }
+        stopRequested.countDown();
+    }
+
+    private void awaitStop() {
+        while (true) {
+            try {
+                stopRequested.await();
+                return;
+            } catch (InterruptedException ignored) {
+                // keep waiting: only a stop request ends EchoPost
+            }
+        }
+    }
+
+    private void activity() {
+        Replayer current = replayer;
+        if (current != null) {
+            current.activity();
+        }
+    }
+
+    /** The body to store for one request: invalid JSON becomes an empty object, as the original does. */
+    private byte[] intake(LogRequest request) {
+        if (options.apiKey == null && !request.getApiKey().isEmpty()) {
+            clientApiKey = request.getApiKey();
+        }
+        String json = request.getJsonData();
+        boolean valid = Json.isObject(json);
+        if (!valid) {
+            long count = invalidJson.incrementAndGet();
+            if (count <= 10 || count % 1000 == 0) {
+                events.warn("invalid_json", "a record's json_data is not a JSON object; stored as {} ("
+                        + count + " so far)", "count", count, "length", json.length());
+            }
+        }
+        activity();
+        return Json.body(request.getPipelinesList(), json, valid);
+    }
+
+    private static Path newSessionDir(Path dir) throws IOException {
+        String name = "session-" + SESSION.format(java.time.Instant.now());
+        Path session = dir.resolve(name);
+        for (int i = 2; Files.exists(session); i++) {
+            session = dir.resolve(name + "-" + i);
+        }
+        new StoreFiles().createDirectory(session);
+        return session;
+    }
+
+    private static void join(Thread thread) {
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(15));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static String version() {
+        String version = EchoPost.class.getPackage().getImplementationVersion();
+        return version != null ? version : "dev";
+    }
+
+    private static String describe(Exception e) {
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+}

@@ -1,0 +1,680 @@
+package io.datanadhi.echopost.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * EchoPost's durable store: append-only segment files, one writer thread with group commit, and
+ * a replay checkpoint.
+ *
+ * <p>A record is acknowledged only after it is on disk: the writer takes everything queued (up to
+ * about 1 MB), writes it, forces the file, and only then completes the waiting appends. Nothing
+ * per record is kept on the heap: replay reads the segments in order, deletes a segment once every
+ * record in it is delivered, and the checkpoint says where to resume after a restart.
+ */
+public final class Store implements AutoCloseable {
+
+    /** Size at which the writer starts a new segment. */
+    static final long SEGMENT_BYTES = 32L * 1024 * 1024;
+    /** How much the writer takes for one write and one force. */
+    static final int GROUP_BYTES = 1024 * 1024;
+    private static final int CHECKPOINT_EVERY_RECORDS = 1000;
+    private static final long CHECKPOINT_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long FREE_SPACE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+    /** Disk limits: a cap on the store's size, and free space to leave on the file system. */
+    public static final class Limits {
+        final long maxBytes;
+        final long reserveBytes;
+
+        public Limits(long maxBytes, long reserveBytes) {
+            this.maxBytes = maxBytes;
+            this.reserveBytes = reserveBytes;
+        }
+    }
+
+    private final Path dir;
+    private final Path corruptDir;
+    private final StoreFiles files;
+    private final Limits limits;
+    private final StoreEvents events;
+    private final ReplayCursor cursor;
+    private final Runnable onDurable;
+
+    /** Every segment by first sequence; the active one is the last, while the writer uses it. */
+    private final ConcurrentSkipListMap<Long, SegmentState> segments = new ConcurrentSkipListMap<>();
+    private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicLong storeBytes = new AtomicLong();
+    private final Thread writer;
+    private volatile boolean closing;
+    private volatile boolean writerParked;
+
+    /** The segment the writer appends to; null until the first write after a start. */
+    private volatile SegmentState active;
+    // Writer thread only.
+    private long nextSequence;
+    private long freeSpaceCheckedAt;
+    private long usableSpace = Long.MAX_VALUE;
+
+    /** The last sequence that is on disk and acknowledged. */
+    private volatile long lastDurableSequence;
+    /** Every record up to here is delivered. */
+    private volatile long delivered;
+    private long checkpointed;
+    private long checkpointedAt = System.nanoTime();
+
+    private Store(Path dir, StoreFiles files, Limits limits, StoreEvents events, Runnable onDurable) {
+        this.dir = dir;
+        this.corruptDir = dir.resolveSibling("corrupt");
+        this.files = files;
+        this.limits = limits;
+        this.events = events;
+        this.onDurable = onDurable;
+        this.cursor = new ReplayCursor(files, dir);
+        this.writer = new Thread(this::writeLoop, "echopost-store-writer");
+        this.writer.setDaemon(true);
+    }
+
+    /**
+     * Opens (and recovers) the store in {@code dir}: a torn tail in the newest segment is cut off,
+     * the checkpoint says where replay resumes. Older segments are checked as replay reads them.
+     */
+    public static Store open(Path dir, StoreFiles files, Limits limits, StoreEvents events, Runnable onDurable)
+            throws IOException {
+        Store store = new Store(dir, files, limits, events, onDurable);
+        store.recover();
+        store.writer.start();
+        return store;
+    }
+
+    // ---- appending (any thread) ----
+
+    /** Queues bodies for writing; the future completes once they are forced to disk, or refused. */
+    public CompletableFuture<AppendResult> append(List<byte[]> bodies) {
+        PendingAppend pending = new PendingAppend(bodies);
+        if (closing) {
+            pending.result.complete(AppendResult.refused("EchoPost is shutting down"));
+            return pending.result;
+        }
+        queue.add(pending);
+        if (writerParked) {
+            LockSupport.unpark(writer);
+        }
+        return pending.result;
+    }
+
+    public long lastDurableSequence() {
+        return lastDurableSequence;
+    }
+
+    public long delivered() {
+        return delivered;
+    }
+
+    /** Records on disk not yet delivered. */
+    public long backlog() {
+        return Math.max(0, lastDurableSequence - delivered);
+    }
+
+    /** Nothing stored that is undelivered, and nothing waiting to be stored. */
+    public boolean isEmpty() {
+        return backlog() == 0 && queue.isEmpty();
+    }
+
+    public long sizeBytes() {
+        return storeBytes.get();
+    }
+
+    // ---- replay (one reader thread) ----
+
+    /** A reader positioned after the last delivered record. Use from one thread. */
+    public Reader reader() {
+        return new Reader(delivered);
+    }
+
+    /**
+     * Records that everything up to {@code sequence} is delivered: checkpointed now and then, and
+     * segments whose records are all delivered are deleted.
+     */
+    public void markDelivered(long sequence) throws IOException {
+        if (sequence <= delivered) {
+            return;
+        }
+        delivered = sequence;
+        long now = System.nanoTime();
+        if (sequence - checkpointed >= CHECKPOINT_EVERY_RECORDS || now - checkpointedAt >= CHECKPOINT_EVERY_NANOS
+                || sequence >= lastDurableSequence) {
+            checkpoint();
+        }
+    }
+
+    /** Writes the checkpoint and deletes fully delivered segments. */
+    public synchronized void checkpoint() throws IOException {
+        long current = delivered;
+        if (current != checkpointed) {
+            cursor.write(current);
+            checkpointed = current;
+        }
+        checkpointedAt = System.nanoTime();
+        deleteDeliveredSegments(current);
+    }
+
+    private void deleteDeliveredSegments(long deliveredUpTo) throws IOException {
+        boolean deleted = false;
+        for (Map.Entry<Long, SegmentState> entry : segments.entrySet()) {
+            Map.Entry<Long, SegmentState> next = segments.higherEntry(entry.getKey());
+            if (next == null || entry.getValue() == active) {
+                break; // the newest segment may still grow
+            }
+            if (next.getKey() - 1 > deliveredUpTo) {
+                break;
+            }
+            remove(entry.getValue());
+            deleted = true;
+        }
+        if (deleted) {
+            files.forceDirectory(dir);
+        }
+    }
+
+    private void remove(SegmentState segment) throws IOException {
+        segments.remove(segment.firstSequence);
+        segment.closeQuietly();
+        files.delete(segment.path);
+        files.delete(endFile(segment.path));
+        storeBytes.addAndGet(-segment.sizeAtClose());
+    }
+
+    // ---- shutdown ----
+
+    /** Stops the writer once what is queued is written, and writes the checkpoint. */
+    @Override
+    public void close() throws IOException {
+        closing = true;
+        LockSupport.unpark(writer);
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        checkpoint();
+        for (SegmentState segment : segments.values()) {
+            segment.closeQuietly();
+        }
+    }
+
+    /** After {@link #close()}, when everything is delivered: removes the store from disk. */
+    public void deleteIfEmpty() throws IOException {
+        if (backlog() > 0) {
+            return;
+        }
+        for (SegmentState segment : new ArrayList<>(segments.values())) {
+            remove(segment);
+        }
+        cursor.delete();
+        for (Path leftover : files.list(dir)) {
+            files.delete(leftover);
+        }
+        Files.deleteIfExists(dir);
+    }
+
+    // ---- the writer ----
+
+    private void writeLoop() {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(GROUP_BYTES + 64 * 1024);
+        List<PendingAppend> group = new ArrayList<>();
+        while (true) {
+            PendingAppend first = queue.poll();
+            if (first == null) {
+                if (closing) {
+                    return;
+                }
+                writerParked = true;
+                if (queue.isEmpty() && !closing) {
+                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
+                }
+                writerParked = false;
+                continue;
+            }
+            group.clear();
+            int bytes = admit(first, group, 0);
+            while (bytes < GROUP_BYTES) {
+                PendingAppend next = queue.peek();
+                if (next == null || (bytes > 0 && bytes + next.frameBytes > GROUP_BYTES)) {
+                    break;
+                }
+                bytes = admit(queue.poll(), group, bytes);
+            }
+            if (!group.isEmpty()) {
+                buffer = write(group, bytes, buffer);
+            }
+        }
+    }
+
+    /** Adds the append to the group, or refuses it when a disk limit would be passed. */
+    private int admit(PendingAppend pending, List<PendingAppend> group, int groupBytes) {
+        String refusal = checkLimits(groupBytes + pending.frameBytes);
+        if (refusal != null) {
+            events.event("disk_refused", refusal, "records", pending.bodies.size());
+            pending.result.complete(AppendResult.refused(refusal));
+            return groupBytes;
+        }
+        group.add(pending);
+        return groupBytes + pending.frameBytes;
+    }
+
+    private String checkLimits(long incoming) {
+        if (storeBytes.get() + incoming > limits.maxBytes) {
+            return "EchoPost's disk cap is reached (" + limits.maxBytes / (1024 * 1024) + " MB, -max-disk-mb): "
+                    + "record refused";
+        }
+        long now = System.nanoTime();
+        if (now - freeSpaceCheckedAt > FREE_SPACE_CHECK_NANOS) {
+            try {
+                usableSpace = Files.getFileStore(dir).getUsableSpace();
+            } catch (IOException e) {
+                usableSpace = Long.MAX_VALUE; // cannot tell; the write itself will say
+            }
+            freeSpaceCheckedAt = now;
+        }
+        if (usableSpace - incoming < limits.reserveBytes) {
+            return "the disk is nearly full (" + usableSpace / (1024 * 1024) + " MB free, EchoPost keeps "
+                    + limits.reserveBytes / (1024 * 1024) + " MB free): record refused";
+        }
+        return null;
+    }
+
+    private ByteBuffer write(List<PendingAppend> group, int bytes, ByteBuffer buffer) {
+        if (buffer.capacity() < bytes) {
+            buffer = ByteBuffer.allocateDirect(bytes);
+        }
+        long firstSequence = nextSequence;
+        SegmentState segment;
+        try {
+            segment = segmentFor(bytes);
+        } catch (IOException e) {
+            fail(group, "EchoPost could not create a segment: " + e.getMessage());
+            events.event("write_failed", "could not create a segment: " + e, "records", count(group));
+            return buffer;
+        }
+        buffer.clear();
+        long now = System.currentTimeMillis();
+        long sequence = firstSequence;
+        for (PendingAppend pending : group) {
+            for (byte[] body : pending.bodies) {
+                RecordCodec.encode(buffer, sequence++, now, body);
+            }
+        }
+        buffer.flip();
+        try {
+            segment.file.append(buffer);
+            segment.file.force();
+        } catch (IOException e) {
+            failedSegment(segment, e);
+            fail(group, "EchoPost could not store the record: " + e.getMessage());
+            return buffer;
+        }
+        segment.durableEnd += bytes;
+        storeBytes.addAndGet(bytes);
+        nextSequence = sequence;
+        lastDurableSequence = sequence - 1;
+        for (PendingAppend pending : group) {
+            pending.result.complete(AppendResult.STORED);
+        }
+        onDurable.run();
+        return buffer;
+    }
+
+    /** The segment to append {@code bytes} to: the active one, or a new one when it is full. */
+    private SegmentState segmentFor(int bytes) throws IOException {
+        if (active != null && active.durableEnd + bytes <= SEGMENT_BYTES) {
+            return active;
+        }
+        if (active != null) {
+            active.seal(active.durableEnd);
+        }
+        Path path = dir.resolve(Segment.fileName(nextSequence));
+        if (segments.containsKey(nextSequence)) {
+            // A failed segment that holds nothing acknowledged carries this name: drop it.
+            remove(segments.get(nextSequence));
+        }
+        DurableFile file = files.create(path);
+        try {
+            file.append(Segment.header(nextSequence, System.currentTimeMillis()));
+            file.force();
+            files.forceDirectory(dir);
+        } catch (IOException e) {
+            try {
+                file.close();
+            } finally {
+                files.delete(path);
+            }
+            throw e;
+        }
+        SegmentState segment = new SegmentState(nextSequence, path, file, Segment.HEADER_SIZE);
+        segments.put(nextSequence, segment);
+        storeBytes.addAndGet(Segment.HEADER_SIZE);
+        active = segment;
+        return segment;
+    }
+
+    /**
+     * After a write or force error the segment is given up: what was acknowledged in it stays
+     * readable (its valid end is recorded beside it), it is never forced again, and the next
+     * write starts a new segment.
+     */
+    private void failedSegment(SegmentState segment, IOException error) {
+        events.event("write_failed", "a write to " + segment.path.getFileName() + " failed (" + error
+                + "); pending records refused, continuing in a new segment", "segment", segment.path.getFileName().toString());
+        long validEnd = segment.durableEnd;
+        segment.seal(validEnd);
+        active = null;
+        try {
+            segment.file.truncate(validEnd);
+        } catch (IOException ignored) {
+            // The end file below says where the valid data ends.
+        }
+        try {
+            Path end = endFile(segment.path);
+            Path temp = end.resolveSibling(end.getFileName() + ".tmp");
+            files.delete(temp);
+            try (DurableFile file = files.create(temp)) {
+                ByteBuffer value = ByteBuffer.allocate(8).putLong(validEnd);
+                value.flip();
+                file.append(value);
+                file.force();
+            }
+            files.rename(temp, end);
+            files.forceDirectory(dir);
+        } catch (IOException e) {
+            events.event("write_failed", "could not record where " + segment.path.getFileName()
+                    + " ends (" + e + ")", "segment", segment.path.getFileName().toString());
+        }
+    }
+
+    private static void fail(List<PendingAppend> group, String message) {
+        for (PendingAppend pending : group) {
+            pending.result.complete(AppendResult.refused(message));
+        }
+    }
+
+    private static int count(List<PendingAppend> group) {
+        int records = 0;
+        for (PendingAppend pending : group) {
+            records += pending.bodies.size();
+        }
+        return records;
+    }
+
+    static Path endFile(Path segment) {
+        return segment.resolveSibling(segment.getFileName().toString().replace(Segment.SUFFIX, Segment.END_SUFFIX));
+    }
+
+    // ---- recovery ----
+
+    private void recover() throws IOException {
+        files.createDirectory(dir);
+        for (Path path : files.list(dir)) {
+            if (path.getFileName().toString().endsWith(".tmp")) {
+                files.delete(path);
+            }
+        }
+        try {
+            delivered = cursor.read();
+        } catch (RecordCodec.BadFrameException e) {
+            delivered = 0;
+            events.event("checkpoint_damaged", "the replay checkpoint is damaged (" + e.getMessage()
+                    + "); replaying from the oldest stored record (some may be sent twice)");
+        }
+        checkpointed = delivered;
+        long total = 0;
+        for (Path path : files.list(dir)) {
+            long first = Segment.firstSequence(path);
+            if (first < 0) {
+                continue;
+            }
+            DurableFile file = files.open(path);
+            SegmentState segment = new SegmentState(first, path, file, file.size());
+            segment.sealedEnd = readEnd(path);
+            segments.put(first, segment);
+            total += file.size();
+        }
+        storeBytes.set(total);
+        lastDurableSequence = delivered;
+        Map.Entry<Long, SegmentState> newest = segments.lastEntry();
+        if (newest != null) {
+            lastDurableSequence = Math.max(lastDurableSequence, recoverNewest(newest.getValue()));
+        }
+        nextSequence = lastDurableSequence + 1;
+        if (!segments.isEmpty()) {
+            events.event("store_recovered", "resuming: " + backlog() + " record(s) to replay in " + segments.size()
+                    + " segment(s)", "backlog", backlog(), "segments", segments.size(), "delivered", delivered);
+        }
+        deleteDeliveredSegments(delivered);
+    }
+
+    /** Scans the newest segment; a torn tail (never acknowledged) is cut off. Returns its last sequence. */
+    private long recoverNewest(SegmentState segment) throws IOException {
+        long limit = segment.sealedEnd >= 0 ? Math.min(segment.sealedEnd, segment.file.size()) : segment.file.size();
+        try {
+            Segment.checkHeader(segment.file, segment.firstSequence);
+        } catch (RecordCodec.BadFrameException e) {
+            // Its header is forced before any record is acknowledged: nothing in it was ever acknowledged
+            // unless the disk itself damaged it.
+            quarantine(segment, "header: " + e.getMessage(), 0);
+            return segment.firstSequence - 1;
+        }
+        long position = Segment.HEADER_SIZE;
+        long last = segment.firstSequence - 1;
+        while (true) {
+            try {
+                RecordCodec.Frame frame = RecordCodec.read(segment.file, position, limit);
+                if (frame == null) {
+                    break;
+                }
+                last = frame.sequence;
+                position += frame.size;
+            } catch (RecordCodec.BadFrameException e) {
+                long cut = segment.file.size() - position;
+                segment.file.truncate(position);
+                segment.file.force();
+                storeBytes.addAndGet(-cut);
+                events.event("torn_tail_truncated", "the last write to " + segment.path.getFileName()
+                        + " was never completed: " + cut + " byte(s) cut off (" + e.getMessage() + ")",
+                        "segment", segment.path.getFileName().toString(), "bytes", cut);
+                break;
+            }
+        }
+        segment.durableEnd = position;
+        segment.sealedEnd = position;
+        return last;
+    }
+
+    private static long readEnd(Path segment) {
+        Path end = endFile(segment);
+        try {
+            if (Files.exists(end)) {
+                byte[] bytes = Files.readAllBytes(end);
+                if (bytes.length == 8) {
+                    return ByteBuffer.wrap(bytes).getLong();
+                }
+            }
+        } catch (IOException ignored) {
+            // Without it, the whole file is read; a damaged tail is then quarantined.
+        }
+        return -1;
+    }
+
+    /**
+     * Moves a damaged segment to {@code corrupt/} and reports how many undelivered records it
+     * held (known from the next segment's first sequence).
+     */
+    private void quarantine(SegmentState segment, String reason, long lost) throws IOException {
+        segments.remove(segment.firstSequence);
+        segment.closeQuietly();
+        files.createDirectory(corruptDir);
+        Path target = corruptDir.resolve(segment.path.getFileName() + ".corrupt");
+        files.rename(segment.path, target);
+        files.delete(endFile(segment.path));
+        files.forceDirectory(dir);
+        files.forceDirectory(corruptDir);
+        storeBytes.addAndGet(-segment.sizeAtClose());
+        events.event("corrupt_segment", segment.path.getFileName() + " is damaged (" + reason + "); moved to "
+                + target + "; " + lost + " undelivered record(s) in it are lost", "segment",
+                segment.path.getFileName().toString(), "lost", lost, "file", target.toString());
+    }
+
+    // ---- the reader ----
+
+    /** Reads durable, undelivered records in sequence order. */
+    public final class Reader {
+        private long after;
+        private SegmentState segment;
+        private long position;
+
+        Reader(long after) {
+            this.after = after;
+        }
+
+        /** The next record, or null when there is none on disk yet. */
+        public StoredRecord next() throws IOException {
+            while (true) {
+                if (segment != null && segments.get(segment.firstSequence) != segment) {
+                    segment = null; // deleted (fully delivered) or quarantined meanwhile
+                }
+                if (segment == null && !openNext()) {
+                    return null;
+                }
+                boolean isActive = segment == active && !segment.sealed();
+                long limit = isActive ? segment.durableEnd : segment.readLimit();
+                RecordCodec.Frame frame;
+                try {
+                    if (position == 0) {
+                        Segment.checkHeader(segment.file, segment.firstSequence);
+                        position = Segment.HEADER_SIZE;
+                    }
+                    frame = RecordCodec.read(segment.file, position, limit);
+                } catch (RecordCodec.BadFrameException e) {
+                    if (isActive) {
+                        return null;
+                    }
+                    damaged(e.getMessage());
+                    continue;
+                }
+                if (frame == null) {
+                    Map.Entry<Long, SegmentState> next = segments.higherEntry(segment.firstSequence);
+                    if (isActive || next == null) {
+                        return null;
+                    }
+                    segment = next.getValue(); // on to the next segment
+                    position = 0;
+                    continue;
+                }
+                position += frame.size;
+                if (frame.sequence <= after) {
+                    continue; // delivered before a restart
+                }
+                after = frame.sequence;
+                return new StoredRecord(frame.sequence, frame.storedAtMillis, frame.body);
+            }
+        }
+
+        /** The segment holding the record after {@code after}. */
+        private boolean openNext() {
+            Map.Entry<Long, SegmentState> entry = segments.floorEntry(after + 1);
+            if (entry == null) {
+                entry = segments.ceilingEntry(after + 1);
+            }
+            if (entry == null) {
+                return false;
+            }
+            segment = entry.getValue();
+            position = 0;
+            return true;
+        }
+
+        private void damaged(String reason) throws IOException {
+            SegmentState bad = segment;
+            Long next = segments.higherKey(bad.firstSequence);
+            long end = next != null ? next : lastDurableSequence + 1;
+            long lost = Math.max(0, end - Math.max(after + 1, bad.firstSequence));
+            quarantine(bad, reason, lost);
+            after = Math.max(after, end - 1);
+            segment = null;
+        }
+    }
+
+    // ---- state ----
+
+    private static final class PendingAppend {
+        final List<byte[]> bodies;
+        final int frameBytes;
+        final CompletableFuture<AppendResult> result = new CompletableFuture<>();
+
+        PendingAppend(List<byte[]> bodies) {
+            this.bodies = bodies;
+            int bytes = 0;
+            for (byte[] body : bodies) {
+                bytes += RecordCodec.frameSize(body.length);
+            }
+            this.frameBytes = bytes;
+        }
+    }
+
+    private static final class SegmentState {
+        final long firstSequence;
+        final Path path;
+        final DurableFile file;
+        /** For the active segment: the end of what is forced and acknowledged. */
+        volatile long durableEnd;
+        /** Set once no more is written to it: where its valid data ends; -1 while unknown. */
+        volatile long sealedEnd = -1;
+
+        SegmentState(long firstSequence, Path path, DurableFile file, long durableEnd) {
+            this.firstSequence = firstSequence;
+            this.path = path;
+            this.file = file;
+            this.durableEnd = durableEnd;
+        }
+
+        boolean sealed() {
+            return sealedEnd >= 0;
+        }
+
+        void seal(long end) {
+            sealedEnd = end;
+        }
+
+        long readLimit() throws IOException {
+            long size = file.size();
+            return sealedEnd >= 0 ? Math.min(sealedEnd, size) : size;
+        }
+
+        long sizeAtClose() {
+            try {
+                return file.size();
+            } catch (IOException e) {
+                return durableEnd;
+            }
+        }
+
+        void closeQuietly() {
+            try {
+                file.close();
+            } catch (IOException ignored) {
+                // Closing a file we only read or are giving up.
+            }
+        }
+    }
+}
