@@ -40,7 +40,7 @@ class AgentJarTest {
         assertTrue(visible.contains("io/datanadhi/launcher/AgentLauncher.class"));
         assertTrue(visible.contains("io/datanadhi/bootstrap/CaptureBridge.class"));
         assertTrue(hidden.contains("inst/io/datanadhi/agent/Agent.classdata"));
-        assertTrue(hidden.contains("inst/net/bytebuddy/ByteBuddy.classdata"));
+        assertTrue(hidden.contains("inst/net/bytebuddy/jar/asm/ClassReader.classdata"), "ByteBuddy's ASM");
         assertTrue(hidden.contains("inst/com/fasterxml/jackson/databind/ObjectMapper.classdata"));
         assertTrue(hidden.contains("inst/com/google/protobuf/Message.classdata"));
         assertTrue(hidden.stream().anyMatch(n -> n.startsWith("inst/io/grpc/netty/shaded/")));

@@ -15,6 +15,12 @@ final class Env {
         return jar;
     }
 
+    static Path echopostJar() {
+        Path jar = Path.of(System.getProperty("echopost.jar", "../../echopost/target/echopost.jar")).toAbsolutePath().normalize();
+        assertTrue(Files.isRegularFile(jar), "echopost.jar not built: " + jar);
+        return jar;
+    }
+
     static Path appJar(String app) {
         Path jar = Path.of(System.getProperty("apps.dir", "../apps"), app, "target", "app.jar").toAbsolutePath().normalize();
         assertTrue(Files.isRegularFile(jar), "sample app not built: " + jar);
