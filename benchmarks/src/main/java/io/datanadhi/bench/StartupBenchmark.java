@@ -1,7 +1,6 @@
 package io.datanadhi.bench;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -36,7 +35,14 @@ public final class StartupBenchmark {
                 default: throw new IllegalArgumentException(args[i]);
             }
         }
-        String classpath = new File(StartupBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getPath();
+        // The hello app alone on its class path (not this fat jar): what a small application looks like.
+        Path appDir = Files.createTempDirectory("bench-hello");
+        String helloFile = HELLO.replace('.', '/') + ".class";
+        Files.createDirectories(appDir.resolve(helloFile).getParent());
+        try (java.io.InputStream in = StartupBenchmark.class.getClassLoader().getResourceAsStream(helloFile)) {
+            Files.copy(in, appDir.resolve(helloFile));
+        }
+        String classpath = appDir.toString();
         Path idleDir = Files.createTempDirectory("bench-idle");
         Path shipDir = Files.createTempDirectory("bench-ship");
         Files.createDirectories(shipDir.resolve("rules"));

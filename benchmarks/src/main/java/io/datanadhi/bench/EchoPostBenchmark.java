@@ -1,0 +1,508 @@
+package io.datanadhi.bench;
+
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.datanadhi.proto.LogAgentGrpc;
+import io.datanadhi.proto.LogBatch;
+import io.datanadhi.proto.LogRequest;
+import io.datanadhi.proto.LogResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * EchoPost's figures, each against a baseline measured in the same run:
+ * durable ingest by SendBatch (against the disk's raw group-fsync ceiling), unary SendLog from
+ * 16 clients, replay to a local server (against that server's own ceiling), spawn to socket ready
+ * (default flags against tuned ones), and RSS holding a million records (against idle).
+ *
+ * <pre>java -cp benchmarks/target/datanadhi-benchmarks.jar io.datanadhi.bench.EchoPostBenchmark all</pre>
+ */
+public final class EchoPostBenchmark {
+
+    /** The JVM flags the agent launches EchoPost with (step 3), measured here. */
+    static final List<String> TUNED_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+            "-Xms8m", "-Xmx48m", "-XX:MaxMetaspaceSize=48m", "-XX:-UsePerfData",
+            "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
+            "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1");
+
+    private static final int RECORD_BYTES = 256;
+    private static final int BATCH = 500;
+
+    private final Path echopost;
+    private final String java;
+    private final int seconds;
+
+    private EchoPostBenchmark(Path echopost, String java, int seconds) {
+        this.echopost = echopost;
+        this.java = java;
+        this.seconds = seconds;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path echopost = Path.of("echopost/target/echopost.jar");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        int seconds = 10;
+        String what = "all";
+        int replayRecords = 200_000;
+        int rssRecords = 1_000_000;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--echopost": echopost = Path.of(args[++i]); break;
+                case "--java": java = args[++i]; break;
+                case "--seconds": seconds = Integer.parseInt(args[++i]); break;
+                case "--replay-records": replayRecords = Integer.parseInt(args[++i]); break;
+                case "--rss-records": rssRecords = Integer.parseInt(args[++i]); break;
+                default: what = args[i];
+            }
+        }
+        EchoPostBenchmark bench = new EchoPostBenchmark(echopost, java, seconds);
+        System.out.println("EchoPost benchmarks: " + Runtime.getRuntime().availableProcessors() + " cores, "
+                + java + ", records of " + RECORD_BYTES + " bytes of json_data");
+        if (what.equals("all") || what.equals("ingest")) {
+            bench.ingest();
+        }
+        if (what.equals("all") || what.equals("unary")) {
+            bench.unary();
+        }
+        if (what.equals("all") || what.equals("replay")) {
+            bench.replay(replayRecords);
+        }
+        if (what.equals("all") || what.equals("spawn")) {
+            bench.spawn();
+        }
+        if (what.equals("all") || what.equals("rss")) {
+            bench.rss(rssRecords);
+        }
+        System.exit(0);
+    }
+
+    // ---- durable ingest by SendBatch ----
+
+    private void ingest() throws Exception {
+        Path dir = Files.createTempDirectory("bench-ingest");
+        double ceiling = groupFsyncCeiling(dir);
+        try (Echo echo = Echo.start(this, dir, TUNED_FLAGS)) {
+            double rate = drive(echo, 4, true);
+            System.out.printf("| durable ingest, SendBatch of %d, 4 clients | %,.0f records/s |%n", BATCH, rate);
+            System.out.printf("| raw ceiling: 1 MB write + fsync in a loop, same disk | %,.0f records/s |%n", ceiling);
+            System.out.printf("| ratio to the ceiling | %.2f |%n", rate / ceiling);
+        }
+    }
+
+    /** Records/s if every fsync carried 1 MB of 256-byte records: the disk's group-commit ceiling. */
+    private double groupFsyncCeiling(Path dir) throws IOException {
+        Path file = dir.resolve("ceiling.bin");
+        int frame = RECORD_BYTES + 60; // frame header, stored-at, {"pipelines":[...],"log_data":...}
+        ByteBuffer megabyte = ByteBuffer.allocateDirect(1024 * 1024);
+        long writes = 0;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds / 2 + 1);
+        long start = System.nanoTime();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            while (System.nanoTime() < end) {
+                megabyte.clear();
+                while (megabyte.hasRemaining()) {
+                    channel.write(megabyte);
+                }
+                channel.force(false);
+                writes++;
+                if (channel.size() > 256L * 1024 * 1024) {
+                    channel.truncate(0);
+                }
+            }
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        Files.delete(file);
+        return writes / elapsed * (1024.0 * 1024 / frame);
+    }
+
+    // ---- unary SendLog from 16 clients ----
+
+    private void unary() throws Exception {
+        Path dir = Files.createTempDirectory("bench-unary");
+        try (Echo echo = Echo.start(this, dir, TUNED_FLAGS)) {
+            double rate = drive(echo, 16, false);
+            System.out.printf("| durable ingest, unary SendLog, 16 clients | %,.0f records/s |%n", rate);
+        }
+    }
+
+    /** Clients sending for {@link #seconds} after a 2 s warm-up; returns acknowledged records/s. */
+    private double drive(Echo echo, int clients, boolean batch) throws Exception {
+        LogRequest record = LogRequest.newBuilder().setJsonData(json(0)).addPipelines("bench").build();
+        LogBatch batchMessage = LogBatch.newBuilder().addAllLogs(Collections.nCopies(BATCH, record)).build();
+        AtomicLong acknowledged = new AtomicLong();
+        AtomicLong refused = new AtomicLong();
+        long warmUpEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        long end = warmUpEnd + TimeUnit.SECONDS.toNanos(seconds);
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            Thread thread = new Thread(() -> {
+                ManagedChannel channel = channel(echo.socket);
+                LogAgentGrpc.LogAgentBlockingStub stub = LogAgentGrpc.newBlockingStub(channel);
+                try {
+                    while (System.nanoTime() < end) {
+                        LogResponse response = batch ? stub.sendBatch(batchMessage) : stub.sendLog(record);
+                        boolean counted = System.nanoTime() > warmUpEnd;
+                        if (!response.getSuccess()) {
+                            refused.incrementAndGet();
+                        } else if (counted) {
+                            acknowledged.addAndGet(batch ? BATCH : 1);
+                        }
+                    }
+                } finally {
+                    channel.shutdownNow();
+                }
+            });
+            thread.start();
+            threads.add(thread);
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        if (refused.get() > 0) {
+            System.out.println("  (" + refused.get() + " calls refused)");
+        }
+        return acknowledged.get() / (double) seconds;
+    }
+
+    // ---- replay ----
+
+    private void replay(int records) throws Exception {
+        AtomicLong received = new AtomicLong();
+        AtomicLong outOfOrder = new AtomicLong();
+        long[] last = {-1};
+        HttpHandler accept = exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            if (exchange.getRequestURI().getPath().equals("/log")) {
+                long seq = sequenceOf(body);
+                synchronized (last) {
+                    if (seq >= 0 && seq <= last[0]) {
+                        outOfOrder.incrementAndGet();
+                    }
+                    last[0] = Math.max(last[0], seq);
+                }
+                received.incrementAndGet();
+            }
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        };
+        // The same kind of server, driven by the simplest sequential client: the ceiling for replay.
+        HttpServer ceilingServer = server(0, exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        double ceiling = sequentialClientRate(ceilingServer.getAddress().getPort(), 50_000);
+        ceilingServer.stop(0);
+
+        int port = freePort();
+        Path dir = Files.createTempDirectory("bench-replay");
+        try (Echo echo = Echo.start(this, dir, TUNED_FLAGS, "http://127.0.0.1:" + port)) {
+            fill(echo, records, true);
+            long start = System.nanoTime();
+            HttpServer server = server(port, accept); // the server comes back: replay starts
+            while (received.get() < records) {
+                if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(10)) {
+                    throw new IllegalStateException("replay did not finish: " + received.get());
+                }
+                Thread.sleep(5);
+            }
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            int exit = echo.awaitExit(60_000);
+            server.stop(0);
+            System.out.printf("| replay of %,d records to a local server, in order | %,.0f records/s |%n", records,
+                    records / elapsed);
+            System.out.printf("| the same server with a bare sequential HTTP client | %,.0f requests/s |%n", ceiling);
+            System.out.printf("| ratio to that ceiling | %.2f |  (out of order: %d, EchoPost exit %d)%n",
+                    records / elapsed / ceiling, outOfOrder.get(), exit);
+        }
+    }
+
+    private static HttpServer server(int port, HttpHandler handler) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+        server.createContext("/", handler);
+        server.setExecutor(Executors.newFixedThreadPool(2));
+        server.start();
+        return server;
+    }
+
+    private static double sequentialClientRate(int port, int requests) throws IOException {
+        byte[] body = json(1).getBytes(StandardCharsets.UTF_8);
+        byte[] head = ("POST /log HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
+                + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setTcpNoDelay(true);
+            OutputStream out = new BufferedOutputStream(socket.getOutputStream());
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            long start = System.nanoTime();
+            for (int i = 0; i < requests; i++) {
+                out.write(head);
+                out.write(body);
+                out.flush();
+                int newlines = 0;
+                int previous = 0;
+                while (true) { // headers end with an empty line; the response has no body
+                    int c = in.read();
+                    if (c < 0) {
+                        throw new IOException("closed");
+                    }
+                    if (c == '\n' && previous == '\r') {
+                        newlines++;
+                    } else if (c != '\r') {
+                        newlines = 0;
+                    }
+                    previous = c;
+                    if (newlines == 2) {
+                        break;
+                    }
+                }
+            }
+            return requests / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    // ---- spawn to socket ready ----
+
+    private void spawn() throws Exception {
+        Path base = Files.createTempDirectory("bench-spawn");
+        Path archive = base.resolve("echopost.jsa");
+        List<String> createArchive = new ArrayList<>(TUNED_FLAGS);
+        createArchive.add("-XX:ArchiveClassesAtExit=" + archive);
+        try (Echo echo = Echo.start(this, base.resolve("archive"), createArchive)) {
+            fill(echo, 1000, true);
+        }
+        List<String> withArchive = new ArrayList<>(TUNED_FLAGS);
+        withArchive.add("-XX:SharedArchiveFile=" + archive);
+        withArchive.add("-Xlog:cds=off");
+        List<List<String>> variants = List.of(List.of(), TUNED_FLAGS, withArchive);
+        String[] names = {"default JVM flags", "tuned flags (below)", "tuned flags + AppCDS archive"};
+        long[][] samples = new long[variants.size()][11];
+        for (int run = 0; run < samples[0].length; run++) {
+            for (int v = 0; v < variants.size(); v++) {
+                samples[v][run] = spawnOnce(base.resolve("run-" + run + "-" + v), variants.get(v));
+            }
+        }
+        double baseline = median(samples[0]);
+        for (int v = 0; v < variants.size(); v++) {
+            double median = median(samples[v]);
+            System.out.printf("| spawn to socket ready, %s | %.0f ms | ratio %.2f |%n", names[v], median, median / baseline);
+        }
+        System.out.println("  tuned flags: " + String.join(" ", TUNED_FLAGS));
+    }
+
+    private long spawnOnce(Path dir, List<String> flags) throws Exception {
+        long start = System.nanoTime();
+        try (Echo echo = Echo.start(this, dir, flags)) {
+            return TimeUnit.NANOSECONDS.toMillis(echo.readyNanos - start);
+        }
+    }
+
+    // ---- RSS ----
+
+    private void rss(int records) throws Exception {
+        Path dir = Files.createTempDirectory("bench-rss");
+        try (Echo echo = Echo.start(this, dir, TUNED_FLAGS)) {
+            Thread.sleep(1000);
+            long idle = rssKb(echo.process.pid());
+            fill(echo, records, true);
+            Thread.sleep(1000);
+            long full = rssKb(echo.process.pid());
+            long peak = peakRssKb(echo.process.pid());
+            System.out.printf("| RSS, idle after start | %,d KB |%n", idle);
+            System.out.printf("| RSS holding %,d stored records (%,d MB on disk) | %,d KB (peak %,d KB) | ratio %.2f |%n",
+                    records, directorySize(dir.resolve("store")) / (1024 * 1024), full, peak, full / (double) idle);
+        }
+    }
+
+    // ---- helpers ----
+
+    /** Sends {@code records} records by SendBatch (4 clients), waiting for every acknowledgement. */
+    private static void fill(Echo echo, int records, boolean sequenced) throws InterruptedException {
+        int clients = 4;
+        AtomicLong next = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        Object order = new Object();
+        for (int c = 0; c < clients; c++) {
+            Thread thread = new Thread(() -> {
+                ManagedChannel channel = channel(echo.socket);
+                LogAgentGrpc.LogAgentBlockingStub stub = LogAgentGrpc.newBlockingStub(channel);
+                try {
+                    while (true) {
+                        LogBatch.Builder batch = LogBatch.newBuilder();
+                        synchronized (order) { // keep sequence numbers in arrival order
+                            long first = next.getAndAdd(BATCH);
+                            if (first >= records) {
+                                return;
+                            }
+                            for (long i = first; i < Math.min(records, first + BATCH); i++) {
+                                batch.addLogs(LogRequest.newBuilder().setJsonData(json(sequenced ? i : 0)).addPipelines("bench"));
+                            }
+                            LogResponse response = stub.sendBatch(batch.build());
+                            if (!response.getSuccess()) {
+                                throw new IllegalStateException("refused: " + response.getMessage());
+                            }
+                        }
+                    }
+                } finally {
+                    channel.shutdownNow();
+                }
+            });
+            thread.start();
+            threads.add(thread);
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+    }
+
+    /** A JSON object of exactly {@link #RECORD_BYTES} bytes carrying a sequence number. */
+    static String json(long sequence) {
+        String head = "{\"seq\":" + sequence + ",\"message\":\"";
+        StringBuilder json = new StringBuilder(head);
+        while (json.length() < RECORD_BYTES - 2) {
+            json.append('x');
+        }
+        return json.append("\"}").toString();
+    }
+
+    private static long sequenceOf(byte[] body) {
+        String text = new String(body, 0, Math.min(body.length, 120), StandardCharsets.UTF_8);
+        int at = text.indexOf("\"seq\":");
+        if (at < 0) {
+            return -1;
+        }
+        int end = text.indexOf(',', at);
+        return Long.parseLong(text.substring(at + 6, end));
+    }
+
+    private static final EventLoopGroup LOOP = new EpollEventLoopGroup(2);
+
+    private static ManagedChannel channel(Path socket) {
+        return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollDomainSocketChannel.class).eventLoopGroup(LOOP).usePlaintext()
+                .maxInboundMessageSize(64 * 1024 * 1024).build();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static long rssKb(long pid) throws IOException {
+        return statusKb(pid, "VmRSS:");
+    }
+
+    private static long peakRssKb(long pid) throws IOException {
+        return statusKb(pid, "VmHWM:");
+    }
+
+    private static long statusKb(long pid, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith(field)) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+
+    private static long directorySize(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    private static double median(long[] samples) {
+        long[] sorted = samples.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    /** An EchoPost process with its directory, ready when its socket accepts a connection. */
+    static final class Echo implements AutoCloseable {
+        final Process process;
+        final Path socket;
+        final long readyNanos;
+
+        private Echo(Process process, Path socket, long readyNanos) {
+            this.process = process;
+            this.socket = socket;
+            this.readyNanos = readyNanos;
+        }
+
+        static Echo start(EchoPostBenchmark bench, Path dir, List<String> flags) throws Exception {
+            return start(bench, dir, flags, "http://127.0.0.1:9");
+        }
+
+        static Echo start(EchoPostBenchmark bench, Path dir, List<String> flags, String healthUrl) throws Exception {
+            List<String> command = new ArrayList<>();
+            command.add(bench.java);
+            command.addAll(flags);
+            command.addAll(List.of("-jar", bench.echopost.toString(), "-datanadhi", dir.toString(), "-health-url",
+                    healthUrl, "-max-disk-mb", "4096"));
+            Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Path socket = dir.resolve("data-nadhi-agent.sock");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("EchoPost exited with " + process.exitValue());
+                }
+                if (Files.exists(socket)) {
+                    try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                        channel.connect(UnixDomainSocketAddress.of(socket));
+                        return new Echo(process, socket, System.nanoTime());
+                    } catch (IOException notYet) {
+                        // bound but not accepting yet
+                    }
+                }
+                Thread.sleep(1);
+            }
+            process.destroyForcibly();
+            throw new IllegalStateException("EchoPost did not listen within 30 s");
+        }
+
+        int awaitExit(long millis) throws InterruptedException {
+            return process.waitFor(millis, TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (process.isAlive()) {
+                process.destroy();
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            }
+        }
+    }
+}
