@@ -38,6 +38,8 @@ public final class Replayer implements Runnable {
     private final long idleMillisBeforeDrained;
     private volatile long lastActivityNanos = System.nanoTime();
     private volatile boolean stopped;
+    /** Parked on an empty store: the only wait that new records should cut short. */
+    private volatile boolean waitingForRecords;
     private volatile Thread thread;
     private Boolean wasHealthy;
 
@@ -48,12 +50,18 @@ public final class Replayer implements Runnable {
         this.idleMillisBeforeDrained = idleMillisBeforeDrained;
     }
 
-    /** New records arrived: wake up, and do not exit just yet. */
+    /**
+     * New records arrived: do not exit just yet, and replay them now if the server is up. Called
+     * for every record, so it wakes the replayer only when it waits on an empty store; otherwise
+     * the replayer is either sending (and will read them) or waiting for the server.
+     */
     public void activity() {
         lastActivityNanos = System.nanoTime();
-        Thread current = thread;
-        if (current != null) {
-            LockSupport.unpark(current);
+        if (waitingForRecords) {
+            Thread current = thread;
+            if (current != null) {
+                LockSupport.unpark(current);
+            }
         }
     }
 
@@ -86,7 +94,11 @@ public final class Replayer implements Runnable {
                 pause(HEALTH_INTERVAL_MILLIS);
                 return;
             }
-            pause(Math.max(50, Math.min(HEALTH_INTERVAL_MILLIS, idleMillisBeforeDrained - idle)));
+            waitingForRecords = true;
+            if (store.backlog() == 0) {
+                pause(Math.max(50, Math.min(HEALTH_INTERVAL_MILLIS, idleMillisBeforeDrained - idle)));
+            }
+            waitingForRecords = false;
             return;
         }
         if (!healthy()) {

@@ -65,6 +65,7 @@ public final class Store implements AutoCloseable {
     // Writer thread only.
     private long nextSequence;
     private long freeSpaceCheckedAt;
+    private java.nio.file.FileStore fileStore;
     private long usableSpace = Long.MAX_VALUE;
 
     /** The last sequence that is on disk and acknowledged. */
@@ -282,7 +283,10 @@ public final class Store implements AutoCloseable {
         long now = System.nanoTime();
         if (now - freeSpaceCheckedAt > FREE_SPACE_CHECK_NANOS) {
             try {
-                usableSpace = Files.getFileStore(dir).getUsableSpace();
+                if (fileStore == null) {
+                    fileStore = Files.getFileStore(dir); // reads the mount table: once
+                }
+                usableSpace = fileStore.getUsableSpace();
             } catch (IOException e) {
                 usableSpace = Long.MAX_VALUE; // cannot tell; the write itself will say
             }
