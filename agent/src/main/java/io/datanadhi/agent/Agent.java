@@ -16,6 +16,6 @@ public final class Agent {
 
     public static void start(String args, Instrumentation inst, File jar, boolean lateAttach) throws Exception {
         String how = BootstrapInjector.inject(inst, jar);
-        AgentRuntime.start(args, inst, lateAttach, how);
+        AgentRuntime.start(args, inst, jar.toPath(), lateAttach, how);
     }
 }

@@ -6,6 +6,10 @@ import io.datanadhi.agent.config.ConfigResolver;
 import io.datanadhi.agent.config.ResolvedConfigWriter;
 import io.datanadhi.agent.delivery.Delivery;
 import io.datanadhi.agent.delivery.DroppedFiles;
+import io.datanadhi.agent.delivery.EchoPostLink;
+import io.datanadhi.agent.echopost.EchoPostInstaller;
+import io.datanadhi.agent.echopost.EchoPostLauncher;
+import io.datanadhi.agent.echopost.Platform;
 import io.datanadhi.agent.delivery.HttpClients;
 import io.datanadhi.agent.delivery.StdoutPrinter;
 import io.datanadhi.agent.diag.Counters;
@@ -16,6 +20,7 @@ import io.datanadhi.agent.rules.RuleLoadResult;
 import io.datanadhi.agent.rules.RuleLoader;
 import io.datanadhi.bootstrap.CaptureBridge;
 import java.lang.instrument.Instrumentation;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -42,14 +47,16 @@ final class AgentRuntime {
     private volatile Delivery delivery;
 
     private final Instrumentation instrumentation;
+    private final Path agentJar;
 
-    private AgentRuntime(String agentArgs, Instrumentation instrumentation) {
+    private AgentRuntime(String agentArgs, Instrumentation instrumentation, Path agentJar) {
         this.agentArgs = agentArgs;
         this.instrumentation = instrumentation;
+        this.agentJar = agentJar;
     }
 
-    static void start(String args, Instrumentation inst, boolean lateAttach, String bootstrapHow) {
-        AgentRuntime runtime = new AgentRuntime(args, inst);
+    static void start(String args, Instrumentation inst, Path agentJar, boolean lateAttach, String bootstrapHow) {
+        AgentRuntime runtime = new AgentRuntime(args, inst, agentJar);
         CaptureBridge.install(runtime.pending);
         CaptureInstaller.install(inst);
         Runtime.getRuntime().addShutdownHook(new Thread(runtime::shutdown, "datanadhi-shutdown"));
@@ -82,8 +89,9 @@ final class AgentRuntime {
 
             http = new HttpClients(instrumentation);
             Delivery running = new Delivery(new Delivery.Settings(resolved.queueSize(), resolved.workers(),
-                    resolved.exitTimeout(), resolved.serverHost(), resolved.apiKeyHeader(), resolved.apiKey()),
-                    http, new DroppedFiles(resolved.dir(), counters), new StdoutPrinter(counters), counters);
+                    resolved.exitTimeout(), resolved.serverHost(), resolved.fallbackHost(), resolved.apiKeyHeader(),
+                    resolved.apiKey()), http, echoPost(resolved), new DroppedFiles(resolved.dir(), counters),
+                    new StdoutPrinter(counters), counters);
             running.start();
             delivery = running;
 
@@ -116,6 +124,17 @@ final class AgentRuntime {
             afterReady(rules, http);
             started.countDown();
         }
+    }
+
+    /** EchoPost, installed and started only when a record first needs it. */
+    private EchoPostLink echoPost(AgentConfig config) {
+        Path dir = config.dir().resolve("echopost");
+        EchoPostInstaller installer = new EchoPostInstaller(dir, agentJar, config.echopostBinary(),
+                config.echopostDownloadUrl(), config.echopostSha256(), Platform.current());
+        EchoPostLauncher launcher = new EchoPostLauncher(new EchoPostLauncher.Settings(dir, config.serverHost(),
+                config.apiKeyHeader(), config.apiKey(), config.echopostMaxDiskMb(), config.echopostStartTimeout()),
+                installer);
+        return new EchoPostLink(launcher, config.apiKey(), config.echopostDisabled() ? "echopost.disable is set" : null);
     }
 
     /** What start-up still owes once events flow: the resolved files, and a warm HTTP client. */

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -18,20 +19,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Delivers captured records off the logging threads: a bounded queue that never blocks a
- * producer, {@code async.workers} worker threads, the primary server with its health monitor,
- * and {@code dropped/} files for what cannot be delivered.
+ * Delivers captured records off the logging threads, in this order: the primary server; while it
+ * is down, EchoPost; if EchoPost is disabled or fails, the fallback server; if that fails too,
+ * {@code dropped/}. A bounded queue that never blocks a producer feeds {@code async.workers}
+ * workers; a health monitor per server switches routing back as soon as a server answers.
  *
- * <p>While the primary is down, workers keep the records they hold and the rest wait in the
- * queue; a full queue spills to {@code dropped/queue_full_*}. At exit, up to
- * {@code async.exit_timeout} is given to deliver, and what is left goes to
- * {@code dropped/shutdown_unsent_*}.
+ * <p>At 90 % queue fill one extra worker drains the queue to the fallback until it is at 10 %; a
+ * full queue spills to {@code dropped/queue_full_*}. At exit, up to {@code async.exit_timeout} is
+ * given to deliver by the current route, and what is left goes to {@code dropped/shutdown_unsent_*}.
  */
 public final class Delivery {
 
-    static final int BATCH_SIZE = 64;
+    /** Records a worker takes for the primary, sent concurrently. */
+    static final int PRIMARY_BATCH = 64;
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-    private static final long REJECT_REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     /** What delivery needs to know from the configuration. */
     public static final class Settings {
@@ -39,16 +41,18 @@ public final class Delivery {
         final int workers;
         final Duration exitTimeout;
         final String serverHost;
+        final String fallbackHost;
         final String apiKeyHeader;
         final String apiKey;
 
         /** {@code apiKey} null: nothing is shipped; records are only printed when a rule says so. */
-        public Settings(int queueSize, int workers, Duration exitTimeout, String serverHost, String apiKeyHeader,
-                String apiKey) {
+        public Settings(int queueSize, int workers, Duration exitTimeout, String serverHost, String fallbackHost,
+                String apiKeyHeader, String apiKey) {
             this.queueSize = queueSize;
             this.workers = workers;
             this.exitTimeout = exitTimeout;
             this.serverHost = serverHost;
+            this.fallbackHost = fallbackHost;
             this.apiKeyHeader = apiKeyHeader;
             this.apiKey = apiKey;
         }
@@ -64,16 +68,25 @@ public final class Delivery {
     private final ScheduledExecutorService scheduler;
     private final PrimaryServer primary;
     private final HealthMonitor primaryHealth;
+    private final FallbackServer fallback;
+    private final HealthMonitor fallbackHealth;
+    private final EchoPostLink echoPost;
     private final List<Worker> workers = new ArrayList<>();
+    private final Worker drainWorker;
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final int drainStart;
+    private final int drainStop;
     private final AtomicBoolean primaryUp = new AtomicBoolean(true);
+    private final AtomicBoolean fallbackUp = new AtomicBoolean(true);
     /** Records accepted into the queue whose fate is not settled yet: what shutdown waits for. */
     private final AtomicInteger outstanding = new AtomicInteger();
-    private final Object rejectLock = new Object();
-    private long rejectedSinceReport;
-    private long lastRejectReport;
+    private final RateLimitedWarning rejectedByPrimary = new RateLimitedWarning("primary_rejected");
+    private final RateLimitedWarning fallbackFailed = new RateLimitedWarning("fallback_failed");
+    private final RateLimitedWarning drainFailed = new RateLimitedWarning("drain_worker_failed");
     private volatile boolean closed;
 
-    public Delivery(Settings settings, HttpClients http, DroppedFiles dropped, StdoutPrinter stdout, Counters counters) {
+    public Delivery(Settings settings, HttpClients http, EchoPostLink echoPost, DroppedFiles dropped,
+            StdoutPrinter stdout, Counters counters) {
         this.settings = settings;
         this.counters = counters;
         this.queue = new RecordQueue<>(settings.queueSize);
@@ -81,14 +94,21 @@ public final class Delivery {
         this.stdout = stdout;
         this.overflow = new OverflowSpiller(Math.max(1024, settings.queueSize / 4), dropped, stdout, counters);
         this.http = http;
+        this.echoPost = echoPost;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(AgentThreads.factory("datanadhi-health"));
-        this.primary = new PrimaryServer(http, settings.serverHost, settings.apiKeyHeader,
-                settings.apiKey == null ? "" : settings.apiKey);
+        String key = settings.apiKey == null ? "" : settings.apiKey;
+        this.primary = new PrimaryServer(http, settings.serverHost, settings.apiKeyHeader, key);
         this.primaryHealth = new HealthMonitor("the primary server " + settings.serverHost, primary::healthy,
                 this::primaryRecovered, scheduler);
+        this.fallback = new FallbackServer(http, settings.fallbackHost, settings.apiKeyHeader, key);
+        this.fallbackHealth = new HealthMonitor("the fallback server " + settings.fallbackHost, fallback::healthy,
+                this::fallbackRecovered, scheduler);
         for (int i = 1; i <= settings.workers; i++) {
-            workers.add(new Worker("datanadhi-worker-" + i));
+            workers.add(new Worker("datanadhi-worker-" + i, false));
         }
+        this.drainWorker = new Worker("datanadhi-drain", true);
+        this.drainStart = Math.max(1, settings.queueSize * 9 / 10);
+        this.drainStop = settings.queueSize / 10;
     }
 
     public void start() {
@@ -96,6 +116,7 @@ public final class Delivery {
         for (Worker worker : workers) {
             worker.thread.start();
         }
+        drainWorker.thread.start();
     }
 
     /** Called on the logging thread. Never blocks; a full queue sends the record to disk. */
@@ -107,6 +128,9 @@ public final class Delivery {
         outstanding.incrementAndGet();
         if (queue.offer(record)) {
             wakeOneWorker();
+            if (queue.size() >= drainStart && draining.compareAndSet(false, true)) {
+                LockSupport.unpark(drainWorker.thread);
+            }
         } else {
             outstanding.decrementAndGet();
             overflow.spill(record);
@@ -140,8 +164,9 @@ public final class Delivery {
     private void primaryDown(String detail) {
         if (primaryUp.compareAndSet(true, false)) {
             Diagnostics.warn("primary_down",
-                    "the Data Nadhi server at " + settings.serverHost + " is not answering (" + detail
-                            + "); records wait in the queue and are sent when it recovers",
+                    "the Data Nadhi server at " + settings.serverHost + " is not answering (" + detail + "); "
+                            + (echoPost.enabled() ? "records go to EchoPost until it recovers"
+                                    : "records go to the fallback server " + settings.fallbackHost + " until it recovers"),
                     "server", settings.serverHost);
         }
         primaryHealth.watch();
@@ -149,33 +174,91 @@ public final class Delivery {
 
     private void primaryRecovered() {
         if (primaryUp.compareAndSet(false, true)) {
-            Diagnostics.info("primary_up", "the Data Nadhi server at " + settings.serverHost + " is back; sending",
+            Diagnostics.info("primary_up", "the Data Nadhi server at " + settings.serverHost + " is back; sending to it",
                     "server", settings.serverHost, "queued", queue.size());
         }
         wakeAllWorkers();
     }
 
-    private void rejected(List<CapturedRecord> records, String detail) {
-        dropped.write(DropKind.PRIMARY_FAILED, records);
-        synchronized (rejectLock) {
-            rejectedSinceReport += records.size();
-            long now = System.nanoTime();
-            if (lastRejectReport != 0 && now - lastRejectReport < REJECT_REPORT_INTERVAL_NANOS) {
-                return;
+    private void fallbackDown(String detail) {
+        if (fallbackUp.compareAndSet(true, false)) {
+            Diagnostics.warn("fallback_down", "the fallback server at " + settings.fallbackHost
+                    + " is not answering (" + detail + ")", "server", settings.fallbackHost);
+        }
+        fallbackHealth.watch();
+    }
+
+    private void fallbackRecovered() {
+        if (fallbackUp.compareAndSet(false, true)) {
+            Diagnostics.info("fallback_up", "the fallback server at " + settings.fallbackHost + " is back",
+                    "server", settings.fallbackHost);
+        }
+    }
+
+    /** While the primary is down: EchoPost, then the fallback, then disk. */
+    private void deliverElsewhere(List<CapturedRecord> records, DropKind ifAllFail) throws InterruptedException {
+        List<CapturedRecord> rest = records;
+        if (echoPost.enabled()) {
+            List<CapturedRecord> notStored = new ArrayList<>();
+            for (int from = 0; from < rest.size(); from += EchoPostLink.MAX_BATCH) {
+                List<CapturedRecord> chunk = rest.subList(from, Math.min(rest.size(), from + EchoPostLink.MAX_BATCH));
+                if (echoPost.send(chunk) == EchoPostLink.Result.STORED) {
+                    counters.countSentEchoPost(chunk.size());
+                } else {
+                    notStored.addAll(chunk);
+                }
             }
-            Diagnostics.warn("primary_rejected",
-                    rejectedSinceReport + " record(s) refused by the Data Nadhi server (" + detail
-                            + "); written to " + dropped.directory() + "/primary_failed_*.jsonl",
-                    "count", rejectedSinceReport);
-            rejectedSinceReport = 0;
-            lastRejectReport = now;
+            rest = notStored;
+        }
+        if (!rest.isEmpty()) {
+            toFallback(rest, ifAllFail);
+        }
+    }
+
+    private void toFallback(List<CapturedRecord> records, DropKind ifItFails) throws InterruptedException {
+        for (int from = 0; from < records.size(); from += FallbackServer.MAX_BATCH) {
+            List<CapturedRecord> chunk = records.subList(from, Math.min(records.size(), from + FallbackServer.MAX_BATCH));
+            if (!fallbackUp.get()) {
+                fallbackHealth.watch();
+                drop(ifItFails, chunk, "the fallback server is down");
+                continue;
+            }
+            SendResult result = await(fallback.send(chunk), FallbackServer.SEND_TIMEOUT);
+            switch (result.kind) {
+                case DELIVERED:
+                    counters.countSentFallback(chunk.size());
+                    break;
+                case REJECTED:
+                    drop(ifItFails, chunk, "the fallback server refused them (" + result.detail + ")");
+                    break;
+                default:
+                    fallbackDown(result.detail);
+                    drop(ifItFails, chunk, "the fallback server is down (" + result.detail + ")");
+            }
+        }
+    }
+
+    private void drop(DropKind reason, List<CapturedRecord> records, String why) {
+        dropped.write(reason, records);
+        (reason == DropKind.DRAIN_WORKER_FAILED ? drainFailed : fallbackFailed).report(records.size(),
+                why + "; written to " + dropped.directory() + "/" + DroppedFiles.fileName(reason) + "_*.jsonl");
+    }
+
+    private static SendResult await(CompletableFuture<SendResult> result, Duration timeout) throws InterruptedException {
+        try {
+            return result.get(timeout.toMillis() + 2000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            result.cancel(true);
+            return SendResult.ofError(e);
+        } catch (ExecutionException e) {
+            return SendResult.ofError(e);
         }
     }
 
     /**
-     * The shutdown hook's part: up to {@code async.exit_timeout} to deliver what is queued, then
-     * what is left goes to {@code dropped/shutdown_unsent_*}. Records logged after this go
-     * straight to disk.
+     * The shutdown hook's part: up to {@code async.exit_timeout} to deliver what is queued (by the
+     * current route, EchoPost included), then what is left goes to {@code dropped/shutdown_unsent_*}.
+     * Records logged after this go straight to disk.
      */
     public void shutdown() {
         long deadline = System.nanoTime() + settings.exitTimeout.toNanos();
@@ -184,11 +267,13 @@ public final class Delivery {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
         closed = true;
-        for (Worker worker : workers) {
+        List<Worker> all = new ArrayList<>(workers);
+        all.add(drainWorker);
+        for (Worker worker : all) {
             worker.stopped = true;
             worker.thread.interrupt();
         }
-        for (Worker worker : workers) {
+        for (Worker worker : all) {
             try {
                 worker.thread.join(200);
             } catch (InterruptedException e) {
@@ -196,7 +281,7 @@ public final class Delivery {
             }
         }
         List<CapturedRecord> unsent = new ArrayList<>();
-        for (Worker worker : workers) {
+        for (Worker worker : all) {
             for (CapturedRecord record : worker.holding) {
                 unsent.add(record);
             }
@@ -213,6 +298,7 @@ public final class Delivery {
         }
         overflow.close(1000);
         primaryHealth.close();
+        fallbackHealth.close();
         if (!unsent.isEmpty()) {
             dropped.write(DropKind.SHUTDOWN_UNSENT, unsent);
             Diagnostics.warn("shutdown_unsent",
@@ -222,6 +308,7 @@ public final class Delivery {
                     "count", unsent.size());
         }
         scheduler.shutdownNow();
+        echoPost.close();
         http.close();
     }
 
@@ -234,23 +321,51 @@ public final class Delivery {
         }
     }
 
+    /** A warning that may recur often: the first one, then at most one every 30 s with a count. */
+    private static final class RateLimitedWarning {
+        private final String event;
+        private long count;
+        private long lastReport;
+
+        RateLimitedWarning(String event) {
+            this.event = event;
+        }
+
+        synchronized void report(int records, String message) {
+            count += records;
+            long now = System.nanoTime();
+            if (lastReport != 0 && now - lastReport < REPORT_INTERVAL_NANOS) {
+                return;
+            }
+            Diagnostics.warn(event, count + " record(s): " + message, "count", count);
+            count = 0;
+            lastReport = now;
+        }
+    }
+
     private final class Worker implements Runnable {
         private final Thread thread;
-        private final List<CapturedRecord> batch = new ArrayList<>(BATCH_SIZE);
-        /** What this worker has taken from the queue and not yet delivered: for the shutdown hook. */
+        private final boolean drain;
+        private final List<CapturedRecord> batch = new ArrayList<>();
+        /** What this worker has taken from the queue and not yet settled: for the shutdown hook. */
         volatile CapturedRecord[] holding = new CapturedRecord[0];
         volatile boolean parked;
         volatile boolean stopped;
 
-        Worker(String name) {
+        Worker(String name, boolean drain) {
             this.thread = AgentThreads.newThread(name, this);
+            this.drain = drain;
         }
 
         @Override
         public void run() {
             while (!stopped) {
                 try {
-                    step();
+                    if (drain) {
+                        drainStep();
+                    } else {
+                        step();
+                    }
                 } catch (Throwable t) {
                     if (stopped) {
                         return;
@@ -262,34 +377,74 @@ public final class Delivery {
         }
 
         private void step() throws InterruptedException {
-            if (batch.isEmpty()) {
-                if (queue.drainTo(batch, BATCH_SIZE) == 0) {
-                    idle();
-                    return;
-                }
-                for (CapturedRecord record : batch) {
-                    if (record.stdout) {
-                        stdout.print(record);
-                    }
-                }
-                int taken = batch.size();
-                batch.removeIf(record -> !record.shipped());
-                outstanding.addAndGet(batch.size() - taken);
-                hold();
-                if (batch.isEmpty()) {
-                    return;
-                }
-            }
-            if (!primaryUp.get()) {
-                primaryHealth.watch();
-                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(HealthMonitor.INTERVAL_MILLIS));
-                if (Thread.interrupted() && stopped) {
-                    throw new InterruptedException();
-                }
+            boolean up = primaryUp.get();
+            int wanted = up ? PRIMARY_BATCH : EchoPostLink.MAX_BATCH;
+            if (batch.size() < wanted && take(wanted - batch.size()) == 0 && batch.isEmpty()) {
+                idle();
                 return;
             }
-            sendToPrimary();
+            if (batch.isEmpty()) {
+                return;
+            }
+            if (up) {
+                sendToPrimary();
+            } else {
+                primaryHealth.watch();
+                List<CapturedRecord> records = new ArrayList<>(batch);
+                deliverElsewhere(records, DropKind.FALLBACK_FAILED);
+                settle(records.size());
+                batch.clear();
+            }
             hold();
+        }
+
+        /** The extra worker: at 90 % fill, to the fallback in batches of 100 until 10 %. */
+        private void drainStep() throws InterruptedException {
+            if (!draining.get()) {
+                parked = true;
+                LockSupport.parkNanos(this, IDLE_PARK_NANOS);
+                parked = false;
+                return;
+            }
+            Diagnostics.warn("drain_started", "the queue is " + queue.size() + "/" + queue.capacity()
+                    + " full: draining it to the fallback server " + settings.fallbackHost);
+            while (!stopped && queue.size() > drainStop) {
+                if (take(FallbackServer.MAX_BATCH) == 0) {
+                    break;
+                }
+                if (!batch.isEmpty()) {
+                    List<CapturedRecord> records = new ArrayList<>(batch);
+                    toFallback(records, DropKind.DRAIN_WORKER_FAILED);
+                    settle(records.size());
+                    batch.clear();
+                    hold();
+                }
+            }
+            Diagnostics.info("drain_stopped", "the queue is down to " + queue.size() + "/" + queue.capacity());
+            draining.set(false);
+        }
+
+        /** Takes up to {@code max} records; prints those to print; keeps those to ship. */
+        private int take(int max) {
+            List<CapturedRecord> taken = new ArrayList<>();
+            int count = queue.drainTo(taken, max);
+            if (count == 0) {
+                return 0;
+            }
+            int printedOnly = 0;
+            for (CapturedRecord record : taken) {
+                if (record.stdout) {
+                    stdout.print(record);
+                }
+                if (record.shipped()) {
+                    batch.add(record);
+                } else {
+                    printedOnly++;
+                }
+            }
+            settle(printedOnly);
+            hold();
+            return count;
         }
 
         private void sendToPrimary() throws InterruptedException {
@@ -301,9 +456,8 @@ public final class Delivery {
             List<CapturedRecord> refused = new ArrayList<>();
             String refusal = null;
             String failure = null;
-            long deadline = System.nanoTime() + PrimaryServer.SEND_TIMEOUT.toNanos() + TimeUnit.SECONDS.toNanos(2);
             for (int i = 0; i < batch.size(); i++) {
-                SendResult result = await(results.get(i), deadline);
+                SendResult result = await(results.get(i), PrimaryServer.SEND_TIMEOUT);
                 switch (result.kind) {
                     case DELIVERED:
                         counters.countShippedPrimary();
@@ -317,25 +471,23 @@ public final class Delivery {
                         failure = result.detail;
                 }
             }
+            int settled = batch.size() - kept.size();
             batch.clear();
             batch.addAll(kept);
             if (!refused.isEmpty()) {
-                rejected(refused, refusal);
+                dropped.write(DropKind.PRIMARY_FAILED, refused);
+                rejectedByPrimary.report(refused.size(), "refused by the Data Nadhi server (" + refusal
+                        + "); written to " + dropped.directory() + "/primary_failed_*.jsonl");
             }
-            outstanding.addAndGet(-(results.size() - kept.size()));
+            settle(settled);
             if (failure != null) {
                 primaryDown(failure);
             }
         }
 
-        private SendResult await(CompletableFuture<SendResult> result, long deadline) throws InterruptedException {
-            try {
-                return result.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                result.cancel(true);
-                return SendResult.ofError(e);
-            } catch (java.util.concurrent.ExecutionException e) {
-                return SendResult.ofError(e);
+        private void settle(int records) {
+            if (records > 0) {
+                outstanding.addAndGet(-records);
             }
         }
 

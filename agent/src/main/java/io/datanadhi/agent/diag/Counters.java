@@ -14,6 +14,8 @@ public final class Counters {
     private final LongAdder matched = new LongAdder();
     private final LongAdder printed = new LongAdder();
     private final LongAdder shippedPrimary = new LongAdder();
+    private final LongAdder sentEchoPost = new LongAdder();
+    private final LongAdder sentFallback = new LongAdder();
     private final LongAdder lost = new LongAdder();
     private final Map<DropKind, LongAdder> dropped = new EnumMap<>(DropKind.class);
 
@@ -37,6 +39,22 @@ public final class Counters {
 
     public void countShippedPrimary() {
         shippedPrimary.increment();
+    }
+
+    public void countSentEchoPost(int count) {
+        sentEchoPost.add(count);
+    }
+
+    public void countSentFallback(int count) {
+        sentFallback.add(count);
+    }
+
+    public long sentEchoPost() {
+        return sentEchoPost.sum();
+    }
+
+    public long sentFallback() {
+        return sentFallback.sum();
     }
 
     public void dropped(DropKind kind, int count) {
@@ -78,6 +96,8 @@ public final class Counters {
         values.put("matched", matched());
         values.put("printed", printed());
         values.put("shipped_primary", shippedPrimary());
+        values.put("sent_echopost", sentEchoPost());
+        values.put("sent_fallback", sentFallback());
         for (DropKind kind : DropKind.values()) {
             values.put("dropped_" + kind.name().toLowerCase(java.util.Locale.ROOT), dropped(kind));
         }

@@ -1,0 +1,171 @@
+package io.datanadhi.agent.delivery;
+
+import io.datanadhi.agent.AgentThreads;
+import io.datanadhi.agent.diag.Diagnostics;
+import io.datanadhi.agent.echopost.EchoPostInstaller;
+import io.datanadhi.agent.echopost.EchoPostLauncher;
+import io.datanadhi.agent.record.CapturedRecord;
+import io.datanadhi.proto.LogAgentGrpc;
+import io.datanadhi.proto.LogBatch;
+import io.datanadhi.proto.LogRequest;
+import io.datanadhi.proto.LogResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The agent's side of EchoPost: started the first time a record needs it, then one long-lived
+ * channel on its UNIX socket. Batches go by {@code SendBatch}; an EchoPost that only has
+ * {@code SendLog} (the original Go build) gets one call per record for the rest of the run. If
+ * EchoPost exited (it does once it has drained), the next batch starts it again. If it cannot be
+ * installed or started, it is disabled for this run, once, with a warning.
+ */
+public final class EchoPostLink {
+
+    static final int MAX_BATCH = 500;
+    private static final long CALL_TIMEOUT_SECONDS = 10;
+
+    /** What happened to a batch. */
+    enum Result {
+        /** EchoPost has them on disk. */
+        STORED,
+        /** EchoPost answered success=false (disk full, shutting down...): send them elsewhere. */
+        REFUSED,
+        /** EchoPost is disabled or did not answer: send them elsewhere. */
+        UNAVAILABLE
+    }
+
+    private final EchoPostLauncher launcher;
+    private final String apiKey;
+    private volatile String disabledBecause;
+    private volatile boolean sendLogOnly;
+    private ManagedChannel channel;
+    private EventLoopGroup loop;
+    private String lastRefusal;
+
+    /** @param disabledBecause non-null: EchoPost is off for this run from the start (config, platform) */
+    public EchoPostLink(EchoPostLauncher launcher, String apiKey, String disabledBecause) {
+        this.launcher = launcher;
+        this.apiKey = apiKey;
+        this.disabledBecause = disabledBecause;
+    }
+
+    boolean enabled() {
+        return disabledBecause == null;
+    }
+
+    /** Sends up to {@link #MAX_BATCH} records; called by one worker at a time. */
+    synchronized Result send(List<CapturedRecord> records) {
+        if (disabledBecause != null) {
+            return Result.UNAVAILABLE;
+        }
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                launcher.ensureRunning();
+            } catch (EchoPostInstaller.Unavailable e) {
+                disable(e.getMessage());
+                return Result.UNAVAILABLE;
+            }
+            try {
+                LogResponse response = sendLogOnly ? sendOneByOne(records) : sendBatch(records);
+                if (response.getSuccess()) {
+                    return Result.STORED;
+                }
+                String refusal = response.getMessage();
+                if (!refusal.equals(lastRefusal)) {
+                    Diagnostics.warn("echopost_refused", "EchoPost refused " + records.size()
+                            + " record(s): " + refusal + "; they go to the fallback", "count", records.size());
+                    lastRefusal = refusal;
+                }
+                return Result.REFUSED;
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED && !sendLogOnly) {
+                    sendLogOnly = true;
+                    Diagnostics.info("echopost_sendlog_only", "EchoPost has no SendBatch (the original build?): "
+                            + "sending one record per call from now on");
+                    attempt--; // not a failure of EchoPost
+                    continue;
+                }
+                // EchoPost may have drained and exited: the next loop starts it again.
+                Diagnostics.debug("echopost_call_failed", "EchoPost call failed: " + e.getStatus());
+                if (channel != null) {
+                    channel.resetConnectBackoff();
+                }
+            }
+        }
+        return Result.UNAVAILABLE;
+    }
+
+    private LogResponse sendBatch(List<CapturedRecord> records) {
+        LogBatch.Builder batch = LogBatch.newBuilder();
+        for (CapturedRecord record : records) {
+            batch.addLogs(request(record));
+        }
+        return stub().sendBatch(batch.build());
+    }
+
+    /** The original EchoPost's only call, per record; a failure part-way fails the whole batch (resent: at least once). */
+    private LogResponse sendOneByOne(List<CapturedRecord> records) {
+        LogResponse last = LogResponse.newBuilder().setSuccess(true).build();
+        for (CapturedRecord record : records) {
+            last = stub().sendLog(request(record));
+            if (!last.getSuccess()) {
+                return last;
+            }
+        }
+        return last;
+    }
+
+    private LogRequest request(CapturedRecord record) {
+        LogRequest.Builder request = LogRequest.newBuilder()
+                .setJsonData(new String(record.logData(), StandardCharsets.UTF_8))
+                .addAllPipelines(record.pipelines);
+        if (apiKey != null) {
+            request.setApiKey(apiKey); // as the original SDK sends it; the socket is the owner's only
+        }
+        return request.build();
+    }
+
+    private LogAgentGrpc.LogAgentBlockingStub stub() {
+        if (channel == null) {
+            QuietNetty.install();
+            loop = new EpollEventLoopGroup(1, AgentThreads.factory("datanadhi-echopost-io"));
+            channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(launcher.socket().toString()))
+                    .channelType(EpollDomainSocketChannel.class)
+                    .eventLoopGroup(loop)
+                    .executor(Runnable::run)
+                    .usePlaintext()
+                    .maxInboundMessageSize(4 * 1024 * 1024)
+                    .build();
+        }
+        return LogAgentGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private void disable(String why) {
+        if (disabledBecause == null) {
+            disabledBecause = why;
+            Diagnostics.warn("echopost_disabled", "EchoPost is disabled for this run: " + why
+                    + "; while the server is down, records go to the fallback server", "reason", why);
+        }
+    }
+
+    synchronized void close() {
+        if (channel != null) {
+            channel.shutdownNow();
+            try {
+                channel.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        }
+    }
+}

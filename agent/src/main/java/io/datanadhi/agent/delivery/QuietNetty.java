@@ -1,0 +1,73 @@
+package io.datanadhi.agent.delivery;
+
+import io.datanadhi.agent.diag.Diagnostics;
+import io.grpc.netty.shaded.io.netty.util.internal.logging.AbstractInternalLogger;
+import io.grpc.netty.shaded.io.netty.util.internal.logging.InternalLogger;
+import io.grpc.netty.shaded.io.netty.util.internal.logging.InternalLoggerFactory;
+
+/**
+ * Netty (inside gRPC) would log through java.util.logging, that is into the application's console
+ * (for example "Unknown channel option 'SO_KEEPALIVE'" for every UNIX-socket connection). Its lines
+ * go to the agent's own diagnostics instead, at DEBUG.
+ */
+final class QuietNetty extends InternalLoggerFactory {
+
+    private static volatile boolean installed;
+
+    static void install() {
+        if (!installed) {
+            installed = true;
+            InternalLoggerFactory.setDefaultFactory(new QuietNetty());
+        }
+    }
+
+    @Override
+    protected InternalLogger newInstance(String name) {
+        return new Logger(name);
+    }
+
+    private static final class Logger extends AbstractInternalLogger {
+        private static final long serialVersionUID = 1L;
+
+        Logger(String name) {
+            super(name);
+        }
+
+        private void log(String message, Throwable t) {
+            if (Diagnostics.enabled(Diagnostics.Level.DEBUG)) {
+                Diagnostics.debug("netty", name() + ": " + message + (t == null ? "" : " (" + t + ")"));
+            }
+        }
+
+        @Override public boolean isTraceEnabled() { return false; }
+        @Override public void trace(String msg) { }
+        @Override public void trace(String format, Object arg) { }
+        @Override public void trace(String format, Object argA, Object argB) { }
+        @Override public void trace(String format, Object... arguments) { }
+        @Override public void trace(String msg, Throwable t) { }
+        @Override public boolean isDebugEnabled() { return Diagnostics.enabled(Diagnostics.Level.DEBUG); }
+        @Override public void debug(String msg) { log(msg, null); }
+        @Override public void debug(String format, Object arg) { log(format, null); }
+        @Override public void debug(String format, Object argA, Object argB) { log(format, null); }
+        @Override public void debug(String format, Object... arguments) { log(format, null); }
+        @Override public void debug(String msg, Throwable t) { log(msg, t); }
+        @Override public boolean isInfoEnabled() { return isDebugEnabled(); }
+        @Override public void info(String msg) { log(msg, null); }
+        @Override public void info(String format, Object arg) { log(format, null); }
+        @Override public void info(String format, Object argA, Object argB) { log(format, null); }
+        @Override public void info(String format, Object... arguments) { log(format, null); }
+        @Override public void info(String msg, Throwable t) { log(msg, t); }
+        @Override public boolean isWarnEnabled() { return isDebugEnabled(); }
+        @Override public void warn(String msg) { log(msg, null); }
+        @Override public void warn(String format, Object arg) { log(format, null); }
+        @Override public void warn(String format, Object... arguments) { log(format, null); }
+        @Override public void warn(String format, Object argA, Object argB) { log(format, null); }
+        @Override public void warn(String msg, Throwable t) { log(msg, t); }
+        @Override public boolean isErrorEnabled() { return isDebugEnabled(); }
+        @Override public void error(String msg) { log(msg, null); }
+        @Override public void error(String format, Object arg) { log(format, null); }
+        @Override public void error(String format, Object argA, Object argB) { log(format, null); }
+        @Override public void error(String format, Object... arguments) { log(format, null); }
+        @Override public void error(String msg, Throwable t) { log(msg, t); }
+    }
+}
