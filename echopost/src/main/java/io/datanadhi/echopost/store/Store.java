@@ -470,9 +470,11 @@ public final class Store implements AutoCloseable {
         try {
             Segment.checkHeader(segment.file, segment.firstSequence);
         } catch (RecordCodec.BadFrameException e) {
-            // Its header is forced before any record is acknowledged: nothing in it was ever acknowledged
-            // unless the disk itself damaged it.
-            quarantine(segment, "header: " + e.getMessage(), 0);
+            // Its header is forced before any record is acknowledged, so the disk damaged it, and the
+            // frames after it may well be acknowledged records: count the readable ones as lost.
+            long last = lastReadableSequence(segment, limit);
+            quarantine(segment, "header: " + e.getMessage(),
+                    Math.max(0, last - Math.max(delivered, segment.firstSequence - 1)));
             return segment.firstSequence - 1;
         }
         long position = Segment.HEADER_SIZE;
@@ -498,6 +500,22 @@ public final class Store implements AutoCloseable {
         }
         segment.durableEnd = position;
         segment.sealedEnd = position;
+        return last;
+    }
+
+    /** The sequence of the last frame readable from the start of a segment; one before it when none is. */
+    private static long lastReadableSequence(SegmentState segment, long limit) throws IOException {
+        long position = Segment.HEADER_SIZE;
+        long last = segment.firstSequence - 1;
+        try {
+            RecordCodec.Frame frame;
+            while ((frame = RecordCodec.read(segment.file, position, limit)) != null) {
+                last = frame.sequence;
+                position += frame.size;
+            }
+        } catch (RecordCodec.BadFrameException e) {
+            // counted up to the damage
+        }
         return last;
     }
 
