@@ -630,6 +630,10 @@ public final class Store implements AutoCloseable {
             quarantine(bad, reason, lost);
             after = Math.max(after, end - 1);
             segment = null;
+            // The lost records are never delivered: count them as done, or the backlog stays above
+            // zero for good when no later record is delivered past them. Safe: replay marks each
+            // record delivered before it asks for the next, so everything up to here is done.
+            markDelivered(after);
         }
     }
 
