@@ -595,6 +595,13 @@ public final class Store implements AutoCloseable {
                     if (isActive || next == null) {
                         return null;
                     }
+                    if (next.getKey() > after + 1) {
+                        // Sequences run on from one segment to the next: a gap is records this one
+                        // should hold and does not (its .seg.end or its length is wrong).
+                        damaged("its records end before sequence " + (after + 1) + ", the next segment starts at "
+                                + next.getKey());
+                        continue;
+                    }
                     segment = next.getValue(); // on to the next segment
                     position = 0;
                     continue;
