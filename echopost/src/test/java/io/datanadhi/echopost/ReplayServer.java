@@ -73,16 +73,21 @@ final class ReplayServer implements AutoCloseable {
         this.port = port;
     }
 
-    /** A server that is not listening yet: connections are refused until {@link #start()}. */
+    /**
+     * A server that is not listening yet: connections are refused until {@link #start()}. Its port
+     * was free when chosen; tests that start servers in parallel use {@link #up()}.
+     */
     static ReplayServer down() throws IOException {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return new ReplayServer(probe.getLocalPort());
         }
     }
 
+    /** A server listening now, on a port the system picks (no race with other tests for a free port). */
     static ReplayServer up() throws IOException {
-        ReplayServer server = down();
-        server.start();
+        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+        ReplayServer server = new ReplayServer(http.getAddress().getPort());
+        server.listen(http);
         return server;
     }
 
@@ -92,12 +97,16 @@ final class ReplayServer implements AutoCloseable {
 
     synchronized ReplayServer start() throws IOException {
         if (server == null) {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128);
-            server.setExecutor(Executors.newFixedThreadPool(4));
-            server.createContext("/", this::handle);
-            server.start();
+            listen(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 128));
         }
         return this;
+    }
+
+    private synchronized void listen(HttpServer http) {
+        server = http;
+        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.createContext("/", this::handle);
+        server.start();
     }
 
     synchronized void stop() {
