@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -66,7 +67,9 @@ final class HttpConnection implements AutoCloseable {
             return send(method, path, headers, body, timeoutMillis);
         } catch (IOException e) {
             close();
-            if (!reused) {
+            if (!reused || e instanceof SocketTimeoutException) {
+                // A timeout is a server that took the request and did not answer, not a stale
+                // connection: sending again at once would double the bound and skip the health check.
                 throw e;
             }
             // The server may have closed an idle keep-alive connection: one fresh attempt.

@@ -474,9 +474,11 @@ public final class Store implements AutoCloseable {
         try {
             Segment.checkHeader(segment.file, segment.firstSequence);
         } catch (RecordCodec.BadFrameException e) {
-            // Its header is forced before any record is acknowledged: nothing in it was ever acknowledged
-            // unless the disk itself damaged it.
-            quarantine(segment, "header: " + e.getMessage(), 0);
+            // Its header is forced before any record is acknowledged, so the disk damaged it, and the
+            // frames after it may well be acknowledged records: count the readable ones as lost.
+            long last = lastReadableSequence(segment, limit);
+            quarantine(segment, "header: " + e.getMessage(),
+                    Math.max(0, last - Math.max(delivered, segment.firstSequence - 1)));
             return segment.firstSequence - 1;
         }
         long position = Segment.HEADER_SIZE;
@@ -502,6 +504,22 @@ public final class Store implements AutoCloseable {
         }
         segment.durableEnd = position;
         segment.sealedEnd = position;
+        return last;
+    }
+
+    /** The sequence of the last frame readable from the start of a segment; one before it when none is. */
+    private static long lastReadableSequence(SegmentState segment, long limit) throws IOException {
+        long position = Segment.HEADER_SIZE;
+        long last = segment.firstSequence - 1;
+        try {
+            RecordCodec.Frame frame;
+            while ((frame = RecordCodec.read(segment.file, position, limit)) != null) {
+                last = frame.sequence;
+                position += frame.size;
+            }
+        } catch (RecordCodec.BadFrameException e) {
+            // counted up to the damage
+        }
         return last;
     }
 
@@ -581,6 +599,13 @@ public final class Store implements AutoCloseable {
                     if (isActive || next == null) {
                         return null;
                     }
+                    if (next.getKey() > after + 1) {
+                        // Sequences run on from one segment to the next: a gap is records this one
+                        // should hold and does not (its .seg.end or its length is wrong).
+                        damaged("its records end before sequence " + (after + 1) + ", the next segment starts at "
+                                + next.getKey());
+                        continue;
+                    }
                     segment = next.getValue(); // on to the next segment
                     position = 0;
                     continue;
@@ -616,6 +641,10 @@ public final class Store implements AutoCloseable {
             quarantine(bad, reason, lost);
             after = Math.max(after, end - 1);
             segment = null;
+            // The lost records are never delivered: count them as done, or the backlog stays above
+            // zero for good when no later record is delivered past them. Safe: replay marks each
+            // record delivered before it asks for the next, so everything up to here is done.
+            markDelivered(after);
         }
     }
 
