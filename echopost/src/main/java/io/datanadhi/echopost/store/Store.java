@@ -51,6 +51,7 @@ public final class Store implements AutoCloseable {
     private final StoreEvents events;
     private final ReplayCursor cursor;
     private final Runnable onDurable;
+    private final long segmentBytes;
 
     /** Every segment by first sequence; the active one is the last, while the writer uses it. */
     private final ConcurrentSkipListMap<Long, SegmentState> segments = new ConcurrentSkipListMap<>();
@@ -74,8 +75,10 @@ public final class Store implements AutoCloseable {
     private long checkpointed;
     private long checkpointedAt = System.nanoTime();
 
-    private Store(Path dir, StoreFiles files, Limits limits, StoreEvents events, Runnable onDurable) {
+    private Store(Path dir, StoreFiles files, Limits limits, StoreEvents events, Runnable onDurable,
+            long segmentBytes) {
         this.dir = dir;
+        this.segmentBytes = segmentBytes;
         this.corruptDir = dir.resolveSibling("corrupt");
         this.files = files;
         this.limits = limits;
@@ -92,7 +95,13 @@ public final class Store implements AutoCloseable {
      */
     public static Store open(Path dir, StoreFiles files, Limits limits, StoreEvents events, Runnable onDurable)
             throws IOException {
-        Store store = new Store(dir, files, limits, events, onDurable);
+        return open(dir, files, limits, events, onDurable, SEGMENT_BYTES);
+    }
+
+    /** As {@link #open(Path, StoreFiles, Limits, StoreEvents, Runnable)}, with another segment size: tests roll over sooner. */
+    static Store open(Path dir, StoreFiles files, Limits limits, StoreEvents events, Runnable onDurable,
+            long segmentBytes) throws IOException {
+        Store store = new Store(dir, files, limits, events, onDurable, segmentBytes);
         store.recover();
         store.writer.start();
         return store;
@@ -338,7 +347,7 @@ public final class Store implements AutoCloseable {
 
     /** The segment to append {@code bytes} to: the active one, or a new one when it is full. */
     private SegmentState segmentFor(int bytes) throws IOException {
-        if (active != null && active.durableEnd + bytes <= SEGMENT_BYTES) {
+        if (active != null && active.durableEnd + bytes <= segmentBytes) {
             return active;
         }
         if (active != null) {
