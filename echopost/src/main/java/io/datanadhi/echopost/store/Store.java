@@ -434,6 +434,8 @@ public final class Store implements AutoCloseable {
 
     private void recover() throws IOException {
         files.createDirectory(dir);
+        // The store's own entry in its parent must be durable too, or a power cut can take every segment with it.
+        files.forceDirectory(dir.toAbsolutePath().getParent());
         for (Path path : files.list(dir)) {
             if (path.getFileName().toString().endsWith(".tmp")) {
                 files.delete(path);
