@@ -352,6 +352,7 @@ public final class Store implements AutoCloseable {
         }
         if (active != null) {
             active.seal(active.durableEnd);
+            active = null; // sealed for good, even if the new segment cannot be created
         }
         Path path = dir.resolve(Segment.fileName(nextSequence));
         if (segments.containsKey(nextSequence)) {
