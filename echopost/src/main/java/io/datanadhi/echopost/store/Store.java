@@ -359,6 +359,8 @@ public final class Store implements AutoCloseable {
             // A failed segment that holds nothing acknowledged carries this name: drop it.
             remove(segments.get(nextSequence));
         }
+        // An end file left by an earlier segment of this name must not cut the new one short.
+        files.delete(endFile(path));
         DurableFile file = files.create(path);
         try {
             file.append(Segment.header(nextSequence, System.currentTimeMillis()));
