@@ -586,8 +586,13 @@ public final class Store implements AutoCloseable {
                     damaged(e.getMessage());
                     continue;
                 }
+                Map.Entry<Long, SegmentState> next = segments.higherEntry(segment.firstSequence);
+                if (frame != null && next != null && frame.sequence >= next.getKey()) {
+                    // Past the end of this segment: frames of a refused write, kept because the
+                    // .seg.end file could not be written; their sequences are the next segment's.
+                    frame = null;
+                }
                 if (frame == null) {
-                    Map.Entry<Long, SegmentState> next = segments.higherEntry(segment.firstSequence);
                     if (isActive || next == null) {
                         return null;
                     }
