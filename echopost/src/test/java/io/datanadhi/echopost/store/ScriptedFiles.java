@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * Real file operations with faults a test can script: a force that blocks or fails, a truncate
@@ -21,6 +22,10 @@ final class ScriptedFiles extends StoreFiles {
 
     volatile BeforeForce beforeForce = (path, size) -> {};
     volatile boolean failTruncate;
+    /** Creating a file at a path it accepts fails. */
+    volatile Predicate<Path> failCreate = path -> false;
+    /** Deleting a file at a path it accepts fails. */
+    volatile Predicate<Path> failDelete = path -> false;
     private volatile boolean crashed;
     private final Map<Path, AtomicInteger> forces = new ConcurrentHashMap<>();
 
@@ -50,6 +55,9 @@ final class ScriptedFiles extends StoreFiles {
     @Override
     public DurableFile create(Path path) throws IOException {
         check();
+        if (failCreate.test(path)) {
+            throw new IOException("simulated failure creating " + path.getFileName());
+        }
         return new Scripted(path, super.create(path));
     }
 
@@ -74,6 +82,9 @@ final class ScriptedFiles extends StoreFiles {
     @Override
     public void delete(Path path) throws IOException {
         check();
+        if (failDelete.test(path)) {
+            throw new IOException("simulated failure deleting " + path.getFileName());
+        }
         super.delete(path);
     }
 

@@ -576,6 +576,81 @@ class StoreTest {
         assertEquals(records(1, 3), texts(readAll(open(new StoreFiles()))));
     }
 
+    @Test
+    void recordsAcknowledgedAfterAFailedRolloverAreReplayed() throws Exception {
+        ScriptedFiles files = new ScriptedFiles();
+        AtomicBoolean failNewSegment = new AtomicBoolean();
+        files.beforeForce = (path, size) -> {
+            if (Segment.firstSequence(path) >= 0 && size == Segment.HEADER_SIZE && failNewSegment.getAndSet(false)) {
+                throw new IOException("simulated EIO");
+            }
+        };
+        Store store = open(files, FOUR_RECORDS, UNLIMITED);
+        appendAll(store, records(1, 3)); // room for one more record in segment 1
+        failNewSegment.set(true);
+        AppendResult refused = await(store.append(Arrays.asList(body("refused1"), body("refused2"))));
+        assertFalse(refused.stored, "two records need a new segment, which cannot be created");
+        assertTrue(refused.message.contains("could not create a segment"), refused.message);
+
+        assertTrue(appendOne(store, record(4)).stored);
+        assertEquals(records(1, 4), texts(readAll(store)), "an acknowledged record is replayed");
+        store.close();
+        List<StoredRecord> all = readAll(open(new StoreFiles(), FOUR_RECORDS, UNLIMITED));
+        assertEquals(records(1, 4), texts(all));
+        assertEquals(range(1, 4), sequences(all));
+    }
+
+    @Test
+    void aLeftoverEndFileDoesNotHideANewSegmentOfTheSameName() throws Exception {
+        ScriptedFiles files = new ScriptedFiles();
+        AtomicBoolean armed = new AtomicBoolean(true);
+        failNextDataForce(files, armed);
+        Store store = open(files);
+        assertFalse(appendOne(store, "refused1").stored); // segment 1 given up, nothing acknowledged in it
+        Path first = dir().resolve(Segment.fileName(1));
+        assertEquals(Segment.HEADER_SIZE, endValue(first));
+
+        // Starting segment 1 again, its old end file cannot be deleted this once.
+        AtomicBoolean failOnce = new AtomicBoolean(true);
+        files.failDelete = path -> path.equals(Store.endFile(first)) && failOnce.getAndSet(false);
+        List<String> expected = new ArrayList<>();
+        for (String text : records(1, 3)) {
+            if (appendOne(store, text).stored) {
+                expected.add(text);
+            }
+        }
+        assertFalse(expected.isEmpty());
+        store.close();
+
+        assertEquals(expected, texts(readAll(open(new StoreFiles()))), "acknowledged records are replayed");
+    }
+
+    @Test
+    void refusedFramesLeftInAnOlderSegmentAreNotReplayedWhenItsEndFileIsMissing() throws Exception {
+        ScriptedFiles files = new ScriptedFiles();
+        files.failTruncate = true; // the refused frames stay in the file
+        AtomicBoolean armed = new AtomicBoolean();
+        AtomicReference<Path> failed = failNextDataForce(files, armed);
+        AtomicBoolean failEndFile = new AtomicBoolean();
+        files.failCreate = path -> path.getFileName().toString().endsWith(Segment.END_SUFFIX + ".tmp")
+                && failEndFile.getAndSet(false);
+        Store store = open(files);
+        appendAll(store, records(1, 5));
+        armed.set(true);
+        failEndFile.set(true); // the disk fails again: where segment 1 ends cannot be recorded
+        assertFalse(await(store.append(Arrays.asList(body("refused1"), body("refused2")))).stored);
+        assertFalse(Files.exists(Store.endFile(failed.get())));
+        appendAll(store, Arrays.asList("later-01", "later-02", "later-03")); // segment 6, sequences 6 to 8
+        List<String> expected = records(1, 5);
+        expected.addAll(Arrays.asList("later-01", "later-02", "later-03"));
+        assertEquals(expected, texts(readAll(store)));
+        store.close();
+
+        List<StoredRecord> all = readAll(open(new StoreFiles()));
+        assertEquals(expected, texts(all), "refused frames are not replayed, and hide nothing acknowledged");
+        assertEquals(range(1, 8), sequences(all));
+    }
+
     // ---- disk limits ----
 
     @Test
