@@ -556,6 +556,8 @@ public final class Store implements AutoCloseable {
         private long after;
         private SegmentState segment;
         private long position;
+        /** The sequence of the last frame read in this segment, returned or not. */
+        private long lastInSegment;
 
         Reader(long after) {
             this.after = after;
@@ -583,6 +585,13 @@ public final class Store implements AutoCloseable {
                     if (isActive) {
                         return null;
                     }
+                    Map.Entry<Long, SegmentState> next = segments.higherEntry(segment.firstSequence);
+                    if (next != null && lastInSegment + 1 >= next.getKey()) {
+                        // Every sequence this segment can hold is read: the bad bytes are what is left
+                        // of a refused write whose .seg.end file could not be written. Not damage.
+                        moveTo(next.getValue());
+                        continue;
+                    }
                     damaged(e.getMessage());
                     continue;
                 }
@@ -596,11 +605,11 @@ public final class Store implements AutoCloseable {
                     if (isActive || next == null) {
                         return null;
                     }
-                    segment = next.getValue(); // on to the next segment
-                    position = 0;
+                    moveTo(next.getValue()); // on to the next segment
                     continue;
                 }
                 position += frame.size;
+                lastInSegment = frame.sequence;
                 if (frame.sequence <= after) {
                     continue; // delivered before a restart
                 }
@@ -618,9 +627,14 @@ public final class Store implements AutoCloseable {
             if (entry == null) {
                 return false;
             }
-            segment = entry.getValue();
-            position = 0;
+            moveTo(entry.getValue());
             return true;
+        }
+
+        private void moveTo(SegmentState next) {
+            segment = next;
+            position = 0;
+            lastInSegment = next.firstSequence - 1;
         }
 
         private void damaged(String reason) throws IOException {
