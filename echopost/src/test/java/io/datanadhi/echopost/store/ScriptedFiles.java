@@ -24,6 +24,8 @@ final class ScriptedFiles extends StoreFiles {
     volatile boolean failTruncate;
     /** Creating a file at a path it accepts fails. */
     volatile Predicate<Path> failCreate = path -> false;
+    /** An append to a path it accepts writes half its bytes, then fails. */
+    volatile Predicate<Path> tearAppend = path -> false;
     /** Deleting a file at a path it accepts fails. */
     volatile Predicate<Path> failDelete = path -> false;
     private volatile boolean crashed;
@@ -106,6 +108,12 @@ final class ScriptedFiles extends StoreFiles {
         @Override
         public void append(ByteBuffer source) throws IOException {
             check();
+            if (tearAppend.test(path)) {
+                ByteBuffer half = source.duplicate();
+                half.limit(half.position() + half.remaining() / 2);
+                file.append(half);
+                throw new IOException("simulated failure half way through a write");
+            }
             file.append(source);
         }
 

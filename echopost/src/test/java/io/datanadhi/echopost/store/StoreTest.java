@@ -651,6 +651,31 @@ class StoreTest {
         assertEquals(range(1, 8), sequences(all));
     }
 
+    @Test
+    void theTornRemainsOfARefusedWriteAreNotTakenForDamage() throws Exception {
+        ScriptedFiles files = new ScriptedFiles();
+        files.failTruncate = true; // as after a power cut: the truncate was never forced
+        AtomicBoolean tear = new AtomicBoolean();
+        files.tearAppend = path -> Segment.firstSequence(path) >= 0 && tear.getAndSet(false);
+        AtomicBoolean failEndFile = new AtomicBoolean();
+        files.failCreate = path -> path.getFileName().toString().endsWith(Segment.END_SUFFIX + ".tmp")
+                && failEndFile.getAndSet(false);
+        Store store = open(files);
+        appendAll(store, records(1, 5));
+        tear.set(true);
+        failEndFile.set(true);
+        assertFalse(appendOne(store, "refused1").stored); // half a frame left after record 5, no end file
+        appendAll(store, records(6, 8)); // segment 6
+        store.close();
+
+        Store restarted = open(new StoreFiles());
+        assertEquals(records(1, 8), texts(readAll(restarted))); // read, not yet delivered
+        assertTrue(events.named("corrupt_segment").isEmpty(), events.toString());
+        restarted.close();
+        assertEquals(records(1, 8), texts(readAll(open(new StoreFiles()))),
+                "records read but not delivered are still in the store");
+    }
+
     // ---- disk limits ----
 
     @Test
