@@ -361,6 +361,10 @@ public final class Store implements AutoCloseable {
         }
         // An end file left by an earlier segment of this name must not cut the new one short.
         files.delete(endFile(path));
+        Map.Entry<Long, SegmentState> previous = segments.lastEntry();
+        if (previous != null) {
+            previous.getValue().endSequence = Math.min(previous.getValue().endSequence, nextSequence);
+        }
         DurableFile file = files.create(path);
         try {
             file.append(Segment.header(nextSequence, System.currentTimeMillis()));
@@ -465,6 +469,12 @@ public final class Store implements AutoCloseable {
             total += file.size();
         }
         storeBytes.set(total);
+        for (SegmentState segment : segments.values()) {
+            Long next = segments.higherKey(segment.firstSequence);
+            if (next != null) {
+                segment.endSequence = next;
+            }
+        }
         lastDurableSequence = delivered;
         Map.Entry<Long, SegmentState> newest = segments.lastEntry();
         if (newest != null) {
@@ -585,23 +595,21 @@ public final class Store implements AutoCloseable {
                     if (isActive) {
                         return null;
                     }
-                    Map.Entry<Long, SegmentState> next = segments.higherEntry(segment.firstSequence);
-                    if (next != null && lastInSegment + 1 >= next.getKey()) {
-                        // Every sequence this segment can hold is read: the bad bytes are what is left
-                        // of a refused write whose .seg.end file could not be written. Not damage.
-                        moveTo(next.getValue());
+                    if (lastInSegment + 1 < segment.endSequence) {
+                        damaged(e.getMessage());
                         continue;
                     }
-                    damaged(e.getMessage());
-                    continue;
+                    // Every sequence this segment can hold is read: the bad bytes are what is left of
+                    // a refused write whose .seg.end file could not be written. Not damage.
+                    frame = null;
                 }
-                Map.Entry<Long, SegmentState> next = segments.higherEntry(segment.firstSequence);
-                if (frame != null && next != null && frame.sequence >= next.getKey()) {
+                if (frame != null && frame.sequence >= segment.endSequence) {
                     // Past the end of this segment: frames of a refused write, kept because the
                     // .seg.end file could not be written; their sequences are the next segment's.
                     frame = null;
                 }
                 if (frame == null) {
+                    Map.Entry<Long, SegmentState> next = segments.higherEntry(segment.firstSequence);
                     if (isActive || next == null) {
                         return null;
                     }
@@ -673,6 +681,11 @@ public final class Store implements AutoCloseable {
         volatile long durableEnd;
         /** Set once no more is written to it: where its valid data ends; -1 while unknown. */
         volatile long sealedEnd = -1;
+        /**
+         * Its sequences are all below this: the next segment's first, set once a newer segment
+         * exists. Frames at or past it are refused writes whose sequences the next segment reused.
+         */
+        volatile long endSequence = Long.MAX_VALUE;
 
         SegmentState(long firstSequence, Path path, DurableFile file, long durableEnd) {
             this.firstSequence = firstSequence;
