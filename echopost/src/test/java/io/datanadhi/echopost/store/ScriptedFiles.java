@@ -20,7 +20,13 @@ final class ScriptedFiles extends StoreFiles {
         void run(Path path, long size) throws IOException;
     }
 
+    /** Called before a file is created. */
+    interface BeforeCreate {
+        void run(Path path) throws IOException;
+    }
+
     volatile BeforeForce beforeForce = (path, size) -> {};
+    volatile BeforeCreate beforeCreate = path -> {};
     volatile boolean failTruncate;
     /** Creating a file at a path it accepts fails. */
     volatile Predicate<Path> failCreate = path -> false;
@@ -57,6 +63,7 @@ final class ScriptedFiles extends StoreFiles {
     @Override
     public DurableFile create(Path path) throws IOException {
         check();
+        beforeCreate.run(path);
         if (failCreate.test(path)) {
             throw new IOException("simulated failure creating " + path.getFileName());
         }

@@ -676,6 +676,46 @@ class StoreTest {
                 "records read but not delivered are still in the store");
     }
 
+    @Test
+    void aReaderLookingWhileASegmentIsStartedAgainReturnsNoRefusedRecord() throws Exception {
+        // First run: segment 1 keeps two refused frames (sequences 6 and 7) and gets no end file;
+        // segment 6 is left with half a frame and nothing acknowledged.
+        ScriptedFiles files = new ScriptedFiles();
+        files.failTruncate = true;
+        files.failCreate = path -> path.getFileName().toString().endsWith(Segment.END_SUFFIX + ".tmp");
+        AtomicBoolean armed = new AtomicBoolean();
+        failNextDataForce(files, armed);
+        Path sixth = dir().resolve(Segment.fileName(6));
+        AtomicBoolean tear = new AtomicBoolean();
+        AtomicInteger appendsToSixth = new AtomicInteger();
+        files.tearAppend = path -> path.equals(sixth) && tear.get() && appendsToSixth.incrementAndGet() == 2;
+        Store store = open(files);
+        appendAll(store, records(1, 5));
+        armed.set(true);
+        assertFalse(await(store.append(Arrays.asList(body("refused1"), body("refused2")))).stored);
+        tear.set(true);
+        assertFalse(appendOne(store, "refused3").stored);
+        store.close();
+
+        // Second run: the writer starts segment 6 again, and a reader looks in between.
+        ScriptedFiles restartFiles = new ScriptedFiles();
+        Store restarted = open(restartFiles);
+        Store.Reader reader = restarted.reader();
+        assertEquals(records(1, 5), texts(readAll(reader)));
+        List<String> seenMeanwhile = new ArrayList<>();
+        restartFiles.beforeCreate = path -> {
+            if (path.equals(sixth)) { // the old segment 6 is gone, the new one not there yet
+                StoredRecord record = reader.next();
+                if (record != null) {
+                    seenMeanwhile.add(text(record));
+                }
+            }
+        };
+        assertTrue(appendOne(restarted, "acked-06").stored);
+        assertEquals(Collections.emptyList(), seenMeanwhile, "no refused record is replayed");
+        assertEquals(Collections.singletonList("acked-06"), texts(readAll(reader)));
+    }
+
     // ---- disk limits ----
 
     @Test
