@@ -51,10 +51,13 @@ public final class Store implements AutoCloseable {
     private final StoreEvents events;
     private final ReplayCursor cursor;
     private final Runnable onDurable;
+    private final long segmentBytes;
 
     /** Every segment by first sequence; the active one is the last, while the writer uses it. */
     private final ConcurrentSkipListMap<Long, SegmentState> segments = new ConcurrentSkipListMap<>();
     private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
+    /** Sequences lost in quarantined segments (first to last), skipped once delivery reaches them. */
+    private final ConcurrentSkipListMap<Long, Long> lostRanges = new ConcurrentSkipListMap<>();
     private final AtomicLong storeBytes = new AtomicLong();
     private final Thread writer;
     private volatile boolean closing;
@@ -75,8 +78,10 @@ public final class Store implements AutoCloseable {
     private long checkpointed;
     private long checkpointedAt = System.nanoTime();
 
-    private Store(Path dir, StoreFiles files, Limits limits, StoreEvents events, Runnable onDurable) {
+    private Store(Path dir, StoreFiles files, Limits limits, StoreEvents events, Runnable onDurable,
+            long segmentBytes) {
         this.dir = dir;
+        this.segmentBytes = segmentBytes;
         this.corruptDir = dir.resolveSibling("corrupt");
         this.files = files;
         this.limits = limits;
@@ -93,7 +98,13 @@ public final class Store implements AutoCloseable {
      */
     public static Store open(Path dir, StoreFiles files, Limits limits, StoreEvents events, Runnable onDurable)
             throws IOException {
-        Store store = new Store(dir, files, limits, events, onDurable);
+        return open(dir, files, limits, events, onDurable, SEGMENT_BYTES);
+    }
+
+    /** As {@link #open(Path, StoreFiles, Limits, StoreEvents, Runnable)}, with another segment size: tests roll over sooner. */
+    static Store open(Path dir, StoreFiles files, Limits limits, StoreEvents events, Runnable onDurable,
+            long segmentBytes) throws IOException {
+        Store store = new Store(dir, files, limits, events, onDurable, segmentBytes);
         store.recover();
         store.writer.start();
         return store;
@@ -149,6 +160,13 @@ public final class Store implements AutoCloseable {
      * segments whose records are all delivered are deleted.
      */
     public void markDelivered(long sequence) throws IOException {
+        // Records lost in a quarantined segment right after this one count as done too.
+        Map.Entry<Long, Long> lost = lostRanges.floorEntry(sequence + 1);
+        while (lost != null && lost.getKey() <= sequence + 1) {
+            sequence = Math.max(sequence, lost.getValue());
+            lostRanges.remove(lost.getKey());
+            lost = lostRanges.floorEntry(sequence + 1);
+        }
         if (sequence <= delivered) {
             return;
         }
@@ -342,16 +360,23 @@ public final class Store implements AutoCloseable {
 
     /** The segment to append {@code bytes} to: the active one, or a new one when it is full. */
     private SegmentState segmentFor(int bytes) throws IOException {
-        if (active != null && active.durableEnd + bytes <= SEGMENT_BYTES) {
+        if (active != null && active.durableEnd + bytes <= segmentBytes) {
             return active;
         }
         if (active != null) {
             active.seal(active.durableEnd);
+            active = null; // sealed for good, even if the new segment cannot be created
         }
         Path path = dir.resolve(Segment.fileName(nextSequence));
         if (segments.containsKey(nextSequence)) {
             // A failed segment that holds nothing acknowledged carries this name: drop it.
             remove(segments.get(nextSequence));
+        }
+        // An end file left by an earlier segment of this name must not cut the new one short.
+        files.delete(endFile(path));
+        Map.Entry<Long, SegmentState> previous = segments.lastEntry();
+        if (previous != null) {
+            previous.getValue().endSequence = Math.min(previous.getValue().endSequence, nextSequence);
         }
         DurableFile file = files.create(path);
         try {
@@ -429,6 +454,8 @@ public final class Store implements AutoCloseable {
 
     private void recover() throws IOException {
         files.createDirectory(dir);
+        // The store's own entry in its parent must be durable too, or a power cut can take every segment with it.
+        files.forceDirectory(dir.toAbsolutePath().getParent());
         for (Path path : files.list(dir)) {
             if (path.getFileName().toString().endsWith(".tmp")) {
                 files.delete(path);
@@ -455,10 +482,32 @@ public final class Store implements AutoCloseable {
             total += file.size();
         }
         storeBytes.set(total);
+        // Segments quarantined by an earlier run: their sequences end the segment before them.
+        java.util.TreeSet<Long> quarantined = new java.util.TreeSet<>();
+        for (Path path : files.list(corruptDir)) {
+            String name = path.getFileName().toString();
+            if (name.endsWith(".corrupt")) {
+                long first = Segment.firstSequence(path.resolveSibling(name.substring(0, name.length() - 8)));
+                // The same name as a live segment: its sequences were given again after it was
+                // quarantined (it held nothing acknowledged), so it says nothing about them.
+                if (first >= 0 && !segments.containsKey(first)) {
+                    quarantined.add(first);
+                }
+            }
+        }
+        for (SegmentState segment : segments.values()) {
+            segment.endSequence = nextStart(segment.firstSequence, quarantined, Long.MAX_VALUE);
+        }
         lastDurableSequence = delivered;
         Map.Entry<Long, SegmentState> newest = segments.lastEntry();
         if (newest != null) {
             lastDurableSequence = Math.max(lastDurableSequence, recoverNewest(newest.getValue()));
+        }
+        for (long first : quarantined) {
+            long end = nextStart(first, quarantined, lastDurableSequence + 1) - 1;
+            if (end > delivered && first <= end) {
+                lostRanges.put(Math.max(first, delivered + 1), end);
+            }
         }
         nextSequence = lastDurableSequence + 1;
         if (!segments.isEmpty()) {
@@ -523,6 +572,20 @@ public final class Store implements AutoCloseable {
         return last;
     }
 
+    /** Where the sequences after {@code first} continue: the next live or quarantined segment. */
+    private long nextStart(long first, java.util.NavigableSet<Long> quarantined, long otherwise) {
+        Long live = segments.higherKey(first);
+        Long gone = quarantined.higher(first);
+        long next = otherwise;
+        if (live != null) {
+            next = Math.min(next, live);
+        }
+        if (gone != null) {
+            next = Math.min(next, gone);
+        }
+        return next;
+    }
+
     private static long readEnd(Path segment) {
         Path end = endFile(segment);
         try {
@@ -564,6 +627,8 @@ public final class Store implements AutoCloseable {
         private long after;
         private SegmentState segment;
         private long position;
+        /** The sequence of the last frame read in this segment, returned or not. */
+        private long lastInSegment;
 
         Reader(long after) {
             this.after = after;
@@ -591,26 +656,39 @@ public final class Store implements AutoCloseable {
                     if (isActive) {
                         return null;
                     }
-                    damaged(e.getMessage());
-                    continue;
+                    if (lastInSegment + 1 < segment.endSequence) {
+                        damaged(e.getMessage());
+                        continue;
+                    }
+                    // Every sequence this segment can hold is read: the bad bytes are what is left of
+                    // a refused write whose .seg.end file could not be written. Not damage.
+                    frame = null;
+                }
+                if (frame != null && frame.sequence >= segment.endSequence) {
+                    // Past the end of this segment: frames of a refused write, kept because the
+                    // .seg.end file could not be written; their sequences are the next segment's.
+                    frame = null;
                 }
                 if (frame == null) {
                     Map.Entry<Long, SegmentState> next = segments.higherEntry(segment.firstSequence);
                     if (isActive || next == null) {
                         return null;
                     }
-                    if (next.getKey() > after + 1) {
+                    long end = Math.min(segment.endSequence, next.getKey());
+                    if (lastInSegment + 1 < end) {
                         // Sequences run on from one segment to the next: a gap is records this one
                         // should hold and does not (its .seg.end or its length is wrong).
-                        damaged("its records end before sequence " + (after + 1) + ", the next segment starts at "
-                                + next.getKey());
+                        damaged("its records end at sequence " + lastInSegment + ", the next one is " + end);
                         continue;
                     }
-                    segment = next.getValue(); // on to the next segment
-                    position = 0;
+                    if (next.getKey() > end) {
+                        after = Math.max(after, next.getKey() - 1); // lost in a segment quarantined earlier
+                    }
+                    moveTo(next.getValue()); // on to the next segment
                     continue;
                 }
                 position += frame.size;
+                lastInSegment = frame.sequence;
                 if (frame.sequence <= after) {
                     continue; // delivered before a restart
                 }
@@ -628,9 +706,14 @@ public final class Store implements AutoCloseable {
             if (entry == null) {
                 return false;
             }
-            segment = entry.getValue();
-            position = 0;
+            moveTo(entry.getValue());
             return true;
+        }
+
+        private void moveTo(SegmentState next) {
+            segment = next;
+            position = 0;
+            lastInSegment = next.firstSequence - 1;
         }
 
         private void damaged(String reason) throws IOException {
@@ -639,12 +722,17 @@ public final class Store implements AutoCloseable {
             long end = next != null ? next : lastDurableSequence + 1;
             long lost = Math.max(0, end - Math.max(after + 1, bad.firstSequence));
             quarantine(bad, reason, lost);
+            long firstLost = Math.max(after + 1, bad.firstSequence);
             after = Math.max(after, end - 1);
             segment = null;
-            // The lost records are never delivered: count them as done, or the backlog stays above
-            // zero for good when no later record is delivered past them. Safe: replay marks each
-            // record delivered before it asks for the next, so everything up to here is done.
-            markDelivered(after);
+            // The lost records are never delivered: they count as done once everything before them
+            // is, or the backlog would stay above zero for good.
+            if (firstLost <= end - 1) {
+                lostRanges.put(firstLost, end - 1);
+                if (delivered >= firstLost - 1) {
+                    markDelivered(delivered);
+                }
+            }
         }
     }
 
@@ -673,6 +761,11 @@ public final class Store implements AutoCloseable {
         volatile long durableEnd;
         /** Set once no more is written to it: where its valid data ends; -1 while unknown. */
         volatile long sealedEnd = -1;
+        /**
+         * Its sequences are all below this: the next segment's first, set once a newer segment
+         * exists. Frames at or past it are refused writes whose sequences the next segment reused.
+         */
+        volatile long endSequence = Long.MAX_VALUE;
 
         SegmentState(long firstSequence, Path path, DurableFile file, long durableEnd) {
             this.firstSequence = firstSequence;
