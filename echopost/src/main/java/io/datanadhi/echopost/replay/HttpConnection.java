@@ -1,6 +1,5 @@
 package io.datanadhi.echopost.replay;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -48,7 +47,7 @@ final class HttpConnection implements AutoCloseable {
     private final boolean tls;
     private final int connectTimeoutMillis;
     private Socket socket;
-    private InputStream in;
+    private Input in;
     private OutputStream out;
 
     HttpConnection(URI base, int connectTimeoutMillis) {
@@ -243,7 +242,7 @@ final class HttpConnection implements AutoCloseable {
                 connected = secure;
             }
             socket = connected;
-            in = new BufferedInputStream(connected.getInputStream(), 16 * 1024);
+            in = new Input(connected.getInputStream());
             out = new BufferedOutputStream(connected.getOutputStream(), 16 * 1024);
         } catch (IOException | RuntimeException e) {
             plain.close();
@@ -254,6 +253,50 @@ final class HttpConnection implements AutoCloseable {
     private String hostHeader() {
         boolean defaultPort = tls ? port == 443 : port == 80;
         return defaultPort ? host : host + ":" + port;
+    }
+
+    /** A read buffer without BufferedInputStream's lock per byte: headers are read a byte at a time. */
+    private static final class Input {
+        private final InputStream source;
+        private final byte[] buffer = new byte[16 * 1024];
+        private int position;
+        private int limit;
+
+        Input(InputStream source) {
+            this.source = source;
+        }
+
+        int read() throws IOException {
+            if (position == limit && !fill()) {
+                return -1;
+            }
+            return buffer[position++] & 0xFF;
+        }
+
+        int read(byte[] target, int offset, int length) throws IOException {
+            if (position == limit) {
+                if (length >= buffer.length) {
+                    return source.read(target, offset, length);
+                }
+                if (!fill()) {
+                    return -1;
+                }
+            }
+            int n = Math.min(length, limit - position);
+            System.arraycopy(buffer, position, target, offset, n);
+            position += n;
+            return n;
+        }
+
+        private boolean fill() throws IOException {
+            int n = source.read(buffer, 0, buffer.length);
+            if (n <= 0) {
+                return false;
+            }
+            position = 0;
+            limit = n;
+            return true;
+        }
     }
 
     private static String abbreviate(String s) {

@@ -624,6 +624,7 @@ public final class Store implements AutoCloseable {
 
     /** Reads durable, undelivered records in sequence order. */
     public final class Reader {
+        private ReadAhead reading;
         private long after;
         private SegmentState segment;
         private long position;
@@ -648,10 +649,10 @@ public final class Store implements AutoCloseable {
                 RecordCodec.Frame frame;
                 try {
                     if (position == 0) {
-                        Segment.checkHeader(segment.file, segment.firstSequence);
+                        Segment.checkHeader(reading, segment.firstSequence);
                         position = Segment.HEADER_SIZE;
                     }
-                    frame = RecordCodec.read(segment.file, position, limit);
+                    frame = RecordCodec.read(reading, position, limit);
                 } catch (RecordCodec.BadFrameException e) {
                     if (isActive) {
                         return null;
@@ -712,6 +713,7 @@ public final class Store implements AutoCloseable {
 
         private void moveTo(SegmentState next) {
             segment = next;
+            reading = new ReadAhead(next.file);
             position = 0;
             lastInSegment = next.firstSequence - 1;
         }
