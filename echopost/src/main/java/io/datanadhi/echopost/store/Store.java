@@ -29,6 +29,8 @@ public final class Store implements AutoCloseable {
     static final long SEGMENT_BYTES = 32L * 1024 * 1024;
     /** How much the writer takes for one write and one force. */
     static final int GROUP_BYTES = 1024 * 1024;
+    /** At most this much may wait for the writer; more is refused as busy. */
+    static final long MAX_QUEUED_BYTES = 8L * 1024 * 1024;
     private static final int CHECKPOINT_EVERY_RECORDS = 1000;
     private static final long CHECKPOINT_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long FREE_SPACE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -59,6 +61,8 @@ public final class Store implements AutoCloseable {
     /** Sequences lost in quarantined segments (first to last), skipped once delivery reaches them. */
     private final ConcurrentSkipListMap<Long, Long> lostRanges = new ConcurrentSkipListMap<>();
     private final AtomicLong storeBytes = new AtomicLong();
+    /** Bytes of appends queued for the writer. */
+    private final AtomicLong queuedBytes = new AtomicLong();
     private final Thread writer;
     private volatile boolean closing;
     private volatile boolean writerParked;
@@ -117,6 +121,14 @@ public final class Store implements AutoCloseable {
         PendingAppend pending = new PendingAppend(bodies);
         if (closing) {
             pending.result.complete(AppendResult.refused("EchoPost is shutting down"));
+            return pending.result;
+        }
+        // Memory, not disk: what waits for the writer is bounded, so that a burst of large
+        // batches is refused (the client sends them elsewhere) instead of exhausting a small heap.
+        if (queuedBytes.addAndGet(pending.frameBytes) > MAX_QUEUED_BYTES && queuedBytes.get() != pending.frameBytes) {
+            queuedBytes.addAndGet(-pending.frameBytes);
+            pending.result.complete(AppendResult.refused("EchoPost is busy (" + MAX_QUEUED_BYTES / (1024 * 1024)
+                    + " MB waiting to be written): try again or elsewhere"));
             return pending.result;
         }
         queue.add(pending);
@@ -254,7 +266,7 @@ public final class Store implements AutoCloseable {
         ByteBuffer buffer = ByteBuffer.allocateDirect(GROUP_BYTES + 64 * 1024);
         List<PendingAppend> group = new ArrayList<>();
         while (true) {
-            PendingAppend first = queue.poll();
+            PendingAppend first = take();
             if (first == null) {
                 if (closing) {
                     return;
@@ -273,12 +285,20 @@ public final class Store implements AutoCloseable {
                 if (next == null || (bytes > 0 && bytes + next.frameBytes > GROUP_BYTES)) {
                     break;
                 }
-                bytes = admit(queue.poll(), group, bytes);
+                bytes = admit(take(), group, bytes);
             }
             if (!group.isEmpty()) {
                 buffer = write(group, bytes, buffer);
             }
         }
+    }
+
+    private PendingAppend take() {
+        PendingAppend pending = queue.poll();
+        if (pending != null) {
+            queuedBytes.addAndGet(-pending.frameBytes);
+        }
+        return pending;
     }
 
     /** Adds the append to the group, or refuses it when a disk limit would be passed. */

@@ -146,6 +146,44 @@ class StoreTest {
     }
 
     @Test
+    void whatWaitsForTheWriterIsBoundedAndTheRestIsRefusedAsBusy() throws Exception {
+        ScriptedFiles files = new ScriptedFiles();
+        CountDownLatch forcing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        files.beforeForce = (path, size) -> {
+            if (Segment.firstSequence(path) >= 0 && size > Segment.HEADER_SIZE && first.getAndSet(false)) {
+                forcing.countDown();
+                awaitLatch(release);
+            }
+        };
+        Store store = open(files);
+        CompletableFuture<AppendResult> held = store.append(Collections.singletonList(body("first")));
+        assertTrue(forcing.await(10, TimeUnit.SECONDS));
+
+        byte[] megabyte = new byte[1024 * 1024];
+        List<CompletableFuture<AppendResult>> queued = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            queued.add(store.append(Collections.singletonList(megabyte)));
+        }
+        long busy = queued.stream().filter(CompletableFuture::isDone).count();
+        assertTrue(busy >= 4, "beyond 8 MB waiting, appends are refused at once: " + busy);
+        for (CompletableFuture<AppendResult> result : queued) {
+            if (result.isDone()) {
+                assertFalse(await(result).stored);
+                assertTrue(await(result).message.contains("busy"), await(result).message);
+            }
+        }
+        release.countDown();
+        assertTrue(await(held).stored);
+        for (CompletableFuture<AppendResult> result : queued) {
+            await(result);
+        }
+        assertTrue(store.append(Collections.singletonList(megabyte)).get(10, TimeUnit.SECONDS).stored,
+                "room again once written");
+    }
+
+    @Test
     void appendsQueuedDuringAForceShareTheNextOne() throws Exception {
         ScriptedFiles files = new ScriptedFiles();
         CountDownLatch forcing = new CountDownLatch(1);
