@@ -96,7 +96,7 @@ public final class EchoPost {
         Path dir = options.dir;
         try {
             new StoreFiles().createDirectory(dir);
-            Path probe = dir.resolve(".write-probe");
+            Path probe = dir.resolve(".write-probe-" + ProcessHandle.current().pid());
             Files.deleteIfExists(probe);
             Files.createFile(probe);
             Files.delete(probe);

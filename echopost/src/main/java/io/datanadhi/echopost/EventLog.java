@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 
 /**
@@ -24,9 +26,20 @@ final class EventLog implements StoreEvents, AutoCloseable {
     private volatile String secret;
 
     EventLog(Path file, PrintStream out) throws IOException {
-        this.file = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND);
+        this.file = openOwnerOnly(file);
         this.out = out;
+    }
+
+    /** Opens a session log for appending; created owner-only, since it holds records or what became of them. */
+    static BufferedWriter openOwnerOnly(Path file) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            try {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (FileAlreadyExistsException appendingToIt) {
+                // opened below as it is
+            }
+        }
+        return Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     void redact(String apiKey) {
@@ -97,8 +110,7 @@ final class EventLog implements StoreEvents, AutoCloseable {
         private long lastFlush = System.nanoTime();
 
         RecordLog(Path file) throws IOException {
-            this.writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
+            this.writer = openOwnerOnly(file);
         }
 
         synchronized void append(String line) {

@@ -17,7 +17,18 @@ import java.util.concurrent.TimeUnit;
 /** gRPC clients of EchoPost over its UNIX socket. */
 final class Clients {
 
+    /**
+     * grpc-netty sets SO_KEEPALIVE, which a UNIX socket does not have; Netty warns for every
+     * channel. Held here, since JUL keeps loggers weakly (EchoPost itself does the same).
+     */
+    private static final java.util.logging.Logger QUIET_NETTY_BOOTSTRAP = quiet();
     private static final EventLoopGroup LOOP = new EpollEventLoopGroup(2);
+
+    private static java.util.logging.Logger quiet() {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
+        logger.setLevel(java.util.logging.Level.SEVERE);
+        return logger;
+    }
 
     private Clients() {}
 
@@ -39,6 +50,11 @@ final class Clients {
         } finally {
             channel.shutdownNow();
         }
+    }
+
+    /** One SendLog on a long-lived channel. */
+    static LogResponse sendLog(ManagedChannel channel, LogRequest request) {
+        return LogAgentGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).sendLog(request);
     }
 
     static LogResponse sendBatch(ManagedChannel channel, List<LogRequest> requests) {

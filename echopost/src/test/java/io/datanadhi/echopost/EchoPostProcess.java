@@ -2,6 +2,9 @@ package io.datanadhi.echopost;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +18,8 @@ import java.util.stream.Collectors;
 
 /** A real EchoPost process started from the packaged {@code echopost.jar}. */
 final class EchoPostProcess implements AutoCloseable {
+
+    private static final JsonFactory JSON = new JsonFactory();
 
     static Path jar() {
         Path jar = Path.of(System.getProperty("echopost.jar", "target/echopost.jar")).toAbsolutePath();
@@ -46,7 +51,9 @@ final class EchoPostProcess implements AutoCloseable {
         private final Path dir;
         private final List<String> args = new ArrayList<>();
         private final Map<String, String> env = new LinkedHashMap<>();
+        private final List<String> jvmArgs = new ArrayList<>();
         private String healthUrl = "http://127.0.0.1:9";
+        private boolean bare;
 
         Builder(Path dir) {
             this.dir = dir;
@@ -67,9 +74,24 @@ final class EchoPostProcess implements AutoCloseable {
             return this;
         }
 
+        Builder jvmArg(String... more) {
+            jvmArgs.addAll(List.of(more));
+            return this;
+        }
+
+        /** Only the arguments given with {@link #arg}: no {@code -datanadhi} or {@code -health-url} added. */
+        Builder bare() {
+            this.bare = true;
+            return this;
+        }
+
         EchoPostProcess start() throws IOException {
-            List<String> command = new ArrayList<>(List.of(java(), "-Xmx64m", "-jar", jar().toString(),
-                    "-datanadhi", dir.toString(), "-health-url", healthUrl));
+            List<String> command = new ArrayList<>(List.of(java(), "-Xmx64m"));
+            command.addAll(jvmArgs);
+            command.addAll(List.of("-jar", jar().toString()));
+            if (!bare) {
+                command.addAll(List.of("-datanadhi", dir.toString(), "-health-url", healthUrl));
+            }
             command.addAll(args);
             ProcessBuilder builder = new ProcessBuilder(command);
             builder.environment().keySet().removeIf(k -> k.startsWith("DATANADHI_") || k.equals("JAVA_TOOL_OPTIONS"));
@@ -140,6 +162,49 @@ final class EchoPostProcess implements AutoCloseable {
 
     List<String> events(String name) throws IOException {
         return events().stream().filter(l -> l.contains("\"event\":\"" + name + "\"")).collect(Collectors.toList());
+    }
+
+    /** The fields of each {@code name} event. */
+    List<Map<String, String>> eventFields(String name) throws IOException {
+        return events(name).stream().map(EchoPostProcess::fields).collect(Collectors.toList());
+    }
+
+    /** This run's {@code session-*} directory, as its {@code started} event names it. */
+    Path session() throws IOException {
+        List<Map<String, String>> started = eventFields("started");
+        assertTrue(!started.isEmpty(), "no started event\n" + output());
+        return Path.of(started.get(0).get("session"));
+    }
+
+    /** The lines of a file in this run's session directory (agent-failure.log, events.log, ...). */
+    List<String> sessionLog(String name) throws IOException {
+        Path file = session().resolve(name);
+        return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+    }
+
+    /** The top-level fields of one JSON line, every value as its text (numbers too; nested values as JSON). */
+    static Map<String, String> fields(String line) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        try (JsonParser parser = JSON.createParser(line)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new AssertionError("not a JSON object: " + line);
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.getCurrentName();
+                JsonToken value = parser.nextToken();
+                if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+                    long start = parser.getTokenLocation().getCharOffset();
+                    parser.skipChildren();
+                    long end = parser.getCurrentLocation().getCharOffset();
+                    fields.put(name, line.substring((int) start, (int) end));
+                } else {
+                    fields.put(name, value == JsonToken.VALUE_NULL ? null : parser.getText());
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError("not valid JSON: " + line, e);
+        }
+        return fields;
     }
 
     String stdout() throws IOException {

@@ -1,6 +1,5 @@
 package io.datanadhi.echopost.replay;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -8,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -47,7 +47,7 @@ final class HttpConnection implements AutoCloseable {
     private final boolean tls;
     private final int connectTimeoutMillis;
     private Socket socket;
-    private InputStream in;
+    private Input in;
     private OutputStream out;
 
     HttpConnection(URI base, int connectTimeoutMillis) {
@@ -66,7 +66,9 @@ final class HttpConnection implements AutoCloseable {
             return send(method, path, headers, body, timeoutMillis);
         } catch (IOException e) {
             close();
-            if (!reused) {
+            if (!reused || e instanceof SocketTimeoutException) {
+                // A timeout is a server that took the request and did not answer, not a stale
+                // connection: sending again at once would double the bound and skip the health check.
                 throw e;
             }
             // The server may have closed an idle keep-alive connection: one fresh attempt.
@@ -240,7 +242,7 @@ final class HttpConnection implements AutoCloseable {
                 connected = secure;
             }
             socket = connected;
-            in = new BufferedInputStream(connected.getInputStream(), 16 * 1024);
+            in = new Input(connected.getInputStream());
             out = new BufferedOutputStream(connected.getOutputStream(), 16 * 1024);
         } catch (IOException | RuntimeException e) {
             plain.close();
@@ -251,6 +253,50 @@ final class HttpConnection implements AutoCloseable {
     private String hostHeader() {
         boolean defaultPort = tls ? port == 443 : port == 80;
         return defaultPort ? host : host + ":" + port;
+    }
+
+    /** A read buffer without BufferedInputStream's lock per byte: headers are read a byte at a time. */
+    private static final class Input {
+        private final InputStream source;
+        private final byte[] buffer = new byte[16 * 1024];
+        private int position;
+        private int limit;
+
+        Input(InputStream source) {
+            this.source = source;
+        }
+
+        int read() throws IOException {
+            if (position == limit && !fill()) {
+                return -1;
+            }
+            return buffer[position++] & 0xFF;
+        }
+
+        int read(byte[] target, int offset, int length) throws IOException {
+            if (position == limit) {
+                if (length >= buffer.length) {
+                    return source.read(target, offset, length);
+                }
+                if (!fill()) {
+                    return -1;
+                }
+            }
+            int n = Math.min(length, limit - position);
+            System.arraycopy(buffer, position, target, offset, n);
+            position += n;
+            return n;
+        }
+
+        private boolean fill() throws IOException {
+            int n = source.read(buffer, 0, buffer.length);
+            if (n <= 0) {
+                return false;
+            }
+            position = 0;
+            limit = n;
+            return true;
+        }
     }
 
     private static String abbreviate(String s) {

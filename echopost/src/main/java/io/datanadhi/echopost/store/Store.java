@@ -29,6 +29,8 @@ public final class Store implements AutoCloseable {
     static final long SEGMENT_BYTES = 32L * 1024 * 1024;
     /** How much the writer takes for one write and one force. */
     static final int GROUP_BYTES = 1024 * 1024;
+    /** At most this much may wait for the writer; more is refused as busy. */
+    static final long MAX_QUEUED_BYTES = 8L * 1024 * 1024;
     private static final int CHECKPOINT_EVERY_RECORDS = 1000;
     private static final long CHECKPOINT_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long FREE_SPACE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
@@ -51,11 +53,16 @@ public final class Store implements AutoCloseable {
     private final StoreEvents events;
     private final ReplayCursor cursor;
     private final Runnable onDurable;
+    private final long segmentBytes;
 
     /** Every segment by first sequence; the active one is the last, while the writer uses it. */
     private final ConcurrentSkipListMap<Long, SegmentState> segments = new ConcurrentSkipListMap<>();
     private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
+    /** Sequences lost in quarantined segments (first to last), skipped once delivery reaches them. */
+    private final ConcurrentSkipListMap<Long, Long> lostRanges = new ConcurrentSkipListMap<>();
     private final AtomicLong storeBytes = new AtomicLong();
+    /** Bytes of appends queued for the writer. */
+    private final AtomicLong queuedBytes = new AtomicLong();
     private final Thread writer;
     private volatile boolean closing;
     private volatile boolean writerParked;
@@ -75,8 +82,10 @@ public final class Store implements AutoCloseable {
     private long checkpointed;
     private long checkpointedAt = System.nanoTime();
 
-    private Store(Path dir, StoreFiles files, Limits limits, StoreEvents events, Runnable onDurable) {
+    private Store(Path dir, StoreFiles files, Limits limits, StoreEvents events, Runnable onDurable,
+            long segmentBytes) {
         this.dir = dir;
+        this.segmentBytes = segmentBytes;
         this.corruptDir = dir.resolveSibling("corrupt");
         this.files = files;
         this.limits = limits;
@@ -93,7 +102,13 @@ public final class Store implements AutoCloseable {
      */
     public static Store open(Path dir, StoreFiles files, Limits limits, StoreEvents events, Runnable onDurable)
             throws IOException {
-        Store store = new Store(dir, files, limits, events, onDurable);
+        return open(dir, files, limits, events, onDurable, SEGMENT_BYTES);
+    }
+
+    /** As {@link #open(Path, StoreFiles, Limits, StoreEvents, Runnable)}, with another segment size: tests roll over sooner. */
+    static Store open(Path dir, StoreFiles files, Limits limits, StoreEvents events, Runnable onDurable,
+            long segmentBytes) throws IOException {
+        Store store = new Store(dir, files, limits, events, onDurable, segmentBytes);
         store.recover();
         store.writer.start();
         return store;
@@ -106,6 +121,14 @@ public final class Store implements AutoCloseable {
         PendingAppend pending = new PendingAppend(bodies);
         if (closing) {
             pending.result.complete(AppendResult.refused("EchoPost is shutting down"));
+            return pending.result;
+        }
+        // Memory, not disk: what waits for the writer is bounded, so that a burst of large
+        // batches is refused (the client sends them elsewhere) instead of exhausting a small heap.
+        if (queuedBytes.addAndGet(pending.frameBytes) > MAX_QUEUED_BYTES && queuedBytes.get() != pending.frameBytes) {
+            queuedBytes.addAndGet(-pending.frameBytes);
+            pending.result.complete(AppendResult.refused("EchoPost is busy (" + MAX_QUEUED_BYTES / (1024 * 1024)
+                    + " MB waiting to be written): try again or elsewhere"));
             return pending.result;
         }
         queue.add(pending);
@@ -149,6 +172,13 @@ public final class Store implements AutoCloseable {
      * segments whose records are all delivered are deleted.
      */
     public void markDelivered(long sequence) throws IOException {
+        // Records lost in a quarantined segment right after this one count as done too.
+        Map.Entry<Long, Long> lost = lostRanges.floorEntry(sequence + 1);
+        while (lost != null && lost.getKey() <= sequence + 1) {
+            sequence = Math.max(sequence, lost.getValue());
+            lostRanges.remove(lost.getKey());
+            lost = lostRanges.floorEntry(sequence + 1);
+        }
         if (sequence <= delivered) {
             return;
         }
@@ -236,7 +266,7 @@ public final class Store implements AutoCloseable {
         ByteBuffer buffer = ByteBuffer.allocateDirect(GROUP_BYTES + 64 * 1024);
         List<PendingAppend> group = new ArrayList<>();
         while (true) {
-            PendingAppend first = queue.poll();
+            PendingAppend first = take();
             if (first == null) {
                 if (closing) {
                     return;
@@ -255,12 +285,20 @@ public final class Store implements AutoCloseable {
                 if (next == null || (bytes > 0 && bytes + next.frameBytes > GROUP_BYTES)) {
                     break;
                 }
-                bytes = admit(queue.poll(), group, bytes);
+                bytes = admit(take(), group, bytes);
             }
             if (!group.isEmpty()) {
                 buffer = write(group, bytes, buffer);
             }
         }
+    }
+
+    private PendingAppend take() {
+        PendingAppend pending = queue.poll();
+        if (pending != null) {
+            queuedBytes.addAndGet(-pending.frameBytes);
+        }
+        return pending;
     }
 
     /** Adds the append to the group, or refuses it when a disk limit would be passed. */
@@ -342,16 +380,23 @@ public final class Store implements AutoCloseable {
 
     /** The segment to append {@code bytes} to: the active one, or a new one when it is full. */
     private SegmentState segmentFor(int bytes) throws IOException {
-        if (active != null && active.durableEnd + bytes <= SEGMENT_BYTES) {
+        if (active != null && active.durableEnd + bytes <= segmentBytes) {
             return active;
         }
         if (active != null) {
             active.seal(active.durableEnd);
+            active = null; // sealed for good, even if the new segment cannot be created
         }
         Path path = dir.resolve(Segment.fileName(nextSequence));
         if (segments.containsKey(nextSequence)) {
             // A failed segment that holds nothing acknowledged carries this name: drop it.
             remove(segments.get(nextSequence));
+        }
+        // An end file left by an earlier segment of this name must not cut the new one short.
+        files.delete(endFile(path));
+        Map.Entry<Long, SegmentState> previous = segments.lastEntry();
+        if (previous != null) {
+            previous.getValue().endSequence = Math.min(previous.getValue().endSequence, nextSequence);
         }
         DurableFile file = files.create(path);
         try {
@@ -429,6 +474,8 @@ public final class Store implements AutoCloseable {
 
     private void recover() throws IOException {
         files.createDirectory(dir);
+        // The store's own entry in its parent must be durable too, or a power cut can take every segment with it.
+        files.forceDirectory(dir.toAbsolutePath().getParent());
         for (Path path : files.list(dir)) {
             if (path.getFileName().toString().endsWith(".tmp")) {
                 files.delete(path);
@@ -455,10 +502,32 @@ public final class Store implements AutoCloseable {
             total += file.size();
         }
         storeBytes.set(total);
+        // Segments quarantined by an earlier run: their sequences end the segment before them.
+        java.util.TreeSet<Long> quarantined = new java.util.TreeSet<>();
+        for (Path path : files.list(corruptDir)) {
+            String name = path.getFileName().toString();
+            if (name.endsWith(".corrupt")) {
+                long first = Segment.firstSequence(path.resolveSibling(name.substring(0, name.length() - 8)));
+                // The same name as a live segment: its sequences were given again after it was
+                // quarantined (it held nothing acknowledged), so it says nothing about them.
+                if (first >= 0 && !segments.containsKey(first)) {
+                    quarantined.add(first);
+                }
+            }
+        }
+        for (SegmentState segment : segments.values()) {
+            segment.endSequence = nextStart(segment.firstSequence, quarantined, Long.MAX_VALUE);
+        }
         lastDurableSequence = delivered;
         Map.Entry<Long, SegmentState> newest = segments.lastEntry();
         if (newest != null) {
             lastDurableSequence = Math.max(lastDurableSequence, recoverNewest(newest.getValue()));
+        }
+        for (long first : quarantined) {
+            long end = nextStart(first, quarantined, lastDurableSequence + 1) - 1;
+            if (end > delivered && first <= end) {
+                lostRanges.put(Math.max(first, delivered + 1), end);
+            }
         }
         nextSequence = lastDurableSequence + 1;
         if (!segments.isEmpty()) {
@@ -474,9 +543,11 @@ public final class Store implements AutoCloseable {
         try {
             Segment.checkHeader(segment.file, segment.firstSequence);
         } catch (RecordCodec.BadFrameException e) {
-            // Its header is forced before any record is acknowledged: nothing in it was ever acknowledged
-            // unless the disk itself damaged it.
-            quarantine(segment, "header: " + e.getMessage(), 0);
+            // Its header is forced before any record is acknowledged, so the disk damaged it, and the
+            // frames after it may well be acknowledged records: count the readable ones as lost.
+            long last = lastReadableSequence(segment, limit);
+            quarantine(segment, "header: " + e.getMessage(),
+                    Math.max(0, last - Math.max(delivered, segment.firstSequence - 1)));
             return segment.firstSequence - 1;
         }
         long position = Segment.HEADER_SIZE;
@@ -503,6 +574,36 @@ public final class Store implements AutoCloseable {
         segment.durableEnd = position;
         segment.sealedEnd = position;
         return last;
+    }
+
+    /** The sequence of the last frame readable from the start of a segment; one before it when none is. */
+    private static long lastReadableSequence(SegmentState segment, long limit) throws IOException {
+        long position = Segment.HEADER_SIZE;
+        long last = segment.firstSequence - 1;
+        try {
+            RecordCodec.Frame frame;
+            while ((frame = RecordCodec.read(segment.file, position, limit)) != null) {
+                last = frame.sequence;
+                position += frame.size;
+            }
+        } catch (RecordCodec.BadFrameException e) {
+            // counted up to the damage
+        }
+        return last;
+    }
+
+    /** Where the sequences after {@code first} continue: the next live or quarantined segment. */
+    private long nextStart(long first, java.util.NavigableSet<Long> quarantined, long otherwise) {
+        Long live = segments.higherKey(first);
+        Long gone = quarantined.higher(first);
+        long next = otherwise;
+        if (live != null) {
+            next = Math.min(next, live);
+        }
+        if (gone != null) {
+            next = Math.min(next, gone);
+        }
+        return next;
     }
 
     private static long readEnd(Path segment) {
@@ -543,9 +644,12 @@ public final class Store implements AutoCloseable {
 
     /** Reads durable, undelivered records in sequence order. */
     public final class Reader {
+        private ReadAhead reading;
         private long after;
         private SegmentState segment;
         private long position;
+        /** The sequence of the last frame read in this segment, returned or not. */
+        private long lastInSegment;
 
         Reader(long after) {
             this.after = after;
@@ -565,27 +669,47 @@ public final class Store implements AutoCloseable {
                 RecordCodec.Frame frame;
                 try {
                     if (position == 0) {
-                        Segment.checkHeader(segment.file, segment.firstSequence);
+                        Segment.checkHeader(reading, segment.firstSequence);
                         position = Segment.HEADER_SIZE;
                     }
-                    frame = RecordCodec.read(segment.file, position, limit);
+                    frame = RecordCodec.read(reading, position, limit);
                 } catch (RecordCodec.BadFrameException e) {
                     if (isActive) {
                         return null;
                     }
-                    damaged(e.getMessage());
-                    continue;
+                    if (lastInSegment + 1 < segment.endSequence) {
+                        damaged(e.getMessage());
+                        continue;
+                    }
+                    // Every sequence this segment can hold is read: the bad bytes are what is left of
+                    // a refused write whose .seg.end file could not be written. Not damage.
+                    frame = null;
+                }
+                if (frame != null && frame.sequence >= segment.endSequence) {
+                    // Past the end of this segment: frames of a refused write, kept because the
+                    // .seg.end file could not be written; their sequences are the next segment's.
+                    frame = null;
                 }
                 if (frame == null) {
                     Map.Entry<Long, SegmentState> next = segments.higherEntry(segment.firstSequence);
                     if (isActive || next == null) {
                         return null;
                     }
-                    segment = next.getValue(); // on to the next segment
-                    position = 0;
+                    long end = Math.min(segment.endSequence, next.getKey());
+                    if (lastInSegment + 1 < end) {
+                        // Sequences run on from one segment to the next: a gap is records this one
+                        // should hold and does not (its .seg.end or its length is wrong).
+                        damaged("its records end at sequence " + lastInSegment + ", the next one is " + end);
+                        continue;
+                    }
+                    if (next.getKey() > end) {
+                        after = Math.max(after, next.getKey() - 1); // lost in a segment quarantined earlier
+                    }
+                    moveTo(next.getValue()); // on to the next segment
                     continue;
                 }
                 position += frame.size;
+                lastInSegment = frame.sequence;
                 if (frame.sequence <= after) {
                     continue; // delivered before a restart
                 }
@@ -603,9 +727,15 @@ public final class Store implements AutoCloseable {
             if (entry == null) {
                 return false;
             }
-            segment = entry.getValue();
-            position = 0;
+            moveTo(entry.getValue());
             return true;
+        }
+
+        private void moveTo(SegmentState next) {
+            segment = next;
+            reading = new ReadAhead(next.file);
+            position = 0;
+            lastInSegment = next.firstSequence - 1;
         }
 
         private void damaged(String reason) throws IOException {
@@ -614,8 +744,17 @@ public final class Store implements AutoCloseable {
             long end = next != null ? next : lastDurableSequence + 1;
             long lost = Math.max(0, end - Math.max(after + 1, bad.firstSequence));
             quarantine(bad, reason, lost);
+            long firstLost = Math.max(after + 1, bad.firstSequence);
             after = Math.max(after, end - 1);
             segment = null;
+            // The lost records are never delivered: they count as done once everything before them
+            // is, or the backlog would stay above zero for good.
+            if (firstLost <= end - 1) {
+                lostRanges.put(firstLost, end - 1);
+                if (delivered >= firstLost - 1) {
+                    markDelivered(delivered);
+                }
+            }
         }
     }
 
@@ -644,6 +783,11 @@ public final class Store implements AutoCloseable {
         volatile long durableEnd;
         /** Set once no more is written to it: where its valid data ends; -1 while unknown. */
         volatile long sealedEnd = -1;
+        /**
+         * Its sequences are all below this: the next segment's first, set once a newer segment
+         * exists. Frames at or past it are refused writes whose sequences the next segment reused.
+         */
+        volatile long endSequence = Long.MAX_VALUE;
 
         SegmentState(long firstSequence, Path path, DurableFile file, long durableEnd) {
             this.firstSequence = firstSequence;

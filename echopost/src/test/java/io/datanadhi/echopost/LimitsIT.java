@@ -1,0 +1,285 @@
+package io.datanadhi.echopost;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.datanadhi.proto.LogRequest;
+import io.datanadhi.proto.LogResponse;
+import io.grpc.ManagedChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** EchoPost's limits and safety at the edges: disk cap, one per directory, modes, the key, bad paths and flags. */
+class LimitsIT {
+
+    static final int RECORD_BYTES = 5 * 1024;
+    static final long MB = 1024 * 1024;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void maxDiskMbRefusesRecordsOnceAboutThatMuchIsStoredAndSaysWhy() throws Exception {
+        List<String> stored = new ArrayList<>();
+        LogResponse refused;
+        try (ReplayServer server = ReplayServer.down();
+                EchoPostProcess echo = EchoPostProcess.in(dir).healthUrl(server.url()).arg("-max-disk-mb", "1")
+                        .startReady()) {
+            ManagedChannel channel = Clients.channel(echo.socket());
+            try {
+                int n = 0;
+                // Batches of 20 records (about 100 KB) until one is refused, then single records.
+                while (true) {
+                    assertTrue(n < 2000, "never refused");
+                    List<LogRequest> batch = new ArrayList<>();
+                    List<String> ids = new ArrayList<>();
+                    for (int i = 0; i < 20; i++, n++) {
+                        ids.add("big" + n);
+                        batch.add(Clients.request(record("big" + n), List.of("p"), ""));
+                    }
+                    LogResponse response = Clients.sendBatch(channel, batch);
+                    if (!response.getSuccess()) {
+                        assertRefusedForTheCap(response);
+                        break;
+                    }
+                    stored.addAll(ids);
+                }
+                while (true) {
+                    assertTrue(n < 2000, "never refused");
+                    String id = "big" + n++;
+                    LogResponse response = Clients.sendLog(channel, Clients.request(record(id), List.of("p"), ""));
+                    if (!response.getSuccess()) {
+                        refused = response;
+                        break;
+                    }
+                    stored.add(id);
+                }
+            } finally {
+                channel.shutdownNow();
+            }
+            assertRefusedForTheCap(refused);
+            long storedBytes = stored.size() * (long) RECORD_BYTES;
+            assertTrue(storedBytes > MB - 2 * RECORD_BYTES && storedBytes <= MB,
+                    "refused once about 1 MB was stored: " + stored.size() + " records of " + RECORD_BYTES + " bytes");
+            List<Map<String, String>> events = echo.eventFields("disk_refused");
+            assertFalse(events.isEmpty(), echo.output());
+            assertEquals(refused.getMessage(), events.get(events.size() - 1).get("message"));
+            assertTrue(echo.alive(), "refusing is not failing: EchoPost keeps serving");
+
+            server.start();
+            assertEquals(0, echo.awaitExit(30_000), echo.output());
+            assertEquals(stored, StatusClassesIT.idsOf(server.accepted()), "what was stored is delivered, nothing else");
+        }
+    }
+
+    @Test
+    void aSecondEchoPostOnTheSameDirectoryExitsThreeWhileTheFirstKeepsServing() throws Exception {
+        try (ReplayServer server = ReplayServer.down();
+                EchoPostProcess first = EchoPostProcess.in(dir).healthUrl(server.url()).startReady()) {
+            StatusClassesIT.store(first, List.of("before"));
+            try (EchoPostProcess second = EchoPostProcess.in(dir).healthUrl(server.url()).start()) {
+                assertEquals(3, second.awaitExit(20_000), second.output());
+                assertTrue(second.stderr().contains("another EchoPost is already running for " + dir), second.output());
+            }
+            assertTrue(first.alive());
+            assertTrue(Files.exists(first.socket()), "the second one left the first one's socket alone");
+            StatusClassesIT.store(first, List.of("after"));
+
+            server.start();
+            assertEquals(0, first.awaitExit(30_000), first.output());
+            assertEquals(List.of("before", "after"), StatusClassesIT.idsOf(server.accepted()));
+        }
+    }
+
+    @Test
+    void theSocketAndEveryFileHoldingRecordsAreOwnerOnly() throws Exception {
+        try (ReplayServer server = ReplayServer.down()) {
+            server.logStatus = body -> ReplayServer.id(body).startsWith("refused") ? 400 : 503;
+            try (EchoPostProcess echo = EchoPostProcess.in(dir).healthUrl(server.url()).startReady()) {
+                assertEquals("rw-------", mode(echo.socket()), "the socket");
+                StatusClassesIT.store(echo, List.of("refused-1", "kept-1", "kept-2"));
+                server.start();
+                long deadline = System.currentTimeMillis() + 20_000;
+                while (echo.events("replay_interrupted").isEmpty()) {
+                    assertTrue(System.currentTimeMillis() < deadline, echo.output());
+                    Thread.sleep(20);
+                }
+                echo.sigterm();
+                assertEquals(0, echo.awaitExit(20_000), echo.output());
+                assertTrue(echo.sessionLog("agent-failure.log").get(0).contains("refused-1"));
+            }
+            assertEquals("rwx------", mode(dir));
+            for (Path file : filesUnder(dir)) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(".seg") || name.equals("checkpoint") || name.endsWith(".log")) {
+                    assertEquals("rw-------", mode(file), dir.relativize(file) + " holds records or what became of them");
+                }
+            }
+        }
+    }
+
+    @Test
+    void theApiKeyIsInNoFileUnderTheDirectoryNorInTheOutput() throws Exception {
+        String key = "dn-live-" + Long.toHexString(Double.doubleToLongBits(Math.random())) + "-SECRET";
+        String clientKey = "dn-client-" + Long.toHexString(System.nanoTime()) + "-SECRET";
+        String output;
+        try (ReplayServer server = ReplayServer.down()) {
+            AtomicInteger posts = new AtomicInteger();
+            // Two delivered, one refused for good (agent-failure.log), the rest kept in the store.
+            server.logStatus = body -> {
+                int n = posts.incrementAndGet();
+                return n <= 2 ? 200 : n == 3 ? 400 : 503;
+            };
+            try (EchoPostProcess echo = EchoPostProcess.in(dir.resolve("with-key")).healthUrl(server.url())
+                    .env("DATANADHI_API_KEY", key).startReady()) {
+                ManagedChannel channel = Clients.channel(echo.socket());
+                try {
+                    for (int i = 0; i < 6; i++) {
+                        assertTrue(Clients.sendLog(channel, Clients.request("{\"id\":\"k" + i + "\"}", List.of("p"), key))
+                                .getSuccess());
+                    }
+                    // Invalid json_data is stored as {}; its event says how long it was, not what it said.
+                    assertTrue(Clients.sendLog(channel, Clients.request("not json " + key, List.of("p"), key)).getSuccess());
+                } finally {
+                    channel.shutdownNow();
+                }
+                server.start();
+                long deadline = System.currentTimeMillis() + 20_000;
+                while (echo.events("replay_interrupted").isEmpty()) {
+                    assertTrue(System.currentTimeMillis() < deadline, echo.output());
+                    Thread.sleep(20);
+                }
+                echo.sigterm();
+                assertEquals(0, echo.awaitExit(20_000), echo.output());
+                assertFalse(echo.events("invalid_json").isEmpty());
+                output = echo.output();
+            }
+            // Without a key of its own, EchoPost replays with the key its clients send.
+            server.logStatus = body -> 200;
+            try (EchoPostProcess echo = EchoPostProcess.in(dir.resolve("client-key")).healthUrl(server.url())
+                    .startReady()) {
+                ManagedChannel channel = Clients.channel(echo.socket());
+                try {
+                    assertTrue(Clients.sendLog(channel, Clients.request("{\"id\":\"c\"}", List.of("p"), clientKey))
+                            .getSuccess());
+                } finally {
+                    channel.shutdownNow();
+                }
+                assertEquals(0, echo.awaitExit(30_000), echo.output());
+                output += echo.output();
+            }
+            List<String> keys = server.posts().stream().map(r -> r.apiKey).distinct().collect(Collectors.toList());
+            assertEquals(List.of(key, clientKey), keys, "both keys were in use");
+        }
+        assertFalse(output.contains(key) || output.contains(clientKey), "a key in stdout or stderr:\n" + output);
+        List<Path> files = filesUnder(dir);
+        assertTrue(files.stream().anyMatch(f -> f.getFileName().toString().equals("agent-failure.log")));
+        assertTrue(files.stream().anyMatch(f -> f.getFileName().toString().endsWith(".seg")));
+        for (Path file : files) {
+            byte[] bytes = Files.readAllBytes(file);
+            for (String secret : List.of(key, clientKey)) {
+                assertFalse(contains(bytes, secret.getBytes(StandardCharsets.UTF_8)), "the key in " + file);
+            }
+        }
+    }
+
+    @Test
+    void aDirectoryThatCannotBeCreatedExitsTwoWithAClearMessage() throws Exception {
+        Path file = Files.createFile(dir.resolve("a-file"));
+        Path unusable = file.resolve("echopost");
+        try (EchoPostProcess echo = EchoPostProcess.in(unusable).start()) {
+            assertEquals(2, echo.awaitExit(20_000), echo.output());
+            assertTrue(echo.stderr().contains("echopost: cannot use " + unusable + " as EchoPost's directory"),
+                    echo.output());
+        }
+    }
+
+    @Test
+    void aSocketPathOver107BytesExitsTwoNamingTheLimitAnd107BytesWork() throws Exception {
+        String socketName = "/data-nadhi-agent.sock";
+        Path fits = dir.resolve("d".repeat(107 - socketName.length() - dir.toString().length() - 1));
+        Path tooLong = dir.resolve("d".repeat(108 - socketName.length() - dir.toString().length() - 1));
+        assertEquals(107, fits.resolve("data-nadhi-agent.sock").toString().getBytes(StandardCharsets.UTF_8).length);
+        assertEquals(108, tooLong.resolve("data-nadhi-agent.sock").toString().getBytes(StandardCharsets.UTF_8).length);
+
+        try (EchoPostProcess echo = EchoPostProcess.in(tooLong).start()) {
+            assertEquals(2, echo.awaitExit(20_000), echo.output());
+            Map<String, String> event = echo.eventFields("socket_unusable").get(0);
+            assertTrue(event.get("message").contains("is 108 bytes; UNIX sockets allow at most 107"), event.toString());
+            assertTrue(echo.sessionLog("events.log").stream().anyMatch(l -> l.contains("socket_unusable")));
+        }
+        try (EchoPostProcess echo = EchoPostProcess.in(fits).startReady()) {
+            echo.sigterm();
+            assertEquals(0, echo.awaitExit(20_000), echo.output());
+        }
+    }
+
+    @Test
+    void badFlagsExitTwoWithTheUsage() throws Exception {
+        Path home = dir.resolve("home");
+        Map<List<String>, String> cases = Map.of(
+                List.of("-datanadhi", home.toString(), "-no-such-flag", "x"), "flag provided but not defined: -no-such-flag",
+                List.of("-datanadhi", home.toString(), "-max-disk-mb", "lots"), "invalid value \"lots\" for flag -max-disk-mb",
+                List.of("-datanadhi", home.toString(), "-max-disk-mb", "-5"), "invalid value \"-5\" for flag -max-disk-mb",
+                List.of("-datanadhi", home.toString(), "-health-url", "ftp://example.com"), "-health-url must be an http://",
+                List.of("-datanadhi", home.toString(), "stray"), "unexpected argument \"stray\"",
+                List.of("-datanadhi"), "flag needs an argument: -datanadhi");
+        for (Map.Entry<List<String>, String> entry : cases.entrySet()) {
+            try (EchoPostProcess echo = EchoPostProcess.in(home).bare().arg(entry.getKey().toArray(new String[0])).start()) {
+                assertEquals(2, echo.awaitExit(20_000), entry.getKey() + "\n" + echo.output());
+                String stderr = echo.stderr();
+                assertTrue(stderr.startsWith("echopost: " + entry.getValue()), entry.getKey() + "\n" + stderr);
+                assertTrue(stderr.contains("usage: echopost -datanadhi DIR -health-url URL"), stderr);
+                assertEquals("", echo.stdout());
+            }
+            assertFalse(Files.exists(home), "nothing created on bad usage: " + entry.getKey());
+        }
+    }
+
+    private static String record(String id) {
+        String head = "{\"id\":\"" + id + "\",\"pad\":\"";
+        // Stored as {"pipelines":["p"],"log_data":<json>} after 24 bytes of frame header and stored-at time.
+        int overhead = 24 + "{\"pipelines\":[\"p\"],\"log_data\":}".length();
+        return head + "x".repeat(RECORD_BYTES - overhead - head.length() - 2) + "\"}";
+    }
+
+    private static void assertRefusedForTheCap(LogResponse response) {
+        assertFalse(response.getSuccess());
+        assertTrue(response.getMessage().contains("disk cap is reached (1 MB, -max-disk-mb)"), response.getMessage());
+    }
+
+    private static String mode(Path path) throws java.io.IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    private static List<Path> filesUnder(Path root) throws java.io.IOException {
+        try (Stream<Path> walk = Files.walk(root)) {
+            return walk.filter(Files::isRegularFile).collect(Collectors.toList());
+        }
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}
