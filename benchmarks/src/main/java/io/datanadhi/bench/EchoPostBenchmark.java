@@ -47,11 +47,8 @@ import java.util.function.Consumer;
  */
 public final class EchoPostBenchmark {
 
-    /** The JVM flags the agent launches EchoPost with (step 3), measured here. */
-    static final List<String> TUNED_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-            "-Xms8m", "-Xmx24m", "-XX:MaxDirectMemorySize=64m", "-XX:MaxMetaspaceSize=48m", "-XX:-UsePerfData",
-            "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
-            "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1");
+    /** The JVM flags the agent launches EchoPost with, measured here. */
+    static final List<String> TUNED_FLAGS = io.datanadhi.agent.echopost.EchoPostJvm.FLAGS;
 
     private static final int RECORD_BYTES = 256;
     private static final int BATCH = 500;

@@ -200,8 +200,7 @@ public final class Delivery {
         List<CapturedRecord> rest = records;
         if (echoPost.enabled()) {
             List<CapturedRecord> notStored = new ArrayList<>();
-            for (int from = 0; from < rest.size(); from += EchoPostLink.MAX_BATCH) {
-                List<CapturedRecord> chunk = rest.subList(from, Math.min(rest.size(), from + EchoPostLink.MAX_BATCH));
+            for (List<CapturedRecord> chunk : chunks(rest, EchoPostLink.MAX_BATCH, EchoPostLink.MAX_BATCH_BYTES)) {
                 if (echoPost.send(chunk) == EchoPostLink.Result.STORED) {
                     counters.countSentEchoPost(chunk.size());
                 } else {
@@ -213,6 +212,27 @@ public final class Delivery {
         if (!rest.isEmpty()) {
             toFallback(rest, ifAllFail);
         }
+    }
+
+    /** Consecutive runs of at most {@code maxCount} records and (unless one alone is larger) {@code maxBytes}. */
+    static List<List<CapturedRecord>> chunks(List<CapturedRecord> records, int maxCount, int maxBytes) {
+        List<List<CapturedRecord>> chunks = new ArrayList<>();
+        List<CapturedRecord> current = new ArrayList<>();
+        long bytes = 0;
+        for (CapturedRecord record : records) {
+            int size = record.logData().length + 64;
+            if (!current.isEmpty() && (current.size() >= maxCount || bytes + size > maxBytes)) {
+                chunks.add(current);
+                current = new ArrayList<>();
+                bytes = 0;
+            }
+            current.add(record);
+            bytes += size;
+        }
+        if (!current.isEmpty()) {
+            chunks.add(current);
+        }
+        return chunks;
     }
 
     private void toFallback(List<CapturedRecord> records, DropKind ifItFails) throws InterruptedException {

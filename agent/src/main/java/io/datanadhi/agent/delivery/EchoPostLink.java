@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 public final class EchoPostLink {
 
     static final int MAX_BATCH = 500;
+    /** Below EchoPost's 4 MB limit per call. */
+    static final int MAX_BATCH_BYTES = 3 * 1024 * 1024;
     private static final long CALL_TIMEOUT_SECONDS = 10;
 
     /** What happened to a batch. */

@@ -142,11 +142,9 @@ class DeliveryTest {
     }
 
     @Test
-    void recordsWaitWhileTheServerIsDownAndAreDeliveredOnceAfterItRecovers() throws Exception {
+    void whileThePrimaryIsDownRecordsGoToTheFallbackAndBackToThePrimaryOnceItRecovers() throws Exception {
         AtomicBoolean up = new AtomicBoolean();
         AtomicBoolean recover = new AtomicBoolean();
-        // Down: /log and the health check answer 503 until the test lets the server recover;
-        // the next health check then finds it up.
         server = new IngestServer(() -> up.get() ? 200 : 503, () -> {
             if (recover.get()) {
                 up.set(true);
@@ -154,36 +152,92 @@ class DeliveryTest {
             }
             return 503;
         });
-        start(100, 2, server.url());
-        for (int i = 0; i < 10; i++) {
-            delivery.submit(TestRecords.shipped("held-" + i, "p"));
-        }
-
-        await("a failed health check", () -> server.healthChecks.get() >= 1);
-        assertFalse(delivery.primaryUp());
-        assertEquals(0, counters.shippedPrimary(), "nothing delivered while down");
-        assertEquals(List.of(), droppedLines(), "held, not dropped");
-        int checksWhileDown = server.healthChecks.get();
-        recover.set(true);
-
-        await("10 records delivered after recovery", () -> counters.shippedPrimary() == 10);
-        Map<String, Integer> delivered = new HashMap<>();
-        for (Post post : server.posts()) {
-            if (post.status == 200) {
-                delivered.merge(post.message(), 1, Integer::sum);
+        IngestServer fallbackServer = new IngestServer(() -> 200, () -> 200);
+        try {
+            start(1000, 2, server.url(), fallbackServer.url());
+            for (int i = 0; i < 250; i++) {
+                delivery.submit(TestRecords.shipped(String.format("down-%03d", i), "p"));
             }
-        }
-        assertEquals(10, delivered.size(), delivered.toString());
-        delivered.forEach((message, times) -> assertEquals(1, times, message + " delivered " + times + " times"));
-        assertTrue(server.posts().stream().anyMatch(p -> p.status == 503), "the server was really down");
-        assertTrue(server.healthChecks.get() > checksWhileDown, "health checked until it came back");
-        assertTrue(delivery.primaryUp());
-        assertTrue(diagnostics.stream().anyMatch(l -> l.contains("\"event\":\"primary_down\"")), diagnostics.toString());
-        assertTrue(diagnostics.stream().anyMatch(l -> l.contains("\"event\":\"primary_up\"")), diagnostics.toString());
+            await("250 records at the fallback", () -> counters.sentFallback() + counters.shippedPrimary() >= 250
+                    && counters.sentFallback() > 0);
+            assertFalse(delivery.primaryUp());
+            for (int size : fallbackServer.uploadSizes) {
+                assertTrue(size <= FallbackServer.MAX_BATCH, "at most 100 records per upload: " + size);
+            }
+            assertTrue(fallbackServer.uploads().stream().allMatch(p -> "gzip".equals(p.contentType)));
+            assertTrue(fallbackServer.uploads().stream().allMatch(p -> API_KEY.equals(p.apiKey)));
 
+            recover.set(true);
+            await("the primary is back", () -> delivery.primaryUp());
+            delivery.submit(TestRecords.shipped("after", "p"));
+            await("the next record goes to the primary", () -> server.posts().stream()
+                    .anyMatch(p -> p.status == 200 && p.message().equals("after")));
+
+            shutdown();
+            List<String> everywhere = new ArrayList<>();
+            fallbackServer.uploads().forEach(p -> everywhere.add(p.message()));
+            server.posts().stream().filter(p -> p.status == 200).forEach(p -> everywhere.add(p.message()));
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 250; i++) {
+                expected.add(String.format("down-%03d", i));
+            }
+            expected.add("after");
+            assertExactlyOnce(expected, everywhere);
+            assertEquals(List.of(), droppedLines());
+            assertTrue(diagnostics.stream().anyMatch(l -> l.contains("\"event\":\"primary_down\"")), diagnostics.toString());
+            assertTrue(diagnostics.stream().anyMatch(l -> l.contains("\"event\":\"primary_up\"")), diagnostics.toString());
+        } finally {
+            fallbackServer.stop();
+        }
+    }
+
+    @Test
+    void withTheFallbackDownTooRecordsGoToFallbackFailedFiles() throws Exception {
+        server = new IngestServer(() -> 503, () -> 503);
+        start(100, 2, server.url(), IngestServer.deadUrl());
+        for (int i = 0; i < 20; i++) {
+            delivery.submit(TestRecords.shipped(String.format("f-%02d", i), "p"));
+        }
+        await("20 records in fallback_failed files", () -> counters.dropped(DropKind.FALLBACK_FAILED) == 20);
         shutdown();
-        assertEquals(List.of(), droppedLines());
-        assertEquals(10, counters.shippedPrimary(), "and no more after shutdown");
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            expected.add(String.format("f-%02d", i));
+        }
+        assertExactlyOnce(expected, droppedLines("fallback_failed").stream().map(DeliveryTest::message)
+                .collect(Collectors.toList()));
+        assertTrue(diagnostics.stream().anyMatch(l -> l.contains("\"event\":\"fallback_failed\"")), diagnostics.toString());
+    }
+
+    @Test
+    void atNinetyPercentFullTheDrainWorkerEmptiesTheQueueToTheFallback() throws Exception {
+        server = new IngestServer(() -> 200, () -> 200);
+        server.delayMillis = 300; // a slow primary: the queue fills
+        IngestServer fallbackServer = new IngestServer(() -> 200, () -> 200);
+        try {
+            start(200, 1, server.url(), fallbackServer.url());
+            for (int i = 0; i < 200; i++) {
+                delivery.submit(TestRecords.shipped(String.format("d-%03d", i), "p"));
+            }
+            await("drained to the fallback", () -> counters.sentFallback() >= 100);
+            assertTrue(diagnostics.stream().anyMatch(l -> l.contains("\"event\":\"drain_started\"")), diagnostics.toString());
+            for (int size : fallbackServer.uploadSizes) {
+                assertTrue(size <= FallbackServer.MAX_BATCH, "batches of at most 100: " + size);
+            }
+            server.delayMillis = 0;
+            await("everything delivered", () -> counters.sentFallback() + counters.shippedPrimary() == 200);
+            shutdown();
+            List<String> everywhere = new ArrayList<>();
+            fallbackServer.uploads().forEach(p -> everywhere.add(p.message()));
+            server.posts().forEach(p -> everywhere.add(p.message()));
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                expected.add(String.format("d-%03d", i));
+            }
+            assertExactlyOnce(expected, everywhere);
+        } finally {
+            fallbackServer.stop();
+        }
     }
 
     @Test
@@ -194,17 +248,13 @@ class DeliveryTest {
         for (int i = 0; i < total; i++) {
             delivery.submit(TestRecords.shipped(String.format("r-%03d", i), "p"));
         }
-        // The queue holds 4 and the worker at most one batch: most of the 300 must spill.
+        // The queue holds 4: most of the 300 must spill; the rest fail over to a dead fallback.
         shutdown();
 
         List<String> spilled = droppedLines("queue_full").stream().map(DeliveryTest::message).collect(Collectors.toList());
-        List<String> unsent = droppedLines("shutdown_unsent").stream().map(DeliveryTest::message).collect(Collectors.toList());
-        assertTrue(spilled.size() >= total - 4 - Delivery.BATCH_SIZE, spilled.size() + " spilled");
+        assertTrue(spilled.size() >= total - 4 - EchoPostLink.MAX_BATCH - FallbackServer.MAX_BATCH, spilled.size() + " spilled");
         assertEquals(spilled.size(), counters.dropped(DropKind.QUEUE_FULL));
-        assertEquals(unsent.size(), counters.dropped(DropKind.SHUTDOWN_UNSENT));
-
-        List<String> all = new ArrayList<>(spilled);
-        all.addAll(unsent);
+        List<String> all = droppedLines().stream().map(DeliveryTest::message).collect(Collectors.toList());
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < total; i++) {
             expected.add(String.format("r-%03d", i));
@@ -216,9 +266,10 @@ class DeliveryTest {
     }
 
     @Test
-    void shutdownWithTheServerDownWritesWhatIsLeftToShutdownUnsent() throws Exception {
-        String deadUrl = IngestServer.deadUrl();
-        start(100, 2, deadUrl);
+    void recordsStillOnTheirWayAtExitAreWrittenToShutdownUnsent() throws Exception {
+        server = new IngestServer(() -> 200, () -> 200);
+        server.delayMillis = 5_000; // answers long after the 300 ms exit timeout
+        start(100, 2, server.url());
         for (int i = 0; i < 20; i++) {
             delivery.submit(TestRecords.shipped(String.format("u-%02d", i), "p"));
         }
@@ -271,10 +322,16 @@ class DeliveryTest {
 
     // ---- Helpers.
 
-    private void start(int queueSize, int workers, String url) {
-        Delivery.Settings settings = new Delivery.Settings(queueSize, workers, EXIT_TIMEOUT, url, API_KEY_HEADER, API_KEY);
-        delivery = new Delivery(settings, new HttpClients(null), new DroppedFiles(dir, counters),
-                new StdoutPrinter(printed, counters), counters);
+    private void start(int queueSize, int workers, String url) throws IOException {
+        start(queueSize, workers, url, IngestServer.deadUrl());
+    }
+
+    /** EchoPost is disabled here: while the primary is down, records go to the fallback. */
+    private void start(int queueSize, int workers, String url, String fallbackUrl) {
+        Delivery.Settings settings = new Delivery.Settings(queueSize, workers, EXIT_TIMEOUT, url, fallbackUrl,
+                API_KEY_HEADER, API_KEY);
+        delivery = new Delivery(settings, new HttpClients(null), new EchoPostLink(null, API_KEY, "disabled in this test"),
+                new DroppedFiles(dir, counters), new StdoutPrinter(printed, counters), counters);
         delivery.start();
     }
 
@@ -365,13 +422,30 @@ class DeliveryTest {
     /** A stand-in Data Nadhi server: {@code POST /log} and {@code GET /} answer what the test says. */
     static final class IngestServer {
         private final HttpServer http;
-        private final ExecutorService executor = Executors.newFixedThreadPool(4);
+        private final ExecutorService executor = Executors.newFixedThreadPool(8);
         private final List<Post> posts = new CopyOnWriteArrayList<>();
+        /** Records received by POST /upload (gzip JSON Lines), and the size of each request. */
+        private final List<Post> uploads = new CopyOnWriteArrayList<>();
+        final List<Integer> uploadSizes = new CopyOnWriteArrayList<>();
         final AtomicInteger healthChecks = new AtomicInteger();
+        volatile long delayMillis;
 
         IngestServer(IntSupplier logStatus, IntSupplier healthStatus) throws IOException {
             http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+            http.createContext("/upload", exchange -> {
+                byte[] body = exchange.getRequestBody().readAllBytes();
+                int status = logStatus.getAsInt();
+                List<String> lines = new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body))
+                        .readAllBytes(), StandardCharsets.UTF_8).lines().collect(Collectors.toList());
+                uploadSizes.add(lines.size());
+                for (String line : lines) {
+                    uploads.add(new Post(JSON.readTree(line), exchange.getRequestHeaders().getFirst(API_KEY_HEADER),
+                            exchange.getRequestHeaders().getFirst("Content-Encoding"), status));
+                }
+                respond(exchange, status);
+            });
             http.createContext("/log", exchange -> {
+                sleep(delayMillis);
                 byte[] body = exchange.getRequestBody().readAllBytes();
                 int status = logStatus.getAsInt();
                 posts.add(new Post(JSON.readTree(body), exchange.getRequestHeaders().getFirst(API_KEY_HEADER),
@@ -397,6 +471,18 @@ class DeliveryTest {
 
         List<Post> posts() {
             return new ArrayList<>(posts);
+        }
+
+        List<Post> uploads() {
+            return new ArrayList<>(uploads);
+        }
+
+        private static void sleep(long millis) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         void stop() {
