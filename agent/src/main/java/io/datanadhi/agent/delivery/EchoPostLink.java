@@ -34,6 +34,8 @@ public final class EchoPostLink {
     /** Below EchoPost's 4 MB limit per call. */
     static final int MAX_BATCH_BYTES = 3 * 1024 * 1024;
     private static final long CALL_TIMEOUT_SECONDS = 10;
+    /** EchoPost's answer to a call that arrives while it stops. */
+    private static final String SHUTTING_DOWN = "shutting down";
 
     /** What happened to a batch. */
     enum Result {
@@ -65,7 +67,7 @@ public final class EchoPostLink {
     }
 
     /** Sends up to {@link #MAX_BATCH} records; called by one worker at a time. */
-    synchronized Result send(List<CapturedRecord> records) {
+    synchronized Result send(List<CapturedRecord> records) throws InterruptedException {
         if (disabledBecause != null) {
             return Result.UNAVAILABLE;
         }
@@ -82,6 +84,11 @@ public final class EchoPostLink {
                     return Result.STORED;
                 }
                 String refusal = response.getMessage();
+                if (refusal.contains(SHUTTING_DOWN) && attempt == 0) {
+                    // It drained and is exiting as we called: the next attempt starts a new one.
+                    TimeUnit.MILLISECONDS.sleep(50);
+                    continue;
+                }
                 if (!refusal.equals(lastRefusal)) {
                     Diagnostics.warn("echopost_refused", "EchoPost refused " + records.size()
                             + " record(s): " + refusal + "; they go to the fallback", "count", records.size());

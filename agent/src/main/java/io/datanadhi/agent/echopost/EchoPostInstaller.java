@@ -81,6 +81,11 @@ public final class EchoPostInstaller {
     }
 
     public Installed install() throws Unavailable {
+        try {
+            createDirectory(dir); // its socket, store and lock live there whichever EchoPost runs
+        } catch (IOException e) {
+            throw new Unavailable("cannot create " + dir + ": " + e);
+        }
         if (binary != null) {
             Path path = Path.of(binary).toAbsolutePath();
             if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
@@ -91,11 +96,6 @@ public final class EchoPostInstaller {
         if (platform == null) {
             throw new Unavailable("EchoPost has no build for " + System.getProperty("os.name") + "/"
                     + System.getProperty("os.arch") + " (supported: linux and darwin on amd64 and arm64)");
-        }
-        try {
-            createDirectory(dir);
-        } catch (IOException e) {
-            throw new Unavailable("cannot create " + dir + ": " + e.getMessage());
         }
         return downloadUrl != null ? download() : embedded();
     }

@@ -126,7 +126,7 @@ public final class EchoPostLauncher {
                 }
             }
         } catch (IOException e) {
-            throw new EchoPostInstaller.Unavailable("cannot start EchoPost: " + e.getMessage());
+            throw new EchoPostInstaller.Unavailable("cannot start EchoPost: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new EchoPostInstaller.Unavailable("interrupted while starting EchoPost");

@@ -116,6 +116,11 @@ final class AppRun {
     }
 
     Result run() throws IOException, InterruptedException {
+        return start().await();
+    }
+
+    /** Starts the application and returns at once; {@link Running#await()} collects the result. */
+    Running start() throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Env.java());
         if (withAgent) {
@@ -133,22 +138,51 @@ final class AppRun {
         Path out = Files.createTempFile("app-stdout", ".txt");
         Path err = Files.createTempFile("app-stderr", ".txt");
         builder.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
-        long start = System.nanoTime();
         Process process = builder.start();
         process.getOutputStream().close();
-        try {
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                throw new AssertionError("application did not exit within " + TIMEOUT_SECONDS + " s: " + command
-                        + "\n" + Files.readString(out) + Files.readString(err));
+        return new Running(command, process, out, err);
+    }
+
+    /** A started application. */
+    static final class Running {
+        private final List<String> command;
+        private final Process process;
+        private final Path out;
+        private final Path err;
+        private final long start = System.nanoTime();
+
+        Running(List<String> command, Process process, Path out, Path err) {
+            this.command = command;
+            this.process = process;
+            this.out = out;
+            this.err = err;
+        }
+
+        boolean isAlive() {
+            return process.isAlive();
+        }
+
+        /** What the application has printed on stdout so far. */
+        String stdoutSoFar() throws IOException {
+            return Files.readString(out, StandardCharsets.UTF_8);
+        }
+
+        /** Waits (at most {@link #TIMEOUT_SECONDS}) for the exit. */
+        Result await() throws IOException, InterruptedException {
+            try {
+                if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    throw new AssertionError("application did not exit within " + TIMEOUT_SECONDS + " s: " + command
+                            + "\n" + Files.readString(out) + Files.readString(err));
+                }
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                        Files.readString(err, StandardCharsets.UTF_8), millis);
+            } finally {
+                process.destroyForcibly();
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
             }
-            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                    Files.readString(err, StandardCharsets.UTF_8), millis);
-        } finally {
-            process.destroyForcibly();
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
         }
     }
 }

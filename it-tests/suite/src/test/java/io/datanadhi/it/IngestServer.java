@@ -21,7 +21,8 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * A Data Nadhi server for tests, on 127.0.0.1: records every request, and answers with whatever
- * status the test sets ({@link #logStatus}, {@link #healthStatus}).
+ * status the test sets ({@link #logStatus}, {@link #healthStatus}) after {@link #delayMillis}. It
+ * can be stopped and started again on the same port, keeping what it received: an outage.
  */
 final class IngestServer implements AutoCloseable {
 
@@ -31,12 +32,19 @@ final class IngestServer implements AutoCloseable {
     static final class Received {
         final String path;
         final String apiKey;
+        final String userAgent;
         final JsonNode body;
 
-        Received(String path, String apiKey, JsonNode body) {
+        Received(String path, String apiKey, String userAgent, JsonNode body) {
             this.path = path;
             this.apiKey = apiKey;
+            this.userAgent = userAgent == null ? "" : userAgent;
             this.body = body;
+        }
+
+        /** Sent by EchoPost's replay rather than by the agent. */
+        boolean fromEchoPost() {
+            return userAgent.startsWith("datanadhi-echopost");
         }
 
         JsonNode logData() {
@@ -59,29 +67,71 @@ final class IngestServer implements AutoCloseable {
         }
     }
 
-    private final HttpServer server;
+    private HttpServer server;
+    private final int port;
     private final List<Received> records = new CopyOnWriteArrayList<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
+    /** Records per {@code /upload} request, with its Content-Encoding. */
+    private final List<String> uploads = new CopyOnWriteArrayList<>();
     final AtomicInteger logStatus = new AtomicInteger(200);
     final AtomicInteger healthStatus = new AtomicInteger(200);
+    final AtomicInteger delayMillis = new AtomicInteger(0);
 
     IngestServer() throws IOException {
         this(0);
     }
 
     IngestServer(int port) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
-        server.setExecutor(Executors.newFixedThreadPool(8));
-        server.createContext("/", this::handle);
-        server.start();
+        server = listen(port);
+        this.port = server.getAddress().getPort();
+    }
+
+    private HttpServer listen(int port) throws IOException {
+        HttpServer listening = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+        listening.setExecutor(Executors.newFixedThreadPool(8));
+        listening.createContext("/", this::handle);
+        listening.start();
+        return listening;
     }
 
     String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return "http://127.0.0.1:" + port;
     }
 
     int port() {
-        return server.getAddress().getPort();
+        return port;
+    }
+
+    /** The outage begins: connections are refused. What was received is kept. */
+    synchronized void stop() {
+        if (server != null) {
+            close(server);
+            server = null;
+        }
+    }
+
+    /** The outage ends: listening again on the same port (retrying while the port is released, at most 10 s). */
+    synchronized void restart() throws IOException, InterruptedException {
+        if (server != null) {
+            return;
+        }
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+            try {
+                server = listen(port);
+                return;
+            } catch (java.net.BindException e) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** "100 gzip", ...: the record count and Content-Encoding of each accepted upload. */
+    List<String> uploads() {
+        return new ArrayList<>(uploads);
     }
 
     List<Received> records() {
@@ -121,20 +171,34 @@ final class IngestServer implements AutoCloseable {
             String method = exchange.getRequestMethod();
             String path = exchange.getRequestURI().getPath();
             int status;
+            int delay = delayMillis.get();
+            if (delay > 0 && method.equals("POST")) {
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (method.equals("GET") && path.equals("/")) {
                 status = healthStatus.get();
             } else if (method.equals("POST") && (path.equals("/log") || path.equals("/upload"))) {
                 status = logStatus.get();
                 if (status / 100 == 2) {
                     String key = exchange.getRequestHeaders().getFirst("x-datanadhi-api-key");
+                    String agent = exchange.getRequestHeaders().getFirst("User-Agent");
                     if (path.equals("/log")) {
-                        records.add(new Received(path, key, JSON.readTree(body)));
+                        records.add(new Received(path, key, agent, JSON.readTree(body)));
                     } else {
-                        for (String line : gunzip(body).split("\n")) {
+                        String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
+                        int count = 0;
+                        for (String line : ("gzip".equals(encoding) ? gunzip(body)
+                                : new String(body, StandardCharsets.UTF_8)).split("\n")) {
                             if (!line.isBlank()) {
-                                records.add(new Received(path, key, JSON.readTree(line)));
+                                records.add(new Received(path, key, agent, JSON.readTree(line)));
+                                count++;
                             }
                         }
+                        uploads.add(count + " " + encoding);
                     }
                 }
             } else {
@@ -159,6 +223,10 @@ final class IngestServer implements AutoCloseable {
 
     @Override
     public void close() {
+        stop();
+    }
+
+    private static void close(HttpServer server) {
         server.stop(0);
         ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
     }

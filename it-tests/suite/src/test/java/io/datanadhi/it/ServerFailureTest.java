@@ -26,16 +26,19 @@ class ServerFailureTest {
     @TempDir
     Path dir;
     IngestServer server;
+    EchoPostProcesses echoPosts;
 
     @BeforeEach
     void setUp() throws Exception {
         server = new IngestServer();
         TestRules.write(dir, "app.yml", TestRules.EVERYTHING);
+        echoPosts = new EchoPostProcesses(dir);
     }
 
     @AfterEach
-    void stopServer() {
+    void stopServer() throws Exception {
         server.close();
+        echoPosts.killAll();
     }
 
     @Test
@@ -55,7 +58,7 @@ class ServerFailureTest {
     }
 
     @Test
-    void recordsWaitWhileTheServerAnswers503AndArriveOnceItRecovers() throws Exception {
+    void recordsAreKeptByEchoPostWhileTheServerAnswers503AndArriveOnceItRecovers() throws Exception {
         server.logStatus.set(503);
         server.healthStatus.set(503);
         // Recover only once the agent has met the outage and probed the server at least once.
@@ -71,6 +74,8 @@ class ServerFailureTest {
         AppRun.Result run = AppRun.jul("sequence", "5", "0").shippingTo(server, dir).run();
         recovery.join();
         assertEquals(0, run.exitCode, run.toString());
+        assertTrue(server.awaitRecords(5, 60_000), "replayed: " + server.requests());
+        assertTrue(echoPosts.awaitNone(60_000), "EchoPost exits once it has drained");
         assertEquals(sequence(5), server.records().stream().map(IngestServer.Received::message).collect(Collectors.toSet()),
                 run + "\n" + server.requests());
         assertEquals(5, server.records().size(), "each record once");
@@ -83,12 +88,8 @@ class ServerFailureTest {
 
     @Test
     void recordsNotDeliveredByExitAreWrittenToShutdownUnsentFiles() throws Exception {
-        int deadPort = server.port();
-        server.close();
-        AppRun.Result run = AppRun.jul("sequence", "5", "0")
-                .env("DATANADHI_DIR", dir.toString())
-                .env("DATANADHI_SERVER_HOST", "http://127.0.0.1:" + deadPort)
-                .env("DATANADHI_API_KEY", TestRules.API_KEY)
+        server.delayMillis.set(30_000); // answers long after the application has gone
+        AppRun.Result run = AppRun.jul("sequence", "5", "0").shippingTo(server, dir)
                 .env("DATANADHI_EXIT_TIMEOUT", "1")
                 .run();
         assertEquals(0, run.exitCode, run.toString());
@@ -98,12 +99,10 @@ class ServerFailureTest {
 
     @Test
     void aFullQueueSpillsToDiskAndNothingIsLost() throws Exception {
-        int deadPort = server.port();
-        server.close();
-        AppRun.Result run = AppRun.jul("sequence", "500", "0")
-                .env("DATANADHI_DIR", dir.toString())
-                .env("DATANADHI_SERVER_HOST", "http://127.0.0.1:" + deadPort)
-                .env("DATANADHI_API_KEY", TestRules.API_KEY)
+        server.stop();
+        AppRun.Result run = AppRun.jul("sequence", "500", "0").shippingTo(server, dir)
+                .env("DATANADHI_FALLBACK_SERVER_HOST", server.url()) // down as well
+                .env("DATANADHI_ECHOPOST_DISABLE", "true")
                 .env("DATANADHI_QUEUE_SIZE", "10")
                 .env("DATANADHI_EXIT_TIMEOUT", "1")
                 .run();
@@ -112,6 +111,8 @@ class ServerFailureTest {
         assertTrue(!queueFull.isEmpty(), "queue_full file expected: " + run);
         List<String> all = new ArrayList<>(lines(queueFull));
         all.addAll(lines(dropped("shutdown_unsent_")));
+        all.addAll(lines(dropped("fallback_failed_")));
+        all.addAll(lines(dropped("drain_worker_failed_")));
         assertEquals(500, all.size(), "every record accounted for, once");
         assertEquals(sequence(500), messages(all));
         assertTrue(run.agentLines("WARN").stream().anyMatch(l -> l.contains("\"event\":\"queue_full\"")));

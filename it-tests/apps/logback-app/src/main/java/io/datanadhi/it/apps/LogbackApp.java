@@ -22,7 +22,7 @@ public final class LogbackApp {
                 bridge(Integer.parseInt(args[1]));
                 break;
             case "sequence":
-                sequence(Integer.parseInt(args[1]), Long.parseLong(args[2]));
+                sequence(Integer.parseInt(args[1]), Long.parseLong(args[2]), args.length > 3 ? args[3] : null);
                 break;
             default:
                 throw new IllegalArgumentException(scenario);
@@ -64,7 +64,11 @@ public final class LogbackApp {
         ORDERS.info("direct slf4j event");
     }
 
-    private static void sequence(int count, long intervalMillis) throws InterruptedException {
+    /** {@code count} events, each with its number in the MDC ({@code seq}), and {@code run} if given. */
+    private static void sequence(int count, long intervalMillis, String run) throws InterruptedException {
+        if (run != null) {
+            MDC.put("run", run);
+        }
         for (int i = 0; i < count; i++) {
             MDC.put("seq", Integer.toString(i));
             ORDERS.info("sequence event seq={}", i);

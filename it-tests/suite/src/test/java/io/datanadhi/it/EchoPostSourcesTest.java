@@ -1,0 +1,148 @@
+package io.datanadhi.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * EchoPost from elsewhere than the agent jar: a configured executable that only has
+ * {@code SendLog} (as the original Go build), and a download checked against its SHA-256.
+ */
+class EchoPostSourcesTest {
+
+    private static final String ARCH = System.getProperty("os.arch").matches("aarch64|arm64") ? "arm64" : "amd64";
+
+    @TempDir
+    Path dir;
+    IngestServer primary;
+    IngestServer fallback;
+    EchoPostProcesses echoPosts;
+    HttpServer downloads;
+    final List<String> downloaded = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        primary = new IngestServer();
+        fallback = new IngestServer();
+        TestRules.write(dir, "app.yml", TestRules.EVERYTHING);
+        echoPosts = new EchoPostProcesses(dir);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        primary.close();
+        fallback.close();
+        if (downloads != null) {
+            downloads.stop(0);
+        }
+        echoPosts.killAll();
+    }
+
+    @Test
+    void anEchoPostWithOnlySendLogReceivesEveryRecord() throws Exception {
+        primary.stop();
+        Path binary = dir.resolve("sendlog-only-echopost");
+        Files.writeString(binary, "#!/bin/sh\nexec '" + Env.java() + "' -Xshare:auto -XX:TieredStopAtLevel=1 -cp '"
+                + Env.appJar("sendlog-only-echopost") + "' io.datanadhi.it.apps.SendLogOnlyEchoPost \"$@\"\n");
+        Files.setPosixFilePermissions(binary, PosixFilePermissions.fromString("rwx------"));
+        AppRun.Result run = app(300).env("DATANADHI_ECHOPOST_BINARY", binary.toString())
+                .env("DATANADHI_ECHOPOST_START_TIMEOUT", "30") // a whole JVM with gRPC, on a busy machine
+                .env("DATANADHI_EXIT_TIMEOUT", "20").run();
+        assertEquals(0, run.exitCode, run.toString());
+
+        Ledger ledger = new Ledger().add("double", Ledger.jsonLines(dir.resolve("echopost").resolve("received.jsonl")));
+        assertEquals(List.of(), ledger.missing(300), ledger + "\n" + run);
+        assertTrue(run.agentLines("INFO").stream().anyMatch(l -> l.contains("\"event\":\"echopost_sendlog_only\"")),
+                run.agentLines().toString());
+        assertEquals(List.of(), fallback.records(), "nothing needed the fallback");
+        assertEquals(List.of(), Ledger.droppedFiles(dir, ""));
+    }
+
+    @Test
+    void aDownloadWithTheWrongChecksumIsRefusedAndNeverRun() throws Exception {
+        primary.stop();
+        String url = serveEchoPost();
+        AppRun.Result run = app(150).env("DATANADHI_ECHOPOST_URL", url)
+                .env("DATANADHI_ECHOPOST_SHA256", "ab".repeat(32)).run();
+        assertEquals(0, run.exitCode, run.toString());
+
+        assertEquals(List.of("/echopost-linux-" + ARCH), downloaded, "{os} and {arch} expanded");
+        assertFalse(Files.exists(dir.resolve("echopost").resolve("echopost")), "not installed");
+        assertEquals(List.of(), echoPosts.running(), "not run");
+        List<String> disabled = run.agentLines("WARN").stream().filter(l -> l.contains("\"event\":\"echopost_disabled\""))
+                .collect(java.util.stream.Collectors.toList());
+        assertEquals(1, disabled.size(), run.agentLines().toString());
+        assertTrue(disabled.get(0).contains("SHA-256") && disabled.get(0).contains("refused"), disabled.get(0));
+        Ledger ledger = new Ledger().addServer("fallback", fallback);
+        assertEquals(List.of(), ledger.missing(150), "the fallback took over: " + ledger);
+    }
+
+    @Test
+    void aDownloadWithTheRightChecksumIsInstalledAndStarts() throws Exception {
+        primary.stop();
+        String url = serveEchoPost();
+        String sha256 = sha256(Env.echopostJar());
+        AppRun.Result run = app(150).env("DATANADHI_ECHOPOST_URL", url).env("DATANADHI_ECHOPOST_SHA256", sha256)
+                .env("DATANADHI_ECHOPOST_START_TIMEOUT", "10").run();
+        assertEquals(0, run.exitCode, run.toString());
+
+        Path installed = dir.resolve("echopost").resolve("echopost");
+        assertEquals(sha256, sha256(installed));
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(installed)));
+        ProcessHandle echoPost = echoPosts.awaitOne(5_000);
+        assertTrue(EchoPostProcesses.psArgs(echoPost.pid()).contains(installed.toString()));
+
+        primary.restart();
+        assertTrue(echoPosts.awaitNone(60_000), "it replays and exits");
+        Ledger ledger = new Ledger().addServer("primary", primary).addServer("fallback", fallback);
+        assertEquals(List.of(), ledger.missing(150), ledger + "\n" + run);
+        assertTrue(primary.records().stream().allMatch(IngestServer.Received::fromEchoPost), "all by EchoPost's replay");
+    }
+
+    /** Serves echopost.jar at {@code /echopost-<os>-<arch>}; returns the URL template. */
+    private String serveEchoPost() throws Exception {
+        byte[] jar = Files.readAllBytes(Env.echopostJar());
+        downloads = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        downloads.createContext("/", exchange -> {
+            downloaded.add(exchange.getRequestURI().getPath());
+            boolean known = exchange.getRequestURI().getPath().equals("/echopost-linux-" + ARCH);
+            exchange.sendResponseHeaders(known ? 200 : 404, known ? jar.length : -1);
+            try (OutputStream out = exchange.getResponseBody()) {
+                if (known) {
+                    out.write(jar);
+                }
+            }
+        });
+        downloads.start();
+        return "http://127.0.0.1:" + downloads.getAddress().getPort() + "/echopost-{os}-{arch}";
+    }
+
+    private static String sha256(Path file) throws Exception {
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
+        StringBuilder hex = new StringBuilder();
+        for (byte b : digest) {
+            hex.append(String.format("%02x", b));
+        }
+        return hex.toString();
+    }
+
+    private AppRun app(int count) {
+        return AppRun.jul("sequence", Integer.toString(count), "0").shippingTo(primary, dir)
+                .env("DATANADHI_FALLBACK_SERVER_HOST", fallback.url());
+    }
+}
