@@ -15,24 +15,32 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The README's first command: starts the dev server, runs {@link ShopApp} with the agent attached
- * and shipping to it, and checks that every event the rules ship arrived.
+ * and shipping to it, stops the server for a few seconds in the middle (the agent starts EchoPost,
+ * which keeps the records on disk), starts it again (EchoPost replays and exits), and checks that
+ * every event the rules ship arrived.
  *
  * <pre>java -jar demo/target/datanadhi-demo.jar [--agent agent/target/datanadhi-agent.jar] [--orders 30]</pre>
  */
 public final class Demo {
 
     private static final String API_KEY = "demo-api-key-0000";
-    private static final Pattern STOPPED = Pattern.compile("stopped \\((\\d+) records? received\\)");
-    private static final Pattern SHOP_SUMMARY = Pattern.compile("shop: logged (\\d+) orders, (\\d+) warnings, (\\d+) errors");
+    private static final long OUTAGE_MILLIS = 4000;
+    /** A dev-server line for a record the rules ship: its message. */
+    private static final Pattern SHIPPED = Pattern.compile("  ((?:order placed id|payment failed for order)[= ]\\d+)  ");
+    private static final Pattern DIAGNOSTIC = Pattern.compile(
+            "\"level\":\"(\\w+)\",\"event\":\"([^\"]+)\",\"message\":\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private static final String RULES = String.join("\n",
             "# Every order goes to the orders pipeline; failures also to errors and are printed.",
@@ -89,47 +97,153 @@ public final class Demo {
         RULES.lines().forEach(line -> System.out.println("     " + line));
 
         step("2. The dev server: java -jar " + agentJar.getFileName() + " dev-server --port " + port);
-        Process server = start("server", List.of(java, "-jar", agentJar.toString(), "dev-server", "--port",
-                Integer.toString(port)), Map.of());
-        AtomicLong received = new AtomicLong(-1);
-        awaitHealthy();
+        Process server = startServer("server");
 
-        step("3. The shop, with -javaagent:" + agentJar.getFileName() + " (no code change)");
+        // About 10 s of orders whatever their number, so that the outage falls in the middle.
+        long pause = Math.max(40, 10_000 / orders);
+        step("3. The shop, with -javaagent:" + agentJar.getFileName() + " (no code change): " + orders
+                + " orders, one every " + pause + " ms");
         Process shop = start("shop", List.of(java, "-javaagent:" + agentJar, "-cp", demoJar.toString(),
-                ShopApp.class.getName(), Integer.toString(orders), "40"),
+                ShopApp.class.getName(), Integer.toString(orders), Long.toString(pause)),
                 Map.of("DATANADHI_DIR", dir.toString(),
                         "DATANADHI_SERVER_HOST", "http://127.0.0.1:" + port,
+                        "DATANADHI_FALLBACK_SERVER_HOST", "http://127.0.0.1:" + port,
                         "DATANADHI_API_KEY", API_KEY));
+        Thread echoPostLog = relayEchoPostEvents();
+
+        awaitReceived("server", Math.max(1, orders / 3), shop);
+        step("4. The dev server goes down for " + OUTAGE_MILLIS / 1000 + " s: the agent starts EchoPost and hands it"
+                + " the records, which it keeps on disk");
+        stop(server);
+        Thread.sleep(OUTAGE_MILLIS);
+
+        step("5. The dev server is back: the agent sends to it again, EchoPost replays what it holds and exits");
+        server = startServer("server2");
         if (!shop.waitFor(120, TimeUnit.SECONDS)) {
             shop.destroyForcibly();
             say("the shop did not finish within 120 s");
             return 1;
         }
+        boolean echoPostGone = awaitEchoPostExit(60_000);
+        echoPostLog.interrupt();
+        echoPostLog.join(2000);
 
-        step("4. Stopping the dev server");
+        step("6. Stopping the dev server");
+        stop(server);
+
+        Set<String> expected = new TreeSet<>();
+        for (int id = 1; id <= orders; id++) {
+            expected.add("order placed id=" + id);
+            if (id % 10 == 0) {
+                expected.add("payment failed for order " + id);
+            }
+        }
+        List<String> arrivals = new ArrayList<>();
+        for (String name : List.of("server", "server2")) {
+            for (String line : snapshot(name)) {
+                Matcher m = SHIPPED.matcher(line);
+                if (m.find()) {
+                    arrivals.add(m.group(1));
+                }
+            }
+        }
+        Set<String> received = new TreeSet<>(arrivals);
+        Set<String> missing = new TreeSet<>(expected);
+        missing.removeAll(received);
+
+        say("Summary");
+        System.out.println("  the shop exited with " + shop.exitValue());
+        System.out.println("  EchoPost " + (echoPostGone ? "replayed everything it held and exited" : "was still running after 60 s"));
+        if (arrivals.size() > received.size()) {
+            System.out.println("  " + (arrivals.size() - received.size()) + " record(s) arrived twice (delivery is at least once)");
+        }
+        if (!missing.isEmpty()) {
+            System.out.println("  missing: " + missing);
+        }
+        System.out.println("  sent " + expected.size() + ", received " + received.size() + ", lost " + missing.size());
+        return missing.isEmpty() && shop.exitValue() == 0 && echoPostGone ? 0 : 1;
+    }
+
+    private Process startServer(String name) throws Exception {
+        Process server = start(name, List.of(java, "-jar", agentJar.toString(), "dev-server", "--port",
+                Integer.toString(port)), Map.of());
+        awaitHealthy();
+        return server;
+    }
+
+    private void stop(Process server) throws InterruptedException {
         server.toHandle().destroy(); // SIGTERM, keeping our end of its output open (Process.destroy closes it)
         server.waitFor(10, TimeUnit.SECONDS);
         Thread.sleep(200); // let the relay print the last lines
-        for (String line : snapshot("server")) {
-            Matcher m = STOPPED.matcher(line);
-            if (m.find()) {
-                received.set(Long.parseLong(m.group(1)));
-            }
-        }
+    }
 
-        long sent = -1;
-        for (String line : snapshot("shop")) {
-            Matcher m = SHOP_SUMMARY.matcher(line);
-            if (m.find()) {
-                // The rules ship every order and every error; warnings stay in the application.
-                sent = Long.parseLong(m.group(1)) + Long.parseLong(m.group(3));
-            }
+    /** Waits (bounded) until the named server has printed {@code count} records, or the shop has ended. */
+    private void awaitReceived(String name, int count, Process shop) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && shop.isAlive()
+                && snapshot(name).stream().filter(l -> SHIPPED.matcher(l).find()).count() < count) {
+            Thread.sleep(20);
         }
-        long lost = sent < 0 || received.get() < 0 ? -1 : Math.max(0, sent - received.get());
-        say("Summary");
-        System.out.println("  the shop exited with " + shop.exitValue());
-        System.out.println("  sent " + sent + ", received " + received.get() + ", lost " + lost);
-        return lost == 0 && shop.exitValue() == 0 ? 0 : 1;
+    }
+
+    /** EchoPost runs detached with its output discarded; its events.log tells what it does. */
+    private Thread relayEchoPostEvents() {
+        List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        captured.put("echopost", lines);
+        Thread relay = new Thread(() -> {
+            Path echoDir = dir.resolve("echopost");
+            Map<Path, Long> read = new HashMap<>();
+            boolean stopping = false;
+            while (true) {
+                try {
+                    stopping |= Thread.interrupted();
+                    try (Stream<Path> sessions = Files.isDirectory(echoDir) ? Files.list(echoDir)
+                            : Stream.empty()) {
+                        for (Path session : (Iterable<Path>) sessions.sorted()::iterator) {
+                            Path events = session.resolve("events.log");
+                            if (!session.getFileName().toString().startsWith("session-") || !Files.isRegularFile(events)) {
+                                continue;
+                            }
+                            List<String> all = Files.readAllLines(events, StandardCharsets.UTF_8);
+                            long from = read.getOrDefault(events, 0L);
+                            for (String line : all.subList((int) Math.min(from, all.size()), all.size())) {
+                                lines.add(line);
+                                System.out.println(String.format("  %-8s | %s", "echopost", compact(line)));
+                            }
+                            read.put(events, (long) all.size());
+                        }
+                    }
+                    if (stopping) {
+                        return;
+                    }
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    stopping = true;
+                } catch (IOException | RuntimeException e) {
+                    // A line being written, or the session removed: read again next time.
+                }
+            }
+        }, "relay-echopost");
+        relay.setDaemon(true);
+        relay.start();
+        return relay;
+    }
+
+    /** Waits (bounded) until no EchoPost serves the directory: its socket is gone. */
+    private boolean awaitEchoPostExit(long timeoutMillis) throws InterruptedException {
+        Path socket = dir.resolve("echopost").resolve("data-nadhi-agent.sock");
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (Files.exists(socket) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        Thread.sleep(300); // its last events
+        return !Files.exists(socket);
+    }
+
+    /** A JSON diagnostic line as {@code LEVEL event: message}; other lines as they are. */
+    private static String compact(String line) {
+        Matcher m = DIAGNOSTIC.matcher(line);
+        return m.find() ? String.format("%-5s %s: %s", m.group(1), m.group(2), m.group(3).replace("\\\"", "\"")) : line;
     }
 
     private final Map<String, List<String>> captured = new ConcurrentHashMap<>();
@@ -154,7 +268,7 @@ public final class Demo {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
                     lines.add(line);
-                    System.out.println(String.format("  %-6s | %s", name, line));
+                    System.out.println(String.format("  %-8s | %s", name, compact(line)));
                 }
             } catch (IOException ignoredError) {
                 // The process ended.
