@@ -182,16 +182,19 @@ public final class EchoPost {
         store = Store.open(options.dir.resolve("store"), new StoreFiles(),
                 new Store.Limits(options.maxDiskBytes, options.minFreeBytes), events, this::activity);
         replayer = new Replayer(store, server, listener, IDLE_MILLIS_BEFORE_EXIT);
+        // The hook goes in before the socket exists: a client that sees the socket may stop us at once.
+        Thread hook = new Thread(this::onSignal, "echopost-sigterm");
+        Runtime.getRuntime().addShutdownHook(hook);
         SocketServer grpc;
         try {
             grpc = SocketServer.start(socket, new LogAgentService(this::intake, store::append));
         } catch (IOException | RuntimeException e) {
             events.error("socket_unusable", "cannot listen on " + socket + ": " + describe(e));
             store.close();
+            finished.countDown();
+            removeHook(hook);
             return 2;
         }
-        Thread hook = new Thread(this::onSignal, "echopost-sigterm");
-        Runtime.getRuntime().addShutdownHook(hook);
         events.info("accepting", "listening on " + socket, "socket", socket.toString(), "backlog", store.backlog());
         Thread replay = new Thread(replayer, "echopost-replay");
         replay.setDaemon(true);
@@ -218,13 +221,17 @@ public final class EchoPost {
                 : left + " record(s) kept in the store for the next start", "reason", reason, "backlog", left);
         finished.countDown();
         if (!"signal".equals(reason)) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException alreadyShuttingDown) {
-                // A signal arrived as we finished.
-            }
+            removeHook(hook);
         }
         return 0;
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // A signal arrived as we finished.
+        }
     }
 
     /** SIGTERM: the same stop as a drained exit, keeping what is undelivered; exit code 0. */
