@@ -5,6 +5,7 @@ import io.datanadhi.agent.diag.Counters;
 import io.datanadhi.agent.diag.Counters.DropKind;
 import io.datanadhi.agent.diag.Diagnostics;
 import io.datanadhi.agent.record.CapturedRecord;
+import io.datanadhi.http.HttpConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -292,6 +293,9 @@ public final class Delivery {
         for (Worker worker : all) {
             worker.stopped = true;
             worker.thread.interrupt();
+            if (worker.connection != null) {
+                worker.connection.abort(); // a request blocked on a slow server fails now
+            }
         }
         for (Worker worker : all) {
             try {
@@ -367,6 +371,8 @@ public final class Delivery {
         private final Thread thread;
         private final boolean drain;
         private final List<CapturedRecord> batch = new ArrayList<>();
+        /** This worker's keep-alive connection to the primary server (the drain worker has none). */
+        private final HttpConnection connection;
         /** What this worker has taken from the queue and not yet settled: for the shutdown hook. */
         volatile CapturedRecord[] holding = new CapturedRecord[0];
         volatile boolean parked;
@@ -375,6 +381,7 @@ public final class Delivery {
         Worker(String name, boolean drain) {
             this.thread = AgentThreads.newThread(name, this);
             this.drain = drain;
+            this.connection = drain ? null : primary.connection();
         }
 
         @Override
@@ -467,40 +474,38 @@ public final class Delivery {
             return count;
         }
 
-        private void sendToPrimary() throws InterruptedException {
-            List<CompletableFuture<SendResult>> results = new ArrayList<>(batch.size());
-            for (CapturedRecord record : batch) {
-                results.add(primary.send(record));
-            }
-            List<CapturedRecord> kept = new ArrayList<>();
+        /**
+         * One record at a time on this worker's connection. The first failure (timeout,
+         * connection error, above 500) stops the batch: the server is down, and what is left goes
+         * the other way at the next step.
+         */
+        private void sendToPrimary() {
             List<CapturedRecord> refused = new ArrayList<>();
             String refusal = null;
             String failure = null;
-            for (int i = 0; i < batch.size(); i++) {
-                SendResult result = await(results.get(i), PrimaryServer.SEND_TIMEOUT);
-                switch (result.kind) {
-                    case DELIVERED:
-                        counters.countShippedPrimary();
-                        break;
-                    case REJECTED:
-                        refused.add(batch.get(i));
-                        refusal = result.detail;
-                        break;
-                    default:
-                        kept.add(batch.get(i));
-                        failure = result.detail;
+            int done = 0;
+            while (done < batch.size() && !stopped) {
+                SendResult result = primary.send(connection, batch.get(done));
+                if (result.kind == SendResult.Kind.RETRY) {
+                    failure = result.detail;
+                    break;
                 }
+                if (result.kind == SendResult.Kind.DELIVERED) {
+                    counters.countShippedPrimary();
+                } else {
+                    refused.add(batch.get(done));
+                    refusal = result.detail;
+                }
+                done++;
             }
-            int settled = batch.size() - kept.size();
-            batch.clear();
-            batch.addAll(kept);
+            batch.subList(0, done).clear();
             if (!refused.isEmpty()) {
                 dropped.write(DropKind.PRIMARY_FAILED, refused);
                 rejectedByPrimary.report(refused.size(), "refused by the Data Nadhi server (" + refusal
                         + "); written to " + dropped.directory() + "/primary_failed_*.jsonl");
             }
-            settle(settled);
-            if (failure != null) {
+            settle(done);
+            if (failure != null && !stopped) {
                 primaryDown(failure);
             }
         }

@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * channel on its UNIX socket. Batches go by {@code SendBatch}; an EchoPost that only has
  * {@code SendLog} (the original Go build) gets one call per record for the rest of the run. If
  * EchoPost exited (it does once it has drained), the next batch starts it again. If it cannot be
- * installed or started, it is disabled for this run, once, with a warning.
+ * installed or exits at once, it is disabled for this run, once, with a warning; if it was only
+ * slow to listen, batches go elsewhere for a while and a later one tries again.
  */
 public final class EchoPostLink {
 
@@ -36,6 +37,8 @@ public final class EchoPostLink {
     private static final long CALL_TIMEOUT_SECONDS = 10;
     /** EchoPost's answer to a call that arrives while it stops. */
     private static final String SHUTTING_DOWN = "shutting down";
+    /** After a start that timed out, batches go elsewhere for this long before the next attempt. */
+    static final long RETRY_START_AFTER_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /** What happened to a batch. */
     enum Result {
@@ -54,6 +57,7 @@ public final class EchoPostLink {
     private ManagedChannel channel;
     private EventLoopGroup loop;
     private String lastRefusal;
+    private long noStartBefore;
 
     /** @param disabledBecause non-null: EchoPost is off for this run from the start (config, platform) */
     public EchoPostLink(EchoPostLauncher launcher, String apiKey, String disabledBecause) {
@@ -68,14 +72,23 @@ public final class EchoPostLink {
 
     /** Sends up to {@link #MAX_BATCH} records; called by one worker at a time. */
     synchronized Result send(List<CapturedRecord> records) throws InterruptedException {
-        if (disabledBecause != null) {
+        if (disabledBecause != null || (noStartBefore != 0 && System.nanoTime() - noStartBefore < 0)) {
             return Result.UNAVAILABLE;
         }
+        channel(); // its classes load before EchoPost starts, not while an idle EchoPost waits for us
         for (int attempt = 0; attempt < 2; attempt++) {
             try {
                 launcher.ensureRunning();
+                noStartBefore = 0;
             } catch (EchoPostInstaller.Unavailable e) {
-                disable(e.getMessage());
+                if (e.thisAttemptOnly) {
+                    noStartBefore = System.nanoTime() + RETRY_START_AFTER_NANOS;
+                    Diagnostics.warn("echopost_start_failed", e.getMessage() + "; " + records.size()
+                            + " record(s) go to the fallback, and EchoPost is tried again in "
+                            + TimeUnit.NANOSECONDS.toSeconds(RETRY_START_AFTER_NANOS) + " s", "count", records.size());
+                } else {
+                    disable(e.getMessage());
+                }
                 return Result.UNAVAILABLE;
             }
             try {
@@ -144,6 +157,11 @@ public final class EchoPostLink {
     }
 
     private LogAgentGrpc.LogAgentBlockingStub stub() {
+        return LogAgentGrpc.newBlockingStub(channel()).withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Built once; it connects on the first call. */
+    private ManagedChannel channel() {
         if (channel == null) {
             QuietNetty.install();
             loop = new EpollEventLoopGroup(1, AgentThreads.factory("datanadhi-echopost-io"));
@@ -155,7 +173,7 @@ public final class EchoPostLink {
                     .maxInboundMessageSize(4 * 1024 * 1024)
                     .build();
         }
-        return LogAgentGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        return channel;
     }
 
     private void disable(String why) {

@@ -1,53 +1,61 @@
 package io.datanadhi.agent.delivery;
 
+import io.datanadhi.agent.AgentVersion;
 import io.datanadhi.agent.record.CapturedRecord;
 import io.datanadhi.agent.record.RecordWriter;
+import io.datanadhi.http.HttpConnection;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
-/** The Data Nadhi server: {@code POST {host}/log} per record, {@code GET {host}/} for health. */
+/**
+ * The Data Nadhi server: {@code POST {host}/log} per record, {@code GET {host}/} for health.
+ * Records go over one keep-alive connection per worker, one request at a time (see
+ * {@link HttpConnection} for why not the JDK client); the occasional health check uses the JDK
+ * client.
+ */
 final class PrimaryServer {
 
     static final Duration SEND_TIMEOUT = Duration.ofSeconds(10);
     static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(2);
 
     private final HttpClients http;
-    private final URI logUri;
+    private final URI base;
+    private final String logPath;
     private final URI healthUri;
-    private final String apiKeyHeader;
-    private final String apiKey;
+    private final String[] headers;
+    private final String userAgent = "datanadhi-java-agent/" + AgentVersion.get();
 
     PrimaryServer(HttpClients http, String host, String apiKeyHeader, String apiKey) {
         this.http = http;
-        this.logUri = URI.create(host + "/log");
+        this.base = URI.create(host + "/log");
+        this.logPath = base.getRawPath();
         this.healthUri = URI.create(host + "/");
-        this.apiKeyHeader = apiKeyHeader;
-        this.apiKey = apiKey;
+        this.headers = new String[] {"Content-Type", "application/json", apiKeyHeader, apiKey};
     }
 
     String host() {
         return healthUri.toString();
     }
 
-    CompletableFuture<SendResult> send(CapturedRecord record) {
-        HttpRequest request;
+    /** A connection for one worker; it connects on first use. */
+    HttpConnection connection() {
+        return new HttpConnection(base, userAgent, (int) HttpClients.CONNECT_TIMEOUT.toMillis());
+    }
+
+    /** Sends one record on the worker's connection; never throws. */
+    SendResult send(HttpConnection connection, CapturedRecord record) {
         try {
-            request = HttpRequest.newBuilder(logUri)
-                    .timeout(SEND_TIMEOUT)
-                    .header("Content-Type", "application/json")
-                    .header(apiKeyHeader, apiKey)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(RecordWriter.envelope(record)))
-                    .build();
-        } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(SendResult.ofError(e));
+            HttpConnection.Response response = connection.exchange("POST", logPath, headers,
+                    RecordWriter.envelope(record), (int) SEND_TIMEOUT.toMillis());
+            return SendResult.ofStatus(response.status, response.body);
+        } catch (IOException | RuntimeException e) {
+            connection.close();
+            return SendResult.ofError(e);
         }
-        return http.client().sendAsync(request, HttpResponse.BodyHandlers.ofString())
-                .handle((response, error) -> error != null
-                        ? SendResult.ofError(error)
-                        : SendResult.ofStatus(response.statusCode(), response.body()));
     }
 
     /** True when {@code GET /} answers 2xx within the health timeout. */

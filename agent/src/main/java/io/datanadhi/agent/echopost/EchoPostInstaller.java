@@ -40,8 +40,16 @@ public final class EchoPostInstaller {
     public static final class Unavailable extends Exception {
         private static final long serialVersionUID = 1L;
 
+        /** True when a later attempt may succeed (a slow start), false when it cannot. */
+        public final boolean thisAttemptOnly;
+
         public Unavailable(String message) {
+            this(message, false);
+        }
+
+        public Unavailable(String message, boolean thisAttemptOnly) {
             super(message);
+            this.thisAttemptOnly = thisAttemptOnly;
         }
     }
 

@@ -119,7 +119,7 @@ public final class EchoPostLauncher {
                 }
                 process.destroy();
                 throw new EchoPostInstaller.Unavailable("EchoPost did not listen on " + socket + " within "
-                        + settings.startTimeout.toMillis() + " ms");
+                        + settings.startTimeout.toMillis() + " ms (echopost.start_timeout)", true);
             } finally {
                 if (lock != null) {
                     lock.release();

@@ -76,6 +76,7 @@ public final class Replayer implements Runnable {
     @Override
     public void run() {
         thread = Thread.currentThread();
+        lastActivityNanos = System.nanoTime(); // idle from when clients can reach us, not from start-up
         while (!stopped) {
             try {
                 step();

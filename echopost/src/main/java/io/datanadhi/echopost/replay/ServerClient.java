@@ -1,5 +1,6 @@
 package io.datanadhi.echopost.replay;
 
+import io.datanadhi.http.HttpConnection;
 import java.io.IOException;
 import java.net.URI;
 import java.util.function.Supplier;
@@ -15,6 +16,8 @@ public final class ServerClient implements AutoCloseable {
     static final int HEALTH_TIMEOUT_MILLIS = 2000;
     static final int POST_TIMEOUT_MILLIS = 10_000;
     private static final String[] NO_HEADERS = {};
+    /** How the server (and our tests) tell a replayed record from one the agent sent. */
+    static final String USER_AGENT = "datanadhi-echopost";
 
     /** What the server did with a record. */
     public static final class Outcome {
@@ -52,7 +55,7 @@ public final class ServerClient implements AutoCloseable {
         this.logPath = pathOf(log);
         this.apiKeyHeader = apiKeyHeader;
         this.apiKey = apiKey;
-        this.connection = new HttpConnection(health, CONNECT_TIMEOUT_MILLIS);
+        this.connection = new HttpConnection(health, USER_AGENT, CONNECT_TIMEOUT_MILLIS);
     }
 
     public synchronized boolean healthy() {

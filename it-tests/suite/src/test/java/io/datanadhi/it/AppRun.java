@@ -112,7 +112,10 @@ final class AppRun {
     AppRun shippingTo(IngestServer server, Path dir) {
         return env("DATANADHI_DIR", dir.toString())
                 .env("DATANADHI_SERVER_HOST", server.url())
-                .env("DATANADHI_API_KEY", TestRules.API_KEY);
+                .env("DATANADHI_API_KEY", TestRules.API_KEY)
+                // EchoPost is a JVM: on a busy 2-core machine it may take longer than the 2 s default
+                // to listen, and the tests that use it are not about that timeout.
+                .env("DATANADHI_ECHOPOST_START_TIMEOUT", "30");
     }
 
     Result run() throws IOException, InterruptedException {

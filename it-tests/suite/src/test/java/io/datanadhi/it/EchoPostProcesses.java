@@ -60,6 +60,19 @@ final class EchoPostProcesses {
         return running().isEmpty();
     }
 
+    /** Every session's events.log, for a failure message. */
+    String eventsLogs() {
+        StringBuilder all = new StringBuilder();
+        try (java.util.stream.Stream<Path> files = Files.walk(echoDir, 2)) {
+            for (Path file : (Iterable<Path>) files.filter(f -> f.endsWith("events.log")).sorted()::iterator) {
+                all.append("--- ").append(file).append('\n').append(Files.readString(file, StandardCharsets.UTF_8));
+            }
+        } catch (IOException | RuntimeException e) {
+            all.append("(no EchoPost events: ").append(e).append(')');
+        }
+        return all.toString();
+    }
+
     /** kill -9 of every one of them; waits for them to be gone. */
     void killAll() throws InterruptedException {
         List<ProcessHandle> all = new ArrayList<>(running());

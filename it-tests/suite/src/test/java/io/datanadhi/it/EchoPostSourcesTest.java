@@ -114,6 +114,39 @@ class EchoPostSourcesTest {
         assertTrue(primary.records().stream().allMatch(IngestServer.Received::fromEchoPost), "all by EchoPost's replay");
     }
 
+    @Test
+    void anEchoPostSlowToStartIsTriedAgainNotDisabled() throws Exception {
+        primary.stop();
+        // The first start sleeps past the start timeout (and is stopped); later ones start at once.
+        Path binary = dir.resolve("slow-once-echopost");
+        Files.writeString(binary, "#!/bin/sh\nif [ ! -e '" + dir.resolve("slowed") + "' ]; then touch '"
+                + dir.resolve("slowed") + "'; sleep 10; fi\nexec '" + Env.java() + "' -jar '" + Env.echopostJar()
+                + "' \"$@\"\n");
+        Files.setPosixFilePermissions(binary, PosixFilePermissions.fromString("rwx------"));
+        // 200 records over about 20 s: past the 3 s timeout and the 10 s before EchoPost is tried again.
+        AppRun.Result run = AppRun.jul("sequence", "200", "100").shippingTo(primary, dir)
+                .env("DATANADHI_FALLBACK_SERVER_HOST", fallback.url())
+                .env("DATANADHI_ECHOPOST_BINARY", binary.toString())
+                .env("DATANADHI_ECHOPOST_START_TIMEOUT", "3")
+                .env("DATANADHI_EXIT_TIMEOUT", "30").run();
+        assertEquals(0, run.exitCode, run.toString());
+
+        List<String> failed = run.agentLines("WARN").stream()
+                .filter(l -> l.contains("\"event\":\"echopost_start_failed\"")).collect(java.util.stream.Collectors.toList());
+        assertEquals(1, failed.size(), run.agentLines().toString());
+        assertTrue(failed.get(0).contains("tried again"), failed.get(0));
+        assertTrue(run.agentLines("WARN").stream().noneMatch(l -> l.contains("\"event\":\"echopost_disabled\"")),
+                run.agentLines().toString());
+        assertFalse(fallback.records().isEmpty(), "the fallback took the records of the failed attempt");
+        echoPosts.awaitOne(5_000);
+
+        primary.restart();
+        assertTrue(echoPosts.awaitNone(60_000), "the second EchoPost replays and exits");
+        Ledger ledger = new Ledger().addServer("primary", primary).addServer("fallback", fallback);
+        assertEquals(List.of(), ledger.missing(200), ledger + "\n" + run);
+        assertTrue(primary.records().stream().anyMatch(IngestServer.Received::fromEchoPost), "some by EchoPost: " + ledger);
+    }
+
     /** Serves echopost.jar at {@code /echopost-<os>-<arch>}; returns the URL template. */
     private String serveEchoPost() throws Exception {
         byte[] jar = Files.readAllBytes(Env.echopostJar());

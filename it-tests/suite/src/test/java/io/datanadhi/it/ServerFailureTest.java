@@ -71,10 +71,15 @@ class ServerFailureTest {
             server.healthStatus.set(200);
         });
 
-        AppRun.Result run = AppRun.jul("sequence", "5", "0").shippingTo(server, dir).run();
+        // EchoPost is installed and started on first use; on a loaded machine that can take longer
+        // than the default exit timeout, and this test is about EchoPost, not about the timeout.
+        AppRun.Result run = AppRun.jul("sequence", "5", "0").shippingTo(server, dir)
+                .env("DATANADHI_EXIT_TIMEOUT", "60")
+                .run();
         recovery.join();
         assertEquals(0, run.exitCode, run.toString());
-        assertTrue(server.awaitRecords(5, 60_000), "replayed: " + server.requests());
+        assertTrue(server.awaitRecords(5, 60_000), "replayed: " + server.requests() + "\n" + run + "\n" + echoPosts.eventsLogs()
+                + "\ndropped: " + dropped(""));
         assertTrue(echoPosts.awaitNone(60_000), "EchoPost exits once it has drained");
         assertEquals(sequence(5), server.records().stream().map(IngestServer.Received::message).collect(Collectors.toSet()),
                 run + "\n" + server.requests());

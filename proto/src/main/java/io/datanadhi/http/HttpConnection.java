@@ -1,4 +1,4 @@
-package io.datanadhi.echopost.replay;
+package io.datanadhi.http;
 
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -16,20 +16,21 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
- * One keep-alive HTTP/1.1 connection to the Data Nadhi server, used strictly one request at a
- * time, which is what in-order replay needs.
+ * One keep-alive HTTP/1.1 connection to the Data Nadhi server, used by one thread, one request at
+ * a time: EchoPost's in-order replay, and each of the agent's delivery workers.
  *
- * <p>Why not {@code java.net.http}: sending sequentially, it manages about 4 000 requests a second
- * on the CI machine (250 µs each, thread hand-offs included); a blocking socket does about
- * 15 000. Replay must be sequential to keep arrival order, so the per-request cost is the rate.
+ * <p>Why not {@code java.net.http}: on the CI machine (2 cores) it costs 300 to 900 µs of CPU per
+ * request, thread hand-offs included, and {@code sendAsync} even starts a new thread per request
+ * there (its completions run on {@code CompletableFuture}'s default executor, which is a thread
+ * per task when the common pool has a parallelism of 1). A blocking socket costs about 10 µs.
  * HTTPS goes through the JDK's own TLS with host name verification.
  */
-final class HttpConnection implements AutoCloseable {
+public final class HttpConnection implements AutoCloseable {
 
     /** A response: its status and (the start of) its body. */
-    static final class Response {
-        final int status;
-        final String body;
+    public static final class Response {
+        public final int status;
+        public final String body;
 
         Response(int status, String body) {
             this.status = status;
@@ -45,22 +46,26 @@ final class HttpConnection implements AutoCloseable {
     private final String connectHost;
     private final int port;
     private final boolean tls;
+    private final String userAgent;
     private final int connectTimeoutMillis;
-    private Socket socket;
+    private volatile boolean aborted;
+    private volatile Socket socket;
     private Input in;
     private OutputStream out;
 
-    HttpConnection(URI base, int connectTimeoutMillis) {
+    /** @param base scheme, host and port of the server; its path is ignored */
+    public HttpConnection(URI base, String userAgent, int connectTimeoutMillis) {
         String scheme = base.getScheme().toLowerCase(Locale.ROOT);
         this.tls = scheme.equals("https");
         this.host = base.getHost();
         this.connectHost = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         this.port = base.getPort() > 0 ? base.getPort() : (tls ? 443 : 80);
+        this.userAgent = userAgent;
         this.connectTimeoutMillis = connectTimeoutMillis;
     }
 
     /** Sends one request and reads its response, within {@code timeoutMillis} of silence. */
-    Response exchange(String method, String path, String[] headers, byte[] body, int timeoutMillis) throws IOException {
+    public Response exchange(String method, String path, String[] headers, byte[] body, int timeoutMillis) throws IOException {
         boolean reused = socket != null;
         try {
             return send(method, path, headers, body, timeoutMillis);
@@ -83,7 +88,7 @@ final class HttpConnection implements AutoCloseable {
         StringBuilder head = new StringBuilder(256);
         head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
         head.append("Host: ").append(hostHeader()).append("\r\n");
-        head.append("User-Agent: datanadhi-echopost\r\n");
+        head.append("User-Agent: ").append(userAgent).append("\r\n");
         for (int i = 0; i + 1 < headers.length; i += 2) {
             head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
         }
@@ -226,6 +231,9 @@ final class HttpConnection implements AutoCloseable {
         if (socket != null) {
             return;
         }
+        if (aborted) {
+            throw new IOException("connection aborted");
+        }
         Socket plain = new Socket();
         try {
             plain.setTcpNoDelay(true);
@@ -242,6 +250,10 @@ final class HttpConnection implements AutoCloseable {
                 connected = secure;
             }
             socket = connected;
+            if (aborted) { // abort() ran while we connected
+                close();
+                throw new IOException("connection aborted");
+            }
             in = new Input(connected.getInputStream());
             out = new BufferedOutputStream(connected.getOutputStream(), 16 * 1024);
         } catch (IOException | RuntimeException e) {
@@ -303,6 +315,23 @@ final class HttpConnection implements AutoCloseable {
         return s.length() > 120 ? s.substring(0, 120) + "..." : s;
     }
 
+    /**
+     * From another thread: closes the socket, so that a request blocked on it fails at once, and
+     * refuses new connections. For shutdown.
+     */
+    public void abort() {
+        aborted = true;
+        Socket current = socket;
+        if (current != null) {
+            try {
+                current.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    /** Closes the connection; the next request opens a new one. */
     @Override
     public void close() {
         Socket current = socket;
