@@ -133,6 +133,17 @@ public final class EchoPost {
         Path session = newSessionDir(dir);
         events = new EventLog(session.resolve("events.log"), out);
         events.redact(options.apiKey);
+        // A thread that dies (an io loop, replay) leaves a process that accepts and never answers
+        // or never replays: exit instead. What was acknowledged is on disk; the agent starts a
+        // new EchoPost when its next call fails.
+        Thread.setDefaultUncaughtExceptionHandler((thread, error) -> {
+            try {
+                events.error("fatal", "thread " + thread.getName() + " failed (" + error + "); exiting");
+            } catch (Throwable ignored) {
+                // exiting anyway
+            }
+            Runtime.getRuntime().halt(70);
+        });
         try (EventLog.RecordLog success = new EventLog.RecordLog(session.resolve("agent-success.log"));
                 EventLog.RecordLog failure = new EventLog.RecordLog(session.resolve("agent-failure.log"))) {
             events.info("started", "EchoPost " + version() + " serving " + dir, "pid", ProcessHandle.current().pid(),

@@ -58,6 +58,12 @@ public final class EchoPostLink {
     private EventLoopGroup loop;
     private String lastRefusal;
     private long noStartBefore;
+    /**
+     * The last call was answered: call again without probing the socket first. A probe per batch
+     * is a connection per batch for EchoPost to set up and tear down; thousands of them exhausted
+     * its 24 MB heap.
+     */
+    private boolean answered;
 
     /** @param disabledBecause non-null: EchoPost is off for this run from the start (config, platform) */
     public EchoPostLink(EchoPostLauncher launcher, String apiKey, String disabledBecause) {
@@ -78,8 +84,10 @@ public final class EchoPostLink {
         channel(); // its classes load before EchoPost starts, not while an idle EchoPost waits for us
         for (int attempt = 0; attempt < 2; attempt++) {
             try {
-                launcher.ensureRunning();
-                noStartBefore = 0;
+                if (!answered) {
+                    launcher.ensureRunning();
+                    noStartBefore = 0;
+                }
             } catch (EchoPostInstaller.Unavailable e) {
                 if (e.thisAttemptOnly) {
                     noStartBefore = System.nanoTime() + RETRY_START_AFTER_NANOS;
@@ -93,12 +101,14 @@ public final class EchoPostLink {
             }
             try {
                 LogResponse response = sendLogOnly ? sendOneByOne(records) : sendBatch(records);
+                answered = true;
                 if (response.getSuccess()) {
                     return Result.STORED;
                 }
                 String refusal = response.getMessage();
                 if (refusal.contains(SHUTTING_DOWN) && attempt == 0) {
                     // It drained and is exiting as we called: the next attempt starts a new one.
+                    answered = false;
                     TimeUnit.MILLISECONDS.sleep(50);
                     continue;
                 }
@@ -110,6 +120,7 @@ public final class EchoPostLink {
                 return Result.REFUSED;
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED && !sendLogOnly) {
+                    answered = true;
                     sendLogOnly = true;
                     Diagnostics.info("echopost_sendlog_only", "EchoPost has no SendBatch (the original build?): "
                             + "sending one record per call from now on");
@@ -117,6 +128,7 @@ public final class EchoPostLink {
                     continue;
                 }
                 // EchoPost may have drained and exited: the next loop starts it again.
+                answered = false;
                 Diagnostics.debug("echopost_call_failed", "EchoPost call failed: " + e.getStatus());
                 if (channel != null) {
                     channel.resetConnectBackoff();

@@ -10,6 +10,7 @@ public final class EchoPostJvm {
 
     public static final List<String> FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
             "-Xms8m", "-Xmx24m", "-XX:MaxDirectMemorySize=64m", "-XX:MaxMetaspaceSize=48m", "-XX:-UsePerfData",
+            "-XX:+ExitOnOutOfMemoryError",
             "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
             "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1");
 

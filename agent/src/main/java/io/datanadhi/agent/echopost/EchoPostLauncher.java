@@ -84,6 +84,7 @@ public final class EchoPostLauncher {
      * when it cannot be installed or did not listen within {@code echopost.start_timeout}.
      */
     public synchronized void ensureRunning() throws EchoPostInstaller.Unavailable {
+        Diagnostics.debug("echopost_check", "checking that EchoPost listens on " + socket);
         if (accepts(socket)) {
             return;
         }

@@ -60,7 +60,11 @@ class EchoPostSourcesTest {
         Files.writeString(binary, "#!/bin/sh\nexec '" + Env.java() + "' -Xshare:auto -XX:TieredStopAtLevel=1 -cp '"
                 + Env.appJar("sendlog-only-echopost") + "' io.datanadhi.it.apps.SendLogOnlyEchoPost \"$@\"\n");
         Files.setPosixFilePermissions(binary, PosixFilePermissions.fromString("rwx------"));
-        AppRun.Result run = app(300).env("DATANADHI_ECHOPOST_BINARY", binary.toString())
+        // One record every 5 ms: the workers send many small batches.
+        AppRun.Result run = AppRun.jul("sequence", "300", "5").shippingTo(primary, dir)
+                .env("DATANADHI_FALLBACK_SERVER_HOST", fallback.url())
+                .env("DATANADHI_ECHOPOST_BINARY", binary.toString())
+                .env("DATANADHI_AGENT_LOG_LEVEL", "DEBUG")
                 .env("DATANADHI_ECHOPOST_START_TIMEOUT", "30") // a whole JVM with gRPC, on a busy machine
                 .env("DATANADHI_EXIT_TIMEOUT", "20").run();
         assertEquals(0, run.exitCode, run.toString());
@@ -71,6 +75,10 @@ class EchoPostSourcesTest {
                 run.agentLines().toString());
         assertEquals(List.of(), fallback.records(), "nothing needed the fallback");
         assertEquals(List.of(), Ledger.droppedFiles(dir, ""));
+        // The agent keeps its channel: it does not probe the socket (a new connection for EchoPost
+        // to set up and tear down) per batch. Once before the start, once after it, once per failure.
+        long checks = run.agentLines("DEBUG").stream().filter(l -> l.contains("\"event\":\"echopost_check\"")).count();
+        assertTrue(checks >= 1 && checks <= 3, checks + " socket checks for 300 records sent one every 5 ms");
     }
 
     @Test

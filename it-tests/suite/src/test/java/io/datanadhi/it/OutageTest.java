@@ -46,8 +46,9 @@ class OutageTest {
 
     @Test
     void aTenSecondOutageIsBridgedByEchoPostAndEveryRecordArrives() throws Exception {
-        int count = 4500; // about 18 s at one every 4 ms
-        AppRun.Running app = AppRun.logback("sequence", Integer.toString(count), "4").shippingTo(server, dir).start();
+        // About 18 s at one every 2 ms: during the outage, thousands of small batches for EchoPost.
+        int count = 9000;
+        AppRun.Running app = AppRun.logback("sequence", Integer.toString(count), "2").shippingTo(server, dir).start();
         assertTrue(server.awaitRecords(200, 30_000), "the app shipped before the outage");
 
         server.stop();
@@ -66,6 +67,11 @@ class OutageTest {
         assertFalse(Files.exists(echoPosts.socket()), "EchoPost removed its socket");
         assertEquals(List.of(), Ledger.droppedFiles(dir, ""), "nothing went to disk");
 
+        // One EchoPost bridged the whole outage: none died under the load and had to be replaced.
+        try (java.util.stream.Stream<Path> sessions = Files.list(dir.resolve("echopost"))) {
+            assertEquals(1, sessions.filter(p -> p.getFileName().toString().startsWith("session-")).count(),
+                    echoPosts.eventsLogs());
+        }
         long replayed = server.records(IngestServer.Received::fromEchoPost).size();
         assertTrue(replayed > 0, "records arrived by EchoPost's replay: " + ledger);
         assertTrue(run.agentLines("INFO").stream().anyMatch(l -> l.contains("\"event\":\"echopost_started\"")),
