@@ -121,7 +121,7 @@ final class AgentRuntime {
                     "the agent could not start and captures nothing; the application is not affected: " + t);
         } finally {
             ready.countDown();
-            afterReady(rules, http);
+            afterReady(rules);
             started.countDown();
         }
     }
@@ -137,8 +137,12 @@ final class AgentRuntime {
         return new EchoPostLink(launcher, config.apiKey(), config.echopostDisabled() ? "echopost.disable is set" : null);
     }
 
-    /** What start-up still owes once events flow: the resolved files, and a warm HTTP client. */
-    private void afterReady(RuleLoadResult rules, HttpClients http) {
+    /**
+     * What start-up still owes once events flow: the resolved files. (The JDK HTTP client, 150 ms
+     * to create, is no longer warmed here: records go over the workers' own connections, and the
+     * client serves only health checks and the fallback, so it is made at the first failure.)
+     */
+    private void afterReady(RuleLoadResult rules) {
         try {
             AgentConfig resolved = config;
             if (resolved != null) {
@@ -148,10 +152,6 @@ final class AgentRuntime {
                 }
             }
             phase("resolved files written");
-            if (http != null && config.apiKey() != null) {
-                http.client();
-                phase("http client ready");
-            }
         } catch (Throwable t) {
             Diagnostics.warn("agent_init_incomplete", "start-up finished with an error; the agent keeps running: " + t);
         }
