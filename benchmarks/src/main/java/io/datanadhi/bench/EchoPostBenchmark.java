@@ -316,23 +316,7 @@ public final class EchoPostBenchmark {
                 out.write(head);
                 out.write(body);
                 out.flush();
-                int newlines = 0;
-                int previous = 0;
-                while (true) { // headers end with an empty line; the response has no body
-                    int c = in.read();
-                    if (c < 0) {
-                        throw new IOException("closed");
-                    }
-                    if (c == '\n' && previous == '\r') {
-                        newlines++;
-                    } else if (c != '\r') {
-                        newlines = 0;
-                    }
-                    previous = c;
-                    if (newlines == 2) {
-                        break;
-                    }
-                }
+                HttpLoadClient.readBodilessResponse(in);
             }
             return requests / ((System.nanoTime() - start) / 1e9);
         }

@@ -100,24 +100,29 @@ public final class HttpLoadClient {
                 out.write(head);
                 out.write(body);
                 out.flush();
-                int newlines = 0;
-                int previous = 0;
-                while (newlines < 2) { // the response has no body: it ends with an empty line
-                    int c = in.read();
-                    if (c < 0) {
-                        throw new IOException("closed");
-                    }
-                    if (c == '\n' && previous == '\r') {
-                        newlines++;
-                    } else if (c != '\r') {
-                        newlines = 0;
-                    }
-                    previous = c;
-                }
+                readBodilessResponse(in);
                 sent++;
             }
         }
         return sent;
+    }
+
+    /** Reads one response that has no body: up to the empty line that ends its headers. */
+    static void readBodilessResponse(InputStream in) throws IOException {
+        int newlines = 0;
+        int previous = 0;
+        while (newlines < 2) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("closed");
+            }
+            if (c == '\n' && previous == '\r') {
+                newlines++;
+            } else if (c != '\r') {
+                newlines = 0;
+            }
+            previous = c;
+        }
     }
 
     /** An envelope like the agent's, padded to {@code bytes}, with a sequence number the server can parse. */
