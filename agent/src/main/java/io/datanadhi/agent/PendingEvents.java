@@ -87,11 +87,12 @@ final class PendingEvents implements CaptureSink {
             }
             CapturedEvent copy = new CapturedEvent();
             copy.framework = source.framework;
-            copy.event = source.event;
+            copy.event = mapper.retained(source);
             copy.logger = source.logger;
             String thread = mapper.threadName(source);
             Map<String, ?> context = mapper.context(source);
-            return new Pending(copy, CallerLocator.locate(), thread != null ? thread : Thread.currentThread().getName(),
+            Caller recorded = mapper.caller(source);
+            return new Pending(copy, recorded != null ? recorded : CallerLocator.locate(), thread != null ? thread : Thread.currentThread().getName(),
                     mapper.message(source), context == null ? null : new HashMap<>(context));
         }
     }

@@ -85,6 +85,7 @@ public final class Delivery {
     private final RateLimitedWarning fallbackFailed = new RateLimitedWarning("fallback_failed");
     private final RateLimitedWarning drainFailed = new RateLimitedWarning("drain_worker_failed");
     private volatile boolean closed;
+    private final AtomicBoolean loggedAfterShutdown = new AtomicBoolean();
 
     public Delivery(Settings settings, HttpClients http, EchoPostLink echoPost, DroppedFiles dropped,
             StdoutPrinter stdout, Counters counters) {
@@ -342,6 +343,11 @@ public final class Delivery {
         }
         if (record.shipped()) {
             dropped.write(DropKind.SHUTDOWN_UNSENT, List.of(record));
+            if (loggedAfterShutdown.compareAndSet(false, true)) {
+                // Another shutdown hook (an async appender or logger flushing) logged after ours ran.
+                Diagnostics.warn("logged_after_shutdown", "records logged after the agent stopped delivering are"
+                        + " written to " + dropped.directory() + "/shutdown_unsent_*.jsonl");
+            }
         }
     }
 

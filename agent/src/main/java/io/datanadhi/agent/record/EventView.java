@@ -241,7 +241,8 @@ public final class EventView implements RecordView {
 
     private Caller caller() {
         if (caller == null) {
-            caller = CallerLocator.locate();
+            Caller recorded = mapper.caller(event);
+            caller = recorded != null ? recorded : CallerLocator.locate();
         }
         return caller;
     }

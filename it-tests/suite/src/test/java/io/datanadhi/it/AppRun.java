@@ -79,6 +79,10 @@ final class AppRun {
         return new AppRun("logback-app", "io.datanadhi.it.apps.LogbackApp").args(args);
     }
 
+    static AppRun log4j2(String... args) {
+        return new AppRun("log4j2-app", "io.datanadhi.it.apps.Log4j2App").args(args);
+    }
+
     static AppRun isolation() {
         return new AppRun("isolation-app", "io.datanadhi.it.apps.IsolationApp");
     }

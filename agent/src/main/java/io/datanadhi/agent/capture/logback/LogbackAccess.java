@@ -1,5 +1,11 @@
 package io.datanadhi.agent.capture.logback;
 
+import static io.datanadhi.agent.capture.FrameworkApi.GETTER;
+import static io.datanadhi.agent.capture.FrameworkApi.call;
+import static io.datanadhi.agent.capture.FrameworkApi.failure;
+import static io.datanadhi.agent.capture.FrameworkApi.findInterface;
+import static io.datanadhi.agent.capture.FrameworkApi.getter;
+
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -16,7 +22,6 @@ import java.util.Map;
 final class LogbackAccess {
 
     private static final String EVENT_INTERFACE = "ch.qos.logback.classic.spi.ILoggingEvent";
-    private static final MethodType GETTER = MethodType.methodType(Object.class, Object.class);
 
     private static final ClassValue<LogbackAccess> BY_EVENT_CLASS = new ClassValue<>() {
         @Override
@@ -133,29 +138,6 @@ final class LogbackAccess {
         return getThrowable == null ? null : (Throwable) call(getThrowable, proxy);
     }
 
-    private static Object call(MethodHandle getter, Object target) {
-        try {
-            return (Object) getter.invokeExact(target);
-        } catch (Throwable t) {
-            throw failure(t);
-        }
-    }
-
-    private static RuntimeException failure(Throwable t) {
-        if (t instanceof RuntimeException) {
-            return (RuntimeException) t;
-        }
-        if (t instanceof Error) {
-            throw (Error) t;
-        }
-        return new IllegalStateException(t);
-    }
-
-    private static MethodHandle getter(MethodHandles.Lookup lookup, Class<?> api, String name)
-            throws ReflectiveOperationException {
-        return lookup.unreflect(api.getMethod(name)).asType(GETTER);
-    }
-
     private static MethodHandle optionalGetter(MethodHandles.Lookup lookup, Class<?> api, String name)
             throws IllegalAccessException {
         try {
@@ -163,20 +145,5 @@ final class LogbackAccess {
         } catch (NoSuchMethodException e) {
             return null;
         }
-    }
-
-    private static Class<?> findInterface(Class<?> type, String name) {
-        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-            for (Class<?> i : c.getInterfaces()) {
-                if (i.getName().equals(name)) {
-                    return i;
-                }
-                Class<?> inherited = findInterface(i, name);
-                if (inherited != null) {
-                    return inherited;
-                }
-            }
-        }
-        return null;
     }
 }

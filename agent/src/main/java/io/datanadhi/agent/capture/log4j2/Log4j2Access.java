@@ -1,0 +1,149 @@
+package io.datanadhi.agent.capture.log4j2;
+
+import static io.datanadhi.agent.capture.FrameworkApi.GETTER;
+import static io.datanadhi.agent.capture.FrameworkApi.call;
+import static io.datanadhi.agent.capture.FrameworkApi.failure;
+import static io.datanadhi.agent.capture.FrameworkApi.findInterface;
+import static io.datanadhi.agent.capture.FrameworkApi.getter;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
+import java.util.Map;
+
+/**
+ * Calls Log4j 2's API on the application's own Log4j, which the agent's class loader cannot link
+ * against: method handles looked up once per event class, through the public {@code LogEvent}
+ * interface (and {@code Level}, {@code Message}, {@code ReadOnlyStringMap} from the API jar).
+ */
+final class Log4j2Access {
+
+    private static final String EVENT_INTERFACE = "org.apache.logging.log4j.core.LogEvent";
+
+    private static final ClassValue<Log4j2Access> BY_EVENT_CLASS = new ClassValue<>() {
+        @Override
+        protected Log4j2Access computeValue(Class<?> type) {
+            return new Log4j2Access(type);
+        }
+    };
+
+    private final MethodHandle level;
+    private final MethodHandle intLevel;
+    private final MethodHandle levelName;
+    private final MethodHandle loggerName;
+    private final MethodHandle message;
+    private final MethodHandle formattedMessage;
+    private final MethodHandle threadName;
+    private final MethodHandle timeMillis;
+    private final MethodHandle thrown;
+    private final MethodHandle contextData;
+    private final MethodHandle contextToMap;
+    private final MethodHandle toImmutable;
+    private final MethodHandle threadId;
+    private final MethodHandle source;
+
+    private Log4j2Access(Class<?> eventClass) {
+        Class<?> api = findInterface(eventClass, EVENT_INTERFACE);
+        if (api == null) {
+            throw new IllegalArgumentException(eventClass + " is not a " + EVENT_INTERFACE);
+        }
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+            Method getLevel = api.getMethod("getLevel");
+            Class<?> levelClass = getLevel.getReturnType();
+            level = lookup.unreflect(getLevel).asType(GETTER);
+            intLevel = lookup.unreflect(levelClass.getMethod("intLevel")).asType(MethodType.methodType(int.class, Object.class));
+            levelName = lookup.unreflect(levelClass.getMethod("name")).asType(GETTER);
+            loggerName = getter(lookup, api, "getLoggerName");
+            Method getMessage = api.getMethod("getMessage");
+            message = lookup.unreflect(getMessage).asType(GETTER);
+            formattedMessage = lookup.unreflect(getMessage.getReturnType().getMethod("getFormattedMessage")).asType(GETTER);
+            threadName = getter(lookup, api, "getThreadName");
+            timeMillis = lookup.unreflect(api.getMethod("getTimeMillis")).asType(MethodType.methodType(long.class, Object.class));
+            thrown = getter(lookup, api, "getThrown");
+            Method getContextData = api.getMethod("getContextData");
+            contextData = lookup.unreflect(getContextData).asType(GETTER);
+            contextToMap = lookup.unreflect(getContextData.getReturnType().getMethod("toMap")).asType(GETTER);
+            toImmutable = getter(lookup, api, "toImmutable");
+            threadId = lookup.unreflect(api.getMethod("getThreadId")).asType(MethodType.methodType(long.class, Object.class));
+            source = getter(lookup, api, "getSource");
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException("unsupported Log4j 2 version: " + e, e);
+        }
+    }
+
+    static Log4j2Access of(Object event) {
+        return BY_EVENT_CLASS.get(event.getClass());
+    }
+
+    /** FATAL 100, ERROR 200, WARN 300, INFO 400, DEBUG 500, TRACE 600: smaller is more severe. */
+    int intLevel(Object event) {
+        try {
+            return (int) intLevel.invokeExact((Object) level.invokeExact(event));
+        } catch (Throwable t) {
+            throw failure(t);
+        }
+    }
+
+    String levelName(Object event) {
+        return (String) call(levelName, call(level, event));
+    }
+
+    String loggerName(Object event) {
+        return (String) call(loggerName, event);
+    }
+
+    String formattedMessage(Object event) {
+        Object value = call(message, event);
+        return value == null ? null : (String) call(formattedMessage, value);
+    }
+
+    String threadName(Object event) {
+        return (String) call(threadName, event);
+    }
+
+    long timestamp(Object event) {
+        try {
+            return (long) timeMillis.invokeExact(event);
+        } catch (Throwable t) {
+            throw failure(t);
+        }
+    }
+
+    Throwable thrown(Object event) {
+        return (Throwable) call(thrown, event);
+    }
+
+    /** The thread context (MDC) as a new map, or null when empty. */
+    @SuppressWarnings("unchecked")
+    Map<String, ?> context(Object event) {
+        Object data = call(contextData, event);
+        if (data == null) {
+            return null;
+        }
+        Map<String, ?> map = (Map<String, ?>) call(contextToMap, data);
+        return map == null || map.isEmpty() ? null : map;
+    }
+
+    long threadId(Object event) {
+        try {
+            return (long) threadId.invokeExact(event);
+        } catch (Throwable t) {
+            throw failure(t);
+        }
+    }
+
+    /** The location Log4j recorded (when {@code includeLocation} is on), or null. */
+    StackTraceElement source(Object event) {
+        return (StackTraceElement) call(source, event);
+    }
+
+    /**
+     * A copy that stays valid after the call: Log4j reuses one mutable event per thread
+     * (garbage-free logging), so an event kept for later must be copied.
+     */
+    Object immutable(Object event) {
+        return call(toImmutable, event);
+    }
+}

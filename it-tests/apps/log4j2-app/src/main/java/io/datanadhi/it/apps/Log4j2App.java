@@ -1,0 +1,70 @@
+package io.datanadhi.it.apps;
+
+import java.io.IOException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.ThreadContext;
+
+/** A Log4j 2 application (log4j-core). Prints its own progress on stdout ("app: ..."). */
+public final class Log4j2App {
+
+    private static final Logger ORDERS = LogManager.getLogger("com.acme.OrderService");
+    private static final Logger ASYNC = LogManager.getLogger("com.acme.Async");
+    private static final Logger QUIET = LogManager.getLogger("com.acme.quiet.Noise");
+
+    public static void main(String[] args) throws Exception {
+        String scenario = args.length > 0 ? args[0] : "basic";
+        System.out.println("app: start " + scenario);
+        switch (scenario) {
+            case "basic":
+                basic();
+                break;
+            case "sequence":
+                sequence(Integer.parseInt(args[1]), Long.parseLong(args[2]));
+                break;
+            default:
+                throw new IllegalArgumentException(scenario);
+        }
+        // -Dapp.linger=MILLIS: stay up that long, as a server would, before stopping Log4j.
+        Thread.sleep(Long.getLong("app.linger", 0L));
+        LogManager.shutdown();
+        System.out.println("app: done");
+    }
+
+    private static void basic() {
+        ThreadContext.put("trace_id", "trace-abc-123");
+        ThreadContext.put("user", "admin");
+        placeOrder();
+        ORDERS.debug("debug detail, below the logger's level");
+        QUIET.info("quiet info, below its logger's level");
+        ORDERS.warn("stock low for {}: {} left", "sku-1", 3);
+        System.out.println("app: line error=" + (lineHere() + 1));
+        ORDERS.error("payment failed", new IllegalStateException("card declined", new IOException("gateway timeout")));
+        ORDERS.fatal("payment gateway unreachable");
+        ThreadContext.clearAll();
+        System.out.println("app: line async=" + (lineHere() + 1));
+        ASYNC.info("handed to an async appender");
+        ORDERS.info("unrelated chatter");
+    }
+
+    private static void placeOrder() {
+        System.out.println("app: line placeOrder=" + (lineHere() + 1));
+        ORDERS.info("order placed id={}", 42);
+    }
+
+    /** {@code count} events, each with its number in the thread context ({@code seq}). */
+    private static void sequence(int count, long intervalMillis) throws InterruptedException {
+        for (int i = 0; i < count; i++) {
+            ThreadContext.put("seq", Integer.toString(i));
+            (i % 2 == 0 ? ORDERS : ASYNC).info("sequence event seq={}", i);
+            ThreadContext.remove("seq");
+            if (intervalMillis > 0) {
+                Thread.sleep(intervalMillis);
+            }
+        }
+    }
+
+    private static int lineHere() {
+        return new Throwable().getStackTrace()[1].getLineNumber();
+    }
+}
