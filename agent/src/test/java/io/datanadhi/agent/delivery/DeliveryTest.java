@@ -215,9 +215,12 @@ class DeliveryTest {
         server.delayMillis = 300; // a slow primary: the queue fills
         IngestServer fallbackServer = new IngestServer(() -> 200, () -> 200);
         try {
-            start(200, 1, server.url(), fallbackServer.url());
-            for (int i = 0; i < 200; i++) {
-                delivery.submit(TestRecords.shipped(String.format("d-%03d", i), "p"));
+            // However many records the worker takes at once (up to a primary batch), the queue still
+            // passes 90 %: its capacity is well above the batch.
+            int total = 1000;
+            start(total, 1, server.url(), fallbackServer.url());
+            for (int i = 0; i < total; i++) {
+                delivery.submit(TestRecords.shipped(String.format("d-%04d", i), "p"));
             }
             await("drained to the fallback", () -> counters.sentFallback() >= 100);
             assertTrue(diagnostics.stream().anyMatch(l -> l.contains("\"event\":\"drain_started\"")), diagnostics.toString());
@@ -225,14 +228,14 @@ class DeliveryTest {
                 assertTrue(size <= FallbackServer.MAX_BATCH, "batches of at most 100: " + size);
             }
             server.delayMillis = 0;
-            await("everything delivered", () -> counters.sentFallback() + counters.shippedPrimary() == 200);
+            await("everything delivered", () -> counters.sentFallback() + counters.shippedPrimary() == total);
             shutdown();
             List<String> everywhere = new ArrayList<>();
             fallbackServer.uploads().forEach(p -> everywhere.add(p.message()));
             server.posts().forEach(p -> everywhere.add(p.message()));
             List<String> expected = new ArrayList<>();
-            for (int i = 0; i < 200; i++) {
-                expected.add(String.format("d-%03d", i));
+            for (int i = 0; i < total; i++) {
+                expected.add(String.format("d-%04d", i));
             }
             assertExactlyOnce(expected, everywhere);
         } finally {
