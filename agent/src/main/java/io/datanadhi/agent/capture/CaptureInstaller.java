@@ -1,6 +1,7 @@
 package io.datanadhi.agent.capture;
 
 import io.datanadhi.agent.capture.jul.JulHook;
+import io.datanadhi.agent.capture.log4j1.Log4j1Hook;
 import io.datanadhi.agent.capture.log4j2.Log4j2Hook;
 import io.datanadhi.agent.capture.logback.LogbackHook;
 import io.datanadhi.agent.diag.Diagnostics;
@@ -13,7 +14,8 @@ public final class CaptureInstaller {
 
     private CaptureInstaller() {}
 
-    private static final List<FrameworkHook> HOOKS = List.of(new JulHook(), new LogbackHook(), new Log4j2Hook());
+    private static final List<FrameworkHook> HOOKS = List.of(new JulHook(), new LogbackHook(), new Log4j2Hook(),
+            new Log4j1Hook());
 
     public static List<FrameworkHook> hooks() {
         return HOOKS;

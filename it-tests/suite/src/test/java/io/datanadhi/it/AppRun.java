@@ -83,6 +83,10 @@ final class AppRun {
         return new AppRun("log4j2-app", "io.datanadhi.it.apps.Log4j2App").args(args);
     }
 
+    static AppRun reload4j(String... args) {
+        return new AppRun("reload4j-app", "io.datanadhi.it.apps.Reload4jApp").args(args);
+    }
+
     static AppRun isolation() {
         return new AppRun("isolation-app", "io.datanadhi.it.apps.IsolationApp");
     }

@@ -6,6 +6,7 @@ import static io.datanadhi.agent.capture.FrameworkApi.failure;
 import static io.datanadhi.agent.capture.FrameworkApi.findInterface;
 import static io.datanadhi.agent.capture.FrameworkApi.getter;
 
+import io.datanadhi.agent.capture.HandleAccess;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -17,7 +18,7 @@ import java.util.Map;
  * against: method handles looked up once per event class, through the public {@code LogEvent}
  * interface (and {@code Level}, {@code Message}, {@code ReadOnlyStringMap} from the API jar).
  */
-final class Log4j2Access {
+final class Log4j2Access extends HandleAccess {
 
     private static final String EVENT_INTERFACE = "org.apache.logging.log4j.core.LogEvent";
 
@@ -28,14 +29,8 @@ final class Log4j2Access {
         }
     };
 
-    private final MethodHandle level;
-    private final MethodHandle intLevel;
-    private final MethodHandle levelName;
-    private final MethodHandle loggerName;
     private final MethodHandle message;
     private final MethodHandle formattedMessage;
-    private final MethodHandle threadName;
-    private final MethodHandle timeMillis;
     private final MethodHandle thrown;
     private final MethodHandle contextData;
     private final MethodHandle contextToMap;
@@ -53,14 +48,14 @@ final class Log4j2Access {
             Method getLevel = api.getMethod("getLevel");
             Class<?> levelClass = getLevel.getReturnType();
             level = lookup.unreflect(getLevel).asType(GETTER);
-            intLevel = lookup.unreflect(levelClass.getMethod("intLevel")).asType(MethodType.methodType(int.class, Object.class));
+            levelValue = lookup.unreflect(levelClass.getMethod("intLevel")).asType(MethodType.methodType(int.class, Object.class));
             levelName = lookup.unreflect(levelClass.getMethod("name")).asType(GETTER);
             loggerName = getter(lookup, api, "getLoggerName");
             Method getMessage = api.getMethod("getMessage");
             message = lookup.unreflect(getMessage).asType(GETTER);
             formattedMessage = lookup.unreflect(getMessage.getReturnType().getMethod("getFormattedMessage")).asType(GETTER);
             threadName = getter(lookup, api, "getThreadName");
-            timeMillis = lookup.unreflect(api.getMethod("getTimeMillis")).asType(MethodType.methodType(long.class, Object.class));
+            timestamp = lookup.unreflect(api.getMethod("getTimeMillis")).asType(MethodType.methodType(long.class, Object.class));
             thrown = getter(lookup, api, "getThrown");
             Method getContextData = api.getMethod("getContextData");
             contextData = lookup.unreflect(getContextData).asType(GETTER);
@@ -77,47 +72,21 @@ final class Log4j2Access {
         return BY_EVENT_CLASS.get(event.getClass());
     }
 
-    /** FATAL 100, ERROR 200, WARN 300, INFO 400, DEBUG 500, TRACE 600: smaller is more severe. */
-    int intLevel(Object event) {
-        try {
-            return (int) intLevel.invokeExact((Object) level.invokeExact(event));
-        } catch (Throwable t) {
-            throw failure(t);
-        }
-    }
-
-    String levelName(Object event) {
-        return (String) call(levelName, call(level, event));
-    }
-
-    String loggerName(Object event) {
-        return (String) call(loggerName, event);
-    }
-
-    String formattedMessage(Object event) {
+    @Override
+    public String message(Object event) {
         Object value = call(message, event);
         return value == null ? null : (String) call(formattedMessage, value);
     }
 
-    String threadName(Object event) {
-        return (String) call(threadName, event);
-    }
-
-    long timestamp(Object event) {
-        try {
-            return (long) timeMillis.invokeExact(event);
-        } catch (Throwable t) {
-            throw failure(t);
-        }
-    }
-
-    Throwable thrown(Object event) {
+    @Override
+    public Throwable thrown(Object event) {
         return (Throwable) call(thrown, event);
     }
 
     /** The thread context (MDC) as a new map, or null when empty. */
     @SuppressWarnings("unchecked")
-    Map<String, ?> context(Object event) {
+    @Override
+    public Map<String, ?> context(Object event) {
         Object data = call(contextData, event);
         if (data == null) {
             return null;

@@ -1,17 +1,22 @@
 package io.datanadhi.agent.capture.log4j2;
 
+import io.datanadhi.agent.capture.AccessEventMapper;
+import io.datanadhi.agent.capture.EventAccess;
 import io.datanadhi.agent.record.Caller;
-import io.datanadhi.agent.record.EventMapper;
 import io.datanadhi.agent.record.Level;
 import io.datanadhi.bootstrap.CapturedEvent;
-import java.util.Map;
 
 /** Reads Log4j 2's LogEvents, through {@link Log4j2Access}. */
-final class Log4j2Events implements EventMapper {
+final class Log4j2Events extends AccessEventMapper {
 
     @Override
-    public Level level(CapturedEvent event) {
-        return level(Log4j2Access.of(event.event).intLevel(event.event));
+    protected EventAccess access(Object event) {
+        return Log4j2Access.of(event);
+    }
+
+    @Override
+    protected Level normalize(int levelValue) {
+        return level(levelValue);
     }
 
     /** FATAL 100 -> CRITICAL, ERROR 200, WARN 300 -> WARNING, INFO 400, DEBUG 500 and TRACE 600 -> DEBUG. */
@@ -29,42 +34,6 @@ final class Log4j2Events implements EventMapper {
             return Level.INFO;
         }
         return Level.DEBUG;
-    }
-
-    @Override
-    public String nativeLevel(CapturedEvent event) {
-        return Log4j2Access.of(event.event).levelName(event.event);
-    }
-
-    @Override
-    public String loggerName(CapturedEvent event) {
-        return Log4j2Access.of(event.event).loggerName(event.event);
-    }
-
-    @Override
-    public String message(CapturedEvent event) {
-        String message = Log4j2Access.of(event.event).formattedMessage(event.event);
-        return message == null ? "" : message;
-    }
-
-    @Override
-    public Throwable thrown(CapturedEvent event) {
-        return Log4j2Access.of(event.event).thrown(event.event);
-    }
-
-    @Override
-    public String threadName(CapturedEvent event) {
-        return Log4j2Access.of(event.event).threadName(event.event);
-    }
-
-    @Override
-    public long timestampMillis(CapturedEvent event) {
-        return Log4j2Access.of(event.event).timestamp(event.event);
-    }
-
-    @Override
-    public Map<String, ?> context(CapturedEvent event) {
-        return Log4j2Access.of(event.event).context(event.event);
     }
 
     /**

@@ -2,10 +2,10 @@ package io.datanadhi.agent.capture.logback;
 
 import static io.datanadhi.agent.capture.FrameworkApi.GETTER;
 import static io.datanadhi.agent.capture.FrameworkApi.call;
-import static io.datanadhi.agent.capture.FrameworkApi.failure;
 import static io.datanadhi.agent.capture.FrameworkApi.findInterface;
 import static io.datanadhi.agent.capture.FrameworkApi.getter;
 
+import io.datanadhi.agent.capture.HandleAccess;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -19,7 +19,7 @@ import java.util.Map;
  * {@code ILoggingEvent} interface. Works with every Logback from 1.0 on; key-value pairs only
  * exist from 1.3 (SLF4J 2).
  */
-final class LogbackAccess {
+final class LogbackAccess extends HandleAccess {
 
     private static final String EVENT_INTERFACE = "ch.qos.logback.classic.spi.ILoggingEvent";
 
@@ -42,13 +42,7 @@ final class LogbackAccess {
         }
     };
 
-    private final MethodHandle level;
-    private final MethodHandle levelInt;
-    private final MethodHandle levelStr;
-    private final MethodHandle loggerName;
     private final MethodHandle formattedMessage;
-    private final MethodHandle threadName;
-    private final MethodHandle timeStamp;
     private final MethodHandle mdc;
     private final MethodHandle keyValuePairs;
     private final MethodHandle throwableProxy;
@@ -63,13 +57,13 @@ final class LogbackAccess {
             Method getLevel = api.getMethod("getLevel");
             Class<?> levelClass = getLevel.getReturnType();
             level = lookup.unreflect(getLevel).asType(GETTER);
-            levelInt = lookup.unreflectGetter(levelClass.getField("levelInt"))
+            levelValue = lookup.unreflectGetter(levelClass.getField("levelInt"))
                     .asType(MethodType.methodType(int.class, Object.class));
-            levelStr = lookup.unreflectGetter(levelClass.getField("levelStr")).asType(GETTER);
+            levelName = lookup.unreflectGetter(levelClass.getField("levelStr")).asType(GETTER);
             loggerName = getter(lookup, api, "getLoggerName");
             formattedMessage = getter(lookup, api, "getFormattedMessage");
             threadName = getter(lookup, api, "getThreadName");
-            timeStamp = lookup.unreflect(api.getMethod("getTimeStamp"))
+            timestamp = lookup.unreflect(api.getMethod("getTimeStamp"))
                     .asType(MethodType.methodType(long.class, Object.class));
             mdc = getter(lookup, api, "getMDCPropertyMap");
             throwableProxy = getter(lookup, api, "getThrowableProxy");
@@ -83,44 +77,14 @@ final class LogbackAccess {
         return BY_EVENT_CLASS.get(event.getClass());
     }
 
-    int levelInt(Object event) {
-        try {
-            return (int) levelInt.invokeExact((Object) level.invokeExact(event));
-        } catch (Throwable t) {
-            throw failure(t);
-        }
-    }
-
-    String levelName(Object event) {
-        try {
-            return (String) (Object) levelStr.invokeExact((Object) level.invokeExact(event));
-        } catch (Throwable t) {
-            throw failure(t);
-        }
-    }
-
-    String loggerName(Object event) {
-        return (String) call(loggerName, event);
-    }
-
-    String formattedMessage(Object event) {
+    @Override
+    public String message(Object event) {
         return (String) call(formattedMessage, event);
     }
 
-    String threadName(Object event) {
-        return (String) call(threadName, event);
-    }
-
-    long timestamp(Object event) {
-        try {
-            return (long) timeStamp.invokeExact(event);
-        } catch (Throwable t) {
-            throw failure(t);
-        }
-    }
-
     @SuppressWarnings("unchecked")
-    Map<String, ?> mdc(Object event) {
+    @Override
+    public Map<String, ?> context(Object event) {
         return (Map<String, ?>) call(mdc, event);
     }
 
@@ -129,7 +93,8 @@ final class LogbackAccess {
     }
 
     /** The exception, when the event carries the real one (not a deserialized copy). */
-    Throwable thrown(Object event) {
+    @Override
+    public Throwable thrown(Object event) {
         Object proxy = call(throwableProxy, event);
         if (proxy == null) {
             return null;

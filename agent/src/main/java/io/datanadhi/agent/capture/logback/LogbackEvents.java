@@ -1,19 +1,24 @@
 package io.datanadhi.agent.capture.logback;
 
+import io.datanadhi.agent.capture.AccessEventMapper;
+import io.datanadhi.agent.capture.EventAccess;
 import io.datanadhi.agent.capture.KeyValuePairs;
-import io.datanadhi.agent.record.EventMapper;
 import io.datanadhi.agent.record.Level;
 import io.datanadhi.bootstrap.CapturedEvent;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BiConsumer;
 
 /** Reads Logback's ILoggingEvents, through {@link LogbackAccess}. */
-final class LogbackEvents implements EventMapper {
+final class LogbackEvents extends AccessEventMapper {
 
     @Override
-    public Level level(CapturedEvent event) {
-        return level(LogbackAccess.of(event.event).levelInt(event.event));
+    protected EventAccess access(Object event) {
+        return LogbackAccess.of(event);
+    }
+
+    @Override
+    protected Level normalize(int levelValue) {
+        return level(levelValue);
     }
 
     /** ERROR 40000, WARN 30000, INFO 20000, DEBUG 10000, TRACE 5000. */
@@ -28,42 +33,6 @@ final class LogbackEvents implements EventMapper {
             return Level.INFO;
         }
         return Level.DEBUG;
-    }
-
-    @Override
-    public String nativeLevel(CapturedEvent event) {
-        return LogbackAccess.of(event.event).levelName(event.event);
-    }
-
-    @Override
-    public String loggerName(CapturedEvent event) {
-        return LogbackAccess.of(event.event).loggerName(event.event);
-    }
-
-    @Override
-    public String message(CapturedEvent event) {
-        String message = LogbackAccess.of(event.event).formattedMessage(event.event);
-        return message == null ? "" : message;
-    }
-
-    @Override
-    public Throwable thrown(CapturedEvent event) {
-        return LogbackAccess.of(event.event).thrown(event.event);
-    }
-
-    @Override
-    public String threadName(CapturedEvent event) {
-        return LogbackAccess.of(event.event).threadName(event.event);
-    }
-
-    @Override
-    public long timestampMillis(CapturedEvent event) {
-        return LogbackAccess.of(event.event).timestamp(event.event);
-    }
-
-    @Override
-    public Map<String, ?> context(CapturedEvent event) {
-        return LogbackAccess.of(event.event).mdc(event.event);
     }
 
     @Override

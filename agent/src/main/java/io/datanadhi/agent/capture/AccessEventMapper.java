@@ -1,0 +1,57 @@
+package io.datanadhi.agent.capture;
+
+import io.datanadhi.agent.record.EventMapper;
+import io.datanadhi.agent.record.Level;
+import io.datanadhi.bootstrap.CapturedEvent;
+import java.util.Map;
+
+/** An {@link EventMapper} for a framework read through an {@link EventAccess}. */
+public abstract class AccessEventMapper implements EventMapper {
+
+    /** The access for this event's class (looked up once per class). */
+    protected abstract EventAccess access(Object event);
+
+    /** The framework's numeric level, normalized. */
+    protected abstract Level normalize(int levelValue);
+
+    @Override
+    public Level level(CapturedEvent event) {
+        return normalize(access(event.event).levelValue(event.event));
+    }
+
+    @Override
+    public String nativeLevel(CapturedEvent event) {
+        return access(event.event).levelName(event.event);
+    }
+
+    @Override
+    public String loggerName(CapturedEvent event) {
+        return access(event.event).loggerName(event.event);
+    }
+
+    @Override
+    public String message(CapturedEvent event) {
+        String message = access(event.event).message(event.event);
+        return message == null ? "" : message;
+    }
+
+    @Override
+    public Throwable thrown(CapturedEvent event) {
+        return access(event.event).thrown(event.event);
+    }
+
+    @Override
+    public String threadName(CapturedEvent event) {
+        return access(event.event).threadName(event.event);
+    }
+
+    @Override
+    public long timestampMillis(CapturedEvent event) {
+        return access(event.event).timestamp(event.event);
+    }
+
+    @Override
+    public Map<String, ?> context(CapturedEvent event) {
+        return access(event.event).context(event.event);
+    }
+}
