@@ -20,6 +20,7 @@ public final class CallerLocator {
         "ch.qos.logback.",
         "org.slf4j.",
         "org.apache.logging.log4j.",
+        "org.apache.logging.slf4j.", // log4j-to-slf4j and log4j-slf4j(2)-impl
         "org.apache.log4j.",
         "org.apache.commons.logging.",
         "org.jboss.logging.",

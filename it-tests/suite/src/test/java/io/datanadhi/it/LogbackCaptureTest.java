@@ -98,4 +98,29 @@ class LogbackCaptureTest {
         assertEquals(1, server.records(r -> r.message().equals("direct slf4j event")).size());
         assertEquals(51, server.records().size(), server.records().toString());
     }
+
+    @Test
+    void theLog4j2ApiRoutedIntoLogbackByLog4jToSlf4jArrivesExactlyOnce() throws Exception {
+        TestRules.write(dir, "all.yml", TestRules.EVERYTHING);
+        AppRun.Result run = AppRun.logback("log4j-bridge", "50").shippingTo(server, dir).run();
+        assertEquals(0, run.exitCode, run.toString());
+
+        List<Received> bridged = server.records(r -> r.message().startsWith("log4j bridged seq="));
+        assertEquals(50, bridged.size(), "each event exactly once: " + server.records());
+        for (int i = 0; i < 50; i++) {
+            int seq = i;
+            assertEquals(1, bridged.stream().filter(r -> r.message().equals("log4j bridged seq=" + seq)).count());
+        }
+        JsonNode first = only(server.records(r -> r.message().equals("log4j bridged seq=0"))).logData();
+        JsonNode record = first.get("log_record");
+        assertEquals("logback", record.get("framework").asText(), "captured where the level decision is made");
+        assertEquals("com.acme.Log4jBridged", record.get("module_name").asText());
+        assertEquals("io.datanadhi.it.apps.LogbackApp", record.get("class_name").asText(), "the call site, not the bridge");
+        assertEquals("log4jBridge", record.get("function_name").asText());
+        assertEquals(run.line("log4jBridged"), record.get("line_number").asInt());
+        assertEquals("admin", first.get("context").get("user").asText(), "the ThreadContext, through SLF4J's MDC");
+        assertTrue(server.records(r -> r.message().contains("refused by logback")).isEmpty());
+        assertTrue(server.records(r -> r.message().contains("below Logback's level")).isEmpty());
+        assertEquals(50, server.records().size(), server.records().toString());
+    }
 }

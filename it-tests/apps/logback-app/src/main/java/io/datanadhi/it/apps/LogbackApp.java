@@ -21,6 +21,9 @@ public final class LogbackApp {
             case "bridge":
                 bridge(Integer.parseInt(args[1]));
                 break;
+            case "log4j-bridge":
+                log4jBridge(Integer.parseInt(args[1]));
+                break;
             case "sequence":
                 sequence(Integer.parseInt(args[1]), Long.parseLong(args[2]), args.length > 3 ? args[3] : null);
                 break;
@@ -62,6 +65,21 @@ public final class LogbackApp {
         quiet.setLevel(java.util.logging.Level.ALL);
         quiet.info("bridged event refused by logback");
         ORDERS.info("direct slf4j event");
+    }
+
+    /** The Log4j 2 API routed into Logback by log4j-to-slf4j: every event must arrive once. */
+    private static void log4jBridge(int count) {
+        org.apache.logging.log4j.Logger log4j = org.apache.logging.log4j.LogManager.getLogger("com.acme.Log4jBridged");
+        org.apache.logging.log4j.ThreadContext.put("user", "admin");
+        System.out.println("app: line log4jBridged=" + (lineHere() + 1));
+        log4j.info("log4j bridged seq=0");
+        for (int i = 1; i < count; i++) {
+            log4j.info("log4j bridged seq={}", i);
+        }
+        log4j.debug("log4j debug, below Logback's level");
+        // Refused by Logback's level for com.acme.quiet.
+        org.apache.logging.log4j.LogManager.getLogger("com.acme.quiet.Log4j").info("log4j event refused by logback");
+        org.apache.logging.log4j.ThreadContext.clearAll();
     }
 
     /** {@code count} events, each with its number in the MDC ({@code seq}), and {@code run} if given. */
