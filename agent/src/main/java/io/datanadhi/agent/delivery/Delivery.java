@@ -31,7 +31,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class Delivery {
 
-    /** Records a worker takes for the primary, sent concurrently. */
+    /** Records a worker takes for the primary, sent one after another on its connection. */
     static final int PRIMARY_BATCH = 64;
     /** The smallest overflow buffer, in records; it holds references only while the spill thread catches up. */
     static final int OVERFLOW_MIN = 16_384;
