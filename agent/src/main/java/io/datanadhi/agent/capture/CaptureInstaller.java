@@ -1,5 +1,6 @@
 package io.datanadhi.agent.capture;
 
+import io.datanadhi.agent.capture.jboss.JbossHook;
 import io.datanadhi.agent.capture.jul.JulHook;
 import io.datanadhi.agent.capture.log4j1.Log4j1Hook;
 import io.datanadhi.agent.capture.log4j2.Log4j2Hook;
@@ -15,7 +16,7 @@ public final class CaptureInstaller {
     private CaptureInstaller() {}
 
     private static final List<FrameworkHook> HOOKS = List.of(new JulHook(), new LogbackHook(), new Log4j2Hook(),
-            new Log4j1Hook());
+            new Log4j1Hook(), new JbossHook());
 
     public static List<FrameworkHook> hooks() {
         return HOOKS;

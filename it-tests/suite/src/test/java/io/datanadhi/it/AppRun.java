@@ -65,6 +65,7 @@ final class AppRun {
     private final Map<String, String> env = new LinkedHashMap<>();
     private String agentArgs;
     private boolean withAgent = true;
+    private List<Path> classPath;
 
     private AppRun(String app, String mainClass) {
         this.app = app;
@@ -85,6 +86,18 @@ final class AppRun {
 
     static AppRun reload4j(String... args) {
         return new AppRun("reload4j-app", "io.datanadhi.it.apps.Reload4jApp").args(args);
+    }
+
+    /**
+     * The bridge matrix app on a class path of its own classes plus the named jars of its
+     * {@code target/lib} (see {@link Env#bridgeJars}).
+     */
+    static AppRun bridge(List<String> jars, String... args) {
+        AppRun run = new AppRun("bridge-app", "io.datanadhi.it.apps.bridge.BridgeApp").args(args);
+        run.classPath = new ArrayList<>();
+        run.classPath.add(Env.appJar("bridge-app"));
+        run.classPath.addAll(Env.bridgeJars(jars));
+        return run;
     }
 
     static AppRun isolation() {
@@ -139,7 +152,8 @@ final class AppRun {
         }
         command.addAll(jvmArgs);
         command.add("-cp");
-        command.add(Env.appJar(app).toString());
+        command.add(classPath == null ? Env.appJar(app).toString()
+                : classPath.stream().map(Path::toString).collect(Collectors.joining(java.io.File.pathSeparator)));
         command.add(mainClass);
         command.addAll(appArgs);
 

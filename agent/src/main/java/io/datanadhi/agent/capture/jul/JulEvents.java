@@ -7,8 +7,11 @@ import java.util.logging.Formatter;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** Reads java.util.logging's LogRecords (JDK classes: the agent links against them directly). */
-final class JulEvents implements EventMapper {
+/**
+ * Reads java.util.logging's LogRecords (JDK classes: the agent links against them directly).
+ * JBoss LogManager's records are LogRecords too; its mapper adds what they carry beyond JUL's.
+ */
+public class JulEvents implements EventMapper {
 
     /**
      * formatMessage is stateless: localizes through the record's bundle, then applies
@@ -24,7 +27,7 @@ final class JulEvents implements EventMapper {
         };
     }
 
-    private static LogRecord record(CapturedEvent event) {
+    protected static LogRecord record(CapturedEvent event) {
         return (LogRecord) event.event;
     }
 
@@ -44,7 +47,7 @@ final class JulEvents implements EventMapper {
     }
 
     /** SEVERE 1000, WARNING 900, INFO 800, CONFIG 700, FINE 500...; custom levels by range. */
-    static Level level(int value) {
+    public static Level level(int value) {
         if (value > 1000) {
             return Level.CRITICAL;
         }
