@@ -56,6 +56,11 @@ final class AgentRuntime {
     }
 
     static void start(String args, Instrumentation inst, Path agentJar, boolean lateAttach, String bootstrapHow) {
+        if (!CaptureBridge.claimStart()) {
+            Diagnostics.warn("agent_already_running", "the Data Nadhi agent is already running in this JVM; "
+                    + (lateAttach ? "this attach" : "this -javaagent") + " changes nothing", "late_attach", lateAttach);
+            return;
+        }
         AgentRuntime runtime = new AgentRuntime(args, inst, agentJar);
         CaptureBridge.install(runtime.pending);
         CaptureInstaller.install(inst);

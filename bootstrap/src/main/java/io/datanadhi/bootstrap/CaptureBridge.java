@@ -17,6 +17,10 @@ public final class CaptureBridge {
 
     private static volatile CaptureSink sink;
 
+    /** Set by the first agent start in this JVM; a later attach finds it and does nothing. */
+    private static final java.util.concurrent.atomic.AtomicBoolean STARTED =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
     private static final ThreadLocal<ThreadState> STATE = new ThreadLocal<ThreadState>() {
         @Override
         protected ThreadState initialValue() {
@@ -25,6 +29,14 @@ public final class CaptureBridge {
     };
 
     private CaptureBridge() {}
+
+    /**
+     * True for the first agent start in this JVM, false when an agent is already running (the
+     * same jar attached twice, or attached to a JVM started with it).
+     */
+    public static boolean claimStart() {
+        return STARTED.compareAndSet(false, true);
+    }
 
     /** Installs (or replaces) the agent's sink. A null sink turns capture off. */
     public static void install(CaptureSink newSink) {

@@ -183,6 +183,10 @@ final class AppRun {
             this.err = err;
         }
 
+        long pid() {
+            return process.pid();
+        }
+
         boolean isAlive() {
             return process.isAlive();
         }

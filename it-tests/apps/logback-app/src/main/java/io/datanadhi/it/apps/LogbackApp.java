@@ -24,6 +24,9 @@ public final class LogbackApp {
             case "log4j-bridge":
                 log4jBridge(Integer.parseInt(args[1]));
                 break;
+            case "attach":
+                attach(java.nio.file.Path.of(args[1]));
+                break;
             case "sequence":
                 sequence(Integer.parseInt(args[1]), Long.parseLong(args[2]), args.length > 3 ? args[3] : null);
                 break;
@@ -44,6 +47,22 @@ public final class LogbackApp {
         MDC.clear();
         ORDERS.atInfo().addKeyValue("order_id", 42).addKeyValue("express", true).log("order shipped");
         ORDERS.info("unrelated chatter");
+    }
+
+    /**
+     * Logs a tick every 20 ms until the stop file appears (at most 60 s), so that a test can
+     * attach the agent to the running JVM and see what is logged after.
+     */
+    private static void attach(java.nio.file.Path stopFile) throws InterruptedException {
+        System.out.println("app: ready");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        int ticks = 0;
+        while (!java.nio.file.Files.exists(stopFile) && System.nanoTime() < deadline) {
+            ORDERS.info("tick {}", ticks++);
+            Thread.sleep(20);
+        }
+        ORDERS.info("stopped after {} ticks", ticks);
+        System.out.println("app: ticks=" + ticks);
     }
 
     private static void placeOrder() {
