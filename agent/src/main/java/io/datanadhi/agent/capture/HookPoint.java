@@ -21,14 +21,18 @@ public final class HookPoint {
     final Kind kind;
     final String framework;
     final int eventParameter;
+    /** Index of the parameter passed as the bridge's {@code logger}; -1 passes {@code this}. */
+    final int loggerParameter;
 
-    private HookPoint(String type, String method, String descriptor, Kind kind, String framework, int eventParameter) {
+    private HookPoint(String type, String method, String descriptor, Kind kind, String framework, int eventParameter,
+            int loggerParameter) {
         this.type = type;
         this.method = method;
         this.descriptor = descriptor;
         this.kind = kind;
         this.framework = framework;
         this.eventParameter = eventParameter;
+        this.loggerParameter = loggerParameter;
     }
 
     /**
@@ -38,11 +42,20 @@ public final class HookPoint {
      */
     public static HookPoint capture(Kind kind, String framework, String type, String method, String descriptor,
             int eventParameter) {
-        return new HookPoint(type, method, descriptor, kind, framework, eventParameter);
+        return new HookPoint(type, method, descriptor, kind, framework, eventParameter, -1);
+    }
+
+    /**
+     * A hook that passes parameter {@code loggerParameter} instead of {@code this} as the bridge's
+     * {@code logger}, for a mapper that needs it to tell whether the event is really logged.
+     */
+    public static HookPoint capture(Kind kind, String framework, String type, String method, String descriptor,
+            int eventParameter, int loggerParameter) {
+        return new HookPoint(type, method, descriptor, kind, framework, eventParameter, loggerParameter);
     }
 
     public static HookPoint forwarded(String framework, String type, String method, String descriptor) {
-        return new HookPoint(type, method, descriptor, Kind.FORWARDED, framework, -1);
+        return new HookPoint(type, method, descriptor, Kind.FORWARDED, framework, -1, -1);
     }
 
     /** The class's internal name, as a ClassFileTransformer sees it. */

@@ -76,6 +76,7 @@ final class HookWeaver {
         private final boolean frames;
         private final HookPoint point;
         private final int eventSlot;
+        private final int loggerSlot;
         private final Label start = new Label();
         private final Label handler = new Label();
 
@@ -87,11 +88,17 @@ final class HookWeaver {
             this.owner = owner;
             this.frames = frames;
             this.point = point;
+            this.eventSlot = slot(point.eventParameter);
+            this.loggerSlot = point.loggerParameter < 0 ? (isStatic ? -1 : 0) : slot(point.loggerParameter);
+        }
+
+        /** The local variable slot of parameter {@code index}. */
+        private int slot(int index) {
             int slot = isStatic ? 0 : 1;
-            for (int i = 0; i < point.eventParameter; i++) {
+            for (int i = 0; i < index; i++) {
                 slot += parameters[i].getSize();
             }
-            this.eventSlot = slot;
+            return slot;
         }
 
         @Override
@@ -183,14 +190,14 @@ final class HookWeaver {
             return locals;
         }
 
-        /** framework name, the event parameter, and {@code this} (the logger). */
+        /** framework name, the event parameter, and {@code this} (the logger) or the chosen parameter. */
         private void pushEventArguments() {
             super.visitLdcInsn(point.framework);
             super.visitVarInsn(Opcodes.ALOAD, eventSlot);
-            if (isStatic) {
+            if (loggerSlot < 0) {
                 super.visitInsn(Opcodes.ACONST_NULL);
             } else {
-                super.visitVarInsn(Opcodes.ALOAD, 0);
+                super.visitVarInsn(Opcodes.ALOAD, loggerSlot);
             }
         }
     }

@@ -145,4 +145,55 @@ class Log4j2CaptureTest {
         assertEquals(List.of(), ledger.missing(200), ledger + "\n" + run);
         assertEquals(200, server.records().size(), "each event once: " + ledger);
     }
+
+    @Test
+    void aMixedAsyncLoggerIsCapturedOnceOnTheCallersThreadWithItsCallSite() throws Exception {
+        TestRules.write(dir, "all.yml", TestRules.EVERYTHING);
+        AppRun.Result run = AppRun.log4j2("mixed", "200").shippingTo(server, dir).run();
+        assertEquals(0, run.exitCode, run.toString());
+
+        for (int i = 0; i < 200; i++) {
+            String message = "mixed event seq=" + i;
+            Received event = only(server.records(r -> r.message().equals(message)));
+            JsonNode record = event.logData().get("log_record");
+            assertEquals("main", record.get("thread_name").asText());
+            assertEquals("io.datanadhi.it.apps.Log4j2App", record.get("class_name").asText(), record.toString());
+            assertEquals("mixed", record.get("function_name").asText());
+            assertEquals(String.valueOf(i), event.logData().get("context").get("seq").asText());
+        }
+        assertEquals(200, server.records().size(), "each event once");
+        List<String> written = run.stdout.lines().collect(java.util.stream.Collectors.toList());
+        assertTrue(written.contains("audit: INFO com.acme.Mixed - mixed event seq=7"), "its own, asynchronous appender");
+        assertTrue(written.contains("INFO com.acme.Mixed - mixed event seq=7"), "and the root's, synchronous");
+    }
+
+    @Test
+    void theFieldsOfMapAndStructuredDataMessagesAreTheRecordsContext() throws Exception {
+        TestRules.write(dir, "app.yml", String.join("\n",
+                "- name: express",
+                "  conditions:",
+                "    - {key: context.express, type: exact, value: \"true\"}",
+                "  pipelines: [express]",
+                "- name: shipping",
+                "  conditions:",
+                "    - {key: context.carrier, type: exact, value: dhl}",
+                "  pipelines: [shipping]",
+                ""));
+        AppRun.Result run = AppRun.log4j2("structured").shippingTo(server, dir).run();
+        assertEquals(0, run.exitCode, run.toString());
+        assertEquals(2, server.records().size(), server.records() + "\n" + run);
+
+        JsonNode order = only(server.records(r -> r.pipelines().equals(List.of("express")))).logData();
+        JsonNode context = order.get("context");
+        assertEquals(42, context.get("order_id").asInt());
+        assertTrue(context.get("order_id").isNumber(), "a field keeps its type: " + context);
+        assertTrue(context.get("express").isBoolean(), context.toString());
+        assertEquals("c-7", context.get("customer").asText());
+        assertEquals("admin", context.get("user").asText(), "next to the thread context");
+        assertTrue(order.get("message").asText().contains("order_id=\"42\""), "Log4j's own rendering: " + order);
+
+        JsonNode shipment = only(server.records(r -> r.pipelines().equals(List.of("shipping")))).logData();
+        assertEquals("3", shipment.get("context").get("days").asText());
+        assertEquals("WARNING", shipment.get("log_record").get("level").asText());
+    }
 }

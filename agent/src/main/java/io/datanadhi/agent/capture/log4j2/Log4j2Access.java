@@ -78,6 +78,11 @@ final class Log4j2Access extends HandleAccess {
         return value == null ? null : (String) call(formattedMessage, value);
     }
 
+    /** The event's {@code Message} object. */
+    Object messageObject(Object event) {
+        return call(message, event);
+    }
+
     @Override
     public Throwable thrown(Object event) {
         return (Throwable) call(thrown, event);

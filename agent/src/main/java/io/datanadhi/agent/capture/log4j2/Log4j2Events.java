@@ -5,8 +5,13 @@ import io.datanadhi.agent.capture.EventAccess;
 import io.datanadhi.agent.record.Caller;
 import io.datanadhi.agent.record.Level;
 import io.datanadhi.bootstrap.CapturedEvent;
+import java.util.function.BiConsumer;
 
-/** Reads Log4j 2's LogEvents, through {@link Log4j2Access}. */
+/**
+ * Reads Log4j 2's LogEvents, through {@link Log4j2Access}. The fields of a {@code MapMessage} or
+ * {@code StructuredDataMessage} are the event's key-value pairs: they go into {@code context}
+ * next to the thread context, as SLF4J 2's key-value pairs do for Logback.
+ */
 final class Log4j2Events extends AccessEventMapper {
 
     @Override
@@ -51,6 +56,24 @@ final class Log4j2Events extends AccessEventMapper {
         StackTraceElement source = access.source(event.event);
         return source == null ? Caller.UNKNOWN
                 : new Caller(source.getClassName(), source.getMethodName(), source.getFileName(), source.getLineNumber());
+    }
+
+    /** The hook passes the LoggerConfigPredicate: see {@link Log4j2Hook}. */
+    @Override
+    public boolean logged(CapturedEvent event) {
+        return !(event.logger instanceof Enum) || !"ASYNCHRONOUS_ONLY".equals(((Enum<?>) event.logger).name());
+    }
+
+    @Override
+    public Object keyValue(CapturedEvent event, String key) {
+        Object message = Log4j2Access.of(event.event).messageObject(event.event);
+        return MapMessageAccess.of(message).value(message, key);
+    }
+
+    @Override
+    public void forEachKeyValue(CapturedEvent event, BiConsumer<String, Object> action) {
+        Object message = Log4j2Access.of(event.event).messageObject(event.event);
+        MapMessageAccess.of(message).forEach(message, action);
     }
 
     @Override

@@ -11,6 +11,11 @@ import java.util.List;
  * appenders (an {@code AsyncAppender} included: the event is captured on the thread that logged
  * it). The same call for each additive parent config is nested inside the first, and so not
  * captured again.
+ *
+ * <p>A mixed asynchronous logger ({@code <AsyncLogger>}, {@code AsyncLoggerConfig}) calls it twice
+ * for one event: on the application's thread for its synchronous appenders
+ * ({@code SYNCHRONOUS_ONLY}), then on Log4j's thread for the rest ({@code ASYNCHRONOUS_ONLY}).
+ * The hook passes that predicate, and the event is captured in the first call only.
  */
 public final class Log4j2Hook implements FrameworkHook {
 
@@ -28,7 +33,7 @@ public final class Log4j2Hook implements FrameworkHook {
     public List<HookPoint> hookPoints() {
         return List.of(HookPoint.capture(HookPoint.Kind.CAPTURE_ON_ENTRY, FRAMEWORK, LOGGER_CONFIG, "processLogEvent",
                 "(Lorg/apache/logging/log4j/core/LogEvent;"
-                        + "Lorg/apache/logging/log4j/core/config/LoggerConfig$LoggerConfigPredicate;)V", 0));
+                        + "Lorg/apache/logging/log4j/core/config/LoggerConfig$LoggerConfigPredicate;)V", 0, 1));
     }
 
     @Override

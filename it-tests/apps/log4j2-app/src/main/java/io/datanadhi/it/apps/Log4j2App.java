@@ -4,6 +4,8 @@ import java.io.IOException;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.ThreadContext;
+import org.apache.logging.log4j.message.MapMessage;
+import org.apache.logging.log4j.message.StructuredDataMessage;
 
 /** A Log4j 2 application (log4j-core). Prints its own progress on stdout ("app: ..."). */
 public final class Log4j2App {
@@ -11,6 +13,7 @@ public final class Log4j2App {
     private static final Logger ORDERS = LogManager.getLogger("com.acme.OrderService");
     private static final Logger ASYNC = LogManager.getLogger("com.acme.Async");
     private static final Logger QUIET = LogManager.getLogger("com.acme.quiet.Noise");
+    private static final Logger MIXED = LogManager.getLogger("com.acme.Mixed");
 
     public static void main(String[] args) throws Exception {
         String scenario = args.length > 0 ? args[0] : "basic";
@@ -21,6 +24,12 @@ public final class Log4j2App {
                 break;
             case "sequence":
                 sequence(Integer.parseInt(args[1]), Long.parseLong(args[2]));
+                break;
+            case "structured":
+                structured();
+                break;
+            case "mixed":
+                mixed(Integer.parseInt(args[1]));
                 break;
             default:
                 throw new IllegalArgumentException(scenario);
@@ -61,6 +70,24 @@ public final class Log4j2App {
             if (intervalMillis > 0) {
                 Thread.sleep(intervalMillis);
             }
+        }
+    }
+
+    /** A MapMessage and a StructuredDataMessage: their fields are the record's context. */
+    private static void structured() {
+        ThreadContext.put("user", "admin");
+        ORDERS.info(new MapMessage<>().with("order_id", 42).with("express", true).with("customer", "c-7"));
+        ThreadContext.clearAll();
+        ORDERS.warn(new StructuredDataMessage("shipment@32473", "shipment delayed", "Shipping")
+                .with("carrier", "dhl").with("days", "3"));
+    }
+
+    /** A mixed asynchronous logger ({@code <AsyncLogger>}) with an appender of its own and the root's. */
+    private static void mixed(int count) {
+        for (int i = 0; i < count; i++) {
+            ThreadContext.put("seq", Integer.toString(i));
+            MIXED.info("mixed event seq={}", i);
+            ThreadContext.remove("seq");
         }
     }
 
