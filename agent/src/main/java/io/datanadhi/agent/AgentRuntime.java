@@ -64,9 +64,10 @@ final class AgentRuntime {
         AgentRuntime runtime = new AgentRuntime(args, inst, agentJar);
         CaptureBridge.install(runtime.pending);
         CaptureInstaller.install(inst);
-        Runtime.getRuntime().addShutdownHook(new Thread(runtime::shutdown, "datanadhi-shutdown"));
+        String shutdownHow = LastShutdownHook.register(inst, runtime::shutdown, "datanadhi-shutdown");
         AgentThreads.newThread("datanadhi-init", runtime::initialize).start();
         Diagnostics.debug("agent_premain", "hooks installed", "late_attach", lateAttach, "bootstrap", bootstrapHow,
+                "shutdown", shutdownHow,
                 "millis", runtime.millis());
     }
 

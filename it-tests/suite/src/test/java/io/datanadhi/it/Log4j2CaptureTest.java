@@ -135,6 +135,25 @@ class Log4j2CaptureTest {
         assertEquals(200, server.records().size(), "each event once: " + ledger);
     }
 
+    /**
+     * The events still in the ring buffer when main returns are flushed by Log4j's own shutdown
+     * hook; the agent's shutdown runs after every application hook, so they are delivered too.
+     */
+    @Test
+    void allAsyncEventsFlushedByLog4jsShutdownHookAreDelivered() throws Exception {
+        TestRules.write(dir, "all.yml", TestRules.EVERYTHING);
+        // An appender taking 2 ms per event: about a second of backlog at exit.
+        AppRun.Result run = AppRun.log4j2("sequence", "500", "0")
+                .jvm(ALL_ASYNC, "-Dapp.stop-log4j=false", "-Dapp.slow-appender-millis=2").shippingTo(server, dir).run();
+        assertEquals(0, run.exitCode, run.toString());
+
+        Ledger ledger = new Ledger().addServer("server", server);
+        assertEquals(List.of(), ledger.missing(500), ledger + "\n" + run);
+        assertEquals(500, server.records().size(), "each event once: " + ledger);
+        assertTrue(run.agentLines().stream().noneMatch(l -> l.contains("shutdown_unsent") || l.contains("logged_after")),
+                run.toString());
+    }
+
     @Test
     void everyEventArrivesExactlyOnceThroughTwoAppendersAndAnAsyncAppender() throws Exception {
         TestRules.write(dir, "all.yml", TestRules.EVERYTHING);

@@ -4,6 +4,12 @@ import java.io.IOException;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.ThreadContext;
+import org.apache.logging.log4j.core.Appender;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.Property;
 import org.apache.logging.log4j.message.MapMessage;
 import org.apache.logging.log4j.message.StructuredDataMessage;
 
@@ -18,6 +24,10 @@ public final class Log4j2App {
     public static void main(String[] args) throws Exception {
         String scenario = args.length > 0 ? args[0] : "basic";
         System.out.println("app: start " + scenario);
+        long slowMillis = Long.getLong("app.slow-appender-millis", 0L);
+        if (slowMillis > 0) {
+            addSlowAppender(slowMillis);
+        }
         switch (scenario) {
             case "basic":
                 basic();
@@ -36,7 +46,10 @@ public final class Log4j2App {
         }
         // -Dapp.linger=MILLIS: stay up that long, as a server would, before stopping Log4j.
         Thread.sleep(Long.getLong("app.linger", 0L));
-        LogManager.shutdown();
+        // -Dapp.stop-log4j=false: leave it to Log4j's own shutdown hook, as most applications do.
+        if (Boolean.parseBoolean(System.getProperty("app.stop-log4j", "true"))) {
+            LogManager.shutdown();
+        }
         System.out.println("app: done");
     }
 
@@ -89,6 +102,30 @@ public final class Log4j2App {
             MIXED.info("mixed event seq={}", i);
             ThreadContext.remove("seq");
         }
+    }
+
+    /**
+     * -Dapp.slow-appender-millis=N: one more appender on the root that takes N ms per event, so
+     * that asynchronous loggers still have a backlog when the application exits.
+     */
+    private static void addSlowAppender(long millis) {
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        Configuration config = context.getConfiguration();
+        Appender slow = new AbstractAppender("SLOW", null, null, true, Property.EMPTY_ARRAY) {
+            @Override
+            public void append(LogEvent event) {
+                try {
+                    Thread.sleep(millis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        slow.start();
+        config.addAppender(slow);
+        config.getRootLogger().addAppender(slow, null, null);
+        config.getLoggerConfig("com.acme.Async").addAppender(slow, null, null);
+        context.updateLoggers();
     }
 
     private static int lineHere() {
