@@ -22,18 +22,18 @@ public final class ContextValues {
 
     private ContextValues() {}
 
-    public static Object copy(Object value, int maxChars) {
-        return copy(value, maxChars, 0);
+    public static Object copy(Object value, int maxBytes) {
+        return copy(value, maxBytes, 0);
     }
 
-    private static Object copy(Object value, int maxChars, int depth) {
+    private static Object copy(Object value, int maxBytes, int depth) {
         if (value == null || value instanceof Boolean || value instanceof Integer || value instanceof Long
                 || value instanceof Double || value instanceof Float || value instanceof Short
                 || value instanceof Byte || value instanceof BigDecimal || value instanceof BigInteger) {
             return value;
         }
         if (value instanceof String) {
-            return cap((String) value, maxChars);
+            return cap((String) value, maxBytes);
         }
         if (depth < MAX_DEPTH) {
             if (value instanceof Map) {
@@ -42,7 +42,7 @@ public final class ContextValues {
                     if (copy.size() >= MAX_ELEMENTS) {
                         break;
                     }
-                    copy.put(text(e.getKey(), maxChars), copy(e.getValue(), maxChars, depth + 1));
+                    copy.put(text(e.getKey(), maxBytes), copy(e.getValue(), maxBytes, depth + 1));
                 }
                 return copy;
             }
@@ -52,7 +52,7 @@ public final class ContextValues {
                     if (copy.size() >= MAX_ELEMENTS) {
                         break;
                     }
-                    copy.add(copy(item, maxChars, depth + 1));
+                    copy.add(copy(item, maxBytes, depth + 1));
                 }
                 return copy;
             }
@@ -60,24 +60,24 @@ public final class ContextValues {
                 int length = Math.min(Array.getLength(value), MAX_ELEMENTS);
                 List<Object> copy = new ArrayList<>(length);
                 for (int i = 0; i < length; i++) {
-                    copy.add(copy(Array.get(value, i), maxChars, depth + 1));
+                    copy.add(copy(Array.get(value, i), maxBytes, depth + 1));
                 }
                 return copy;
             }
         }
-        return text(value, maxChars);
+        return text(value, maxBytes);
     }
 
     /** {@code String.valueOf}, but a {@code toString} that throws or recurses cannot escape. */
-    public static String text(Object value, int maxChars) {
+    public static String text(Object value, int maxBytes) {
         try {
-            return cap(String.valueOf(value), maxChars);
+            return cap(String.valueOf(value), maxBytes);
         } catch (Throwable e) {
             return "(" + value.getClass().getName() + ".toString() threw " + e.getClass().getName() + ")";
         }
     }
 
-    private static String cap(String s, int maxChars) {
-        return s.length() <= maxChars ? s : s.substring(0, maxChars);
+    private static String cap(String s, int maxBytes) {
+        return Utf8Cut.cut(s, maxBytes);
     }
 }
