@@ -102,7 +102,8 @@ final class AgentRuntime {
             delivery = running;
 
             EventProcessor processor = new EventProcessor(rules.rules(), resolved.logLevel(),
-                    new RecordSettings(resolved.moduleName(), resolved.traceIdKeys()), running, shipping, counters);
+                    new RecordSettings(resolved.moduleName(), resolved.traceIdKeys(),
+                            resolved.maxMessageBytes(), resolved.maxStackTraceBytes()), running, shipping, counters);
             List<PendingEvents.Pending> early = pending.handOff(processor);
             CaptureBridge.install(processor);
             for (PendingEvents.Pending event : early) {

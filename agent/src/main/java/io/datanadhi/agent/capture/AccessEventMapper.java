@@ -29,10 +29,15 @@ public abstract class AccessEventMapper implements EventMapper {
         return access(event.event).loggerName(event.event);
     }
 
+    /** Never throws: a message object whose toString throws or recurses becomes a note. */
     @Override
     public String message(CapturedEvent event) {
-        String message = access(event.event).message(event.event);
-        return message == null ? "" : message;
+        try {
+            String message = access(event.event).message(event.event);
+            return message == null ? "" : message;
+        } catch (Throwable e) {
+            return "(the message could not be formatted: " + e.getClass().getName() + ")";
+        }
     }
 
     @Override

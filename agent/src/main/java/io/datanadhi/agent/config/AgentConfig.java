@@ -73,6 +73,16 @@ public final class AgentConfig {
         return (List<String>) values.get(ConfigKey.TRACE_ID_KEYS);
     }
 
+    /** The longest message (and context string) a record keeps, in UTF-8 bytes. */
+    public int maxMessageBytes() {
+        return (Integer) values.get(ConfigKey.MAX_MESSAGE_BYTES);
+    }
+
+    /** The longest {@code context.error.stacktrace} a record keeps, in UTF-8 bytes. */
+    public int maxStackTraceBytes() {
+        return (Integer) values.get(ConfigKey.MAX_STACKTRACE_BYTES);
+    }
+
     public int queueSize() {
         return (Integer) values.get(ConfigKey.QUEUE_SIZE);
     }

@@ -22,6 +22,10 @@ enum ConfigKey {
     LOG_LEVEL("log.level", "DATANADHI_LOG_LEVEL", ValueTypes.recordLevel(), "INFO"),
     AGENT_LOG_LEVEL("log.datanadhi_log_level", "DATANADHI_AGENT_LOG_LEVEL", ValueTypes.agentLevel(), "INFO"),
     TRACE_ID_KEYS("log.trace_id_keys", null, ValueTypes.stringList(), "trace_id,traceId"),
+    // UTF-8 bytes; the lower bound leaves room for the stack trace's "... (truncated)" marker.
+    MAX_MESSAGE_BYTES("log.max_message_bytes", "DATANADHI_MAX_MESSAGE_BYTES", ValueTypes.integer(64, 64 << 20), "32768"),
+    MAX_STACKTRACE_BYTES("log.max_stacktrace_bytes", "DATANADHI_MAX_STACKTRACE_BYTES",
+            ValueTypes.integer(64, 64 << 20), "65536"),
     QUEUE_SIZE("async.queue_size", "DATANADHI_QUEUE_SIZE", ValueTypes.integer(1, 10_000_000), "10000"),
     WORKERS("async.workers", "DATANADHI_WORKERS", ValueTypes.integer(1, 64), "2"),
     EXIT_TIMEOUT("async.exit_timeout", "DATANADHI_EXIT_TIMEOUT", ValueTypes.seconds(0, 3600), "5"),

@@ -12,6 +12,7 @@ public final class CapturedRecord {
     public final boolean stdout;
 
     final String message;
+    /** The message was cut (a cut stack trace is found when the record is serialized). */
     final boolean truncated;
     /** Null when the event carried none: a random one is made when the record is serialized. */
     final String traceId;
@@ -26,14 +27,14 @@ public final class CapturedRecord {
     /** MDC and key-value pairs, already converted to JSON-friendly values. */
     final Map<String, Object> context;
     final Throwable thrown;
-    final int maxStackTraceChars;
+    final int maxStackTraceBytes;
 
     private volatile byte[] logData;
 
     CapturedRecord(List<String> pipelines, boolean stdout, String message, boolean truncated, String traceId,
             long timestampMillis, String serviceName, Level level, String nativeLevel, String framework,
             String loggerName, Caller caller, String threadName, Map<String, Object> context, Throwable thrown,
-            int maxStackTraceChars) {
+            int maxStackTraceBytes) {
         this.pipelines = pipelines;
         this.stdout = stdout;
         this.message = message;
@@ -49,7 +50,7 @@ public final class CapturedRecord {
         this.threadName = threadName;
         this.context = context;
         this.thrown = thrown;
-        this.maxStackTraceChars = maxStackTraceChars;
+        this.maxStackTraceBytes = maxStackTraceBytes;
     }
 
     /** True when the record goes to the server (it may also, or only, be printed). */

@@ -130,7 +130,7 @@ public final class EventView implements RecordView {
         for (int i = 2; i < path.length && value != null; i++) {
             value = value instanceof Map ? ((Map<?, ?>) value).get(path[i]) : null;
         }
-        return value instanceof String || value == null ? value : ContextValues.copy(value, settings.maxMessageChars);
+        return value instanceof String || value == null ? value : ContextValues.copy(value, settings.maxMessageBytes);
     }
 
     private Object contextValue(String key) {
@@ -161,14 +161,14 @@ public final class EventView implements RecordView {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("type", ThrowableFormatter.type(error));
         fields.put("message", ThrowableFormatter.message(error));
-        fields.put("stacktrace", ThrowableFormatter.stackTrace(error, settings.maxStackTraceChars));
+        fields.put("stacktrace", ThrowableFormatter.stackTrace(error, settings.maxStackTraceBytes));
         return fields;
     }
 
     /** MDC then key-value pairs (which win on a shared key), as plain values. */
     private Map<String, Object> contextCopy() {
         Map<String, Object> copy = new LinkedHashMap<>();
-        int max = settings.maxMessageChars;
+        int max = settings.maxMessageBytes;
         Map<String, ?> mdc = mdc();
         if (mdc != null) {
             for (Map.Entry<String, ?> e : mdc.entrySet()) {
@@ -257,14 +257,12 @@ public final class EventView implements RecordView {
 
     /** Copies everything the record needs, on the logging thread. */
     public CapturedRecord snapshot(List<String> pipelines, boolean stdout) {
-        String text = message();
-        boolean truncated = text.length() > settings.maxMessageChars;
-        if (truncated) {
-            text = text.substring(0, settings.maxMessageChars);
-        }
+        String whole = message();
+        String text = Utf8Cut.cut(whole, settings.maxMessageBytes);
+        boolean truncated = text != whole;
         String trace = traceId != null ? traceId : traceIdFromContext();
         return new CapturedRecord(pipelines, stdout, text, truncated, trace, mapper.timestampMillis(event),
                 settings.serviceName, level, nativeLevel(), event.framework, loggerName(), caller(),
-                threadName(), contextCopy(), thrown(), settings.maxStackTraceChars);
+                threadName(), contextCopy(), thrown(), settings.maxStackTraceBytes);
     }
 }

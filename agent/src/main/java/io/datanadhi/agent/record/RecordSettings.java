@@ -2,25 +2,27 @@ package io.datanadhi.agent.record;
 
 import java.util.List;
 
-/** What every record of this process shares: the service name and how context is read. */
+/** What every record of this process shares: the service name, how context is read, the size caps. */
 public final class RecordSettings {
-    public static final int DEFAULT_MAX_MESSAGE_CHARS = 32 * 1024;
-    public static final int DEFAULT_MAX_STACK_TRACE_CHARS = 64 * 1024;
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024;
+    public static final int DEFAULT_MAX_STACK_TRACE_BYTES = 64 * 1024;
 
     final String serviceName;
     final String[] traceIdKeys;
-    final int maxMessageChars;
-    final int maxStackTraceChars;
+    /** UTF-8 bytes of the message, and of each context string. */
+    final int maxMessageBytes;
+    /** UTF-8 bytes of {@code context.error.stacktrace}. */
+    final int maxStackTraceBytes;
 
-    public RecordSettings(String serviceName, List<String> traceIdKeys, int maxMessageChars, int maxStackTraceChars) {
+    public RecordSettings(String serviceName, List<String> traceIdKeys, int maxMessageBytes, int maxStackTraceBytes) {
         this.serviceName = serviceName;
         this.traceIdKeys = traceIdKeys.toArray(new String[0]);
-        this.maxMessageChars = maxMessageChars;
-        this.maxStackTraceChars = maxStackTraceChars;
+        this.maxMessageBytes = maxMessageBytes;
+        this.maxStackTraceBytes = maxStackTraceBytes;
     }
 
     public RecordSettings(String serviceName, List<String> traceIdKeys) {
-        this(serviceName, traceIdKeys, DEFAULT_MAX_MESSAGE_CHARS, DEFAULT_MAX_STACK_TRACE_CHARS);
+        this(serviceName, traceIdKeys, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_STACK_TRACE_BYTES);
     }
 
     public String serviceName() {

@@ -35,6 +35,8 @@ public final class RecordWriter {
 
     static byte[] logData(CapturedRecord r) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
+        // Formatted first: a cut stack trace also marks the record truncated.
+        String stackTrace = r.thrown == null ? null : ThrowableFormatter.stackTrace(r.thrown, r.maxStackTraceBytes);
         try (JsonGenerator g = JSON.createGenerator(bytes)) {
             g.writeStartObject();
             g.writeStringField("message", r.message);
@@ -52,7 +54,7 @@ public final class RecordWriter {
             g.writeStringField("thread_name", r.threadName);
             g.writeStringField("native_level", r.nativeLevel);
             g.writeStringField("framework", r.framework);
-            if (r.truncated) {
+            if (r.truncated || (stackTrace != null && ThrowableFormatter.truncated(stackTrace))) {
                 g.writeBooleanField("truncated", true);
             }
             g.writeEndObject();
@@ -69,7 +71,7 @@ public final class RecordWriter {
                 g.writeObjectFieldStart("error");
                 g.writeStringField("type", ThrowableFormatter.type(r.thrown));
                 g.writeStringField("message", ThrowableFormatter.message(r.thrown));
-                g.writeStringField("stacktrace", ThrowableFormatter.stackTrace(r.thrown, r.maxStackTraceChars));
+                g.writeStringField("stacktrace", stackTrace);
                 g.writeEndObject();
             }
             g.writeEndObject();

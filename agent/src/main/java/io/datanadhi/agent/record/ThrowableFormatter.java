@@ -28,25 +28,37 @@ public final class ThrowableFormatter {
         }
     }
 
-    /** The full trace, cut at {@code maxChars} characters. */
-    public static String stackTrace(Throwable t, int maxChars) {
+    /** Ends a trace that was cut; an uncut trace ends with a line break or the "incomplete" note. */
+    static final String TRUNCATED = "\n... (truncated)";
+
+    /**
+     * The full trace, cut to at most {@code maxBytes} UTF-8 bytes, {@link #TRUNCATED} included
+     * (a limit below the marker's own size keeps the marker only).
+     */
+    public static String stackTrace(Throwable t, int maxBytes) {
         StringBuilder out = new StringBuilder(1024);
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         try {
-            print(out, t, null, "", "", seen, 0, maxChars);
+            print(out, t, null, "", "", seen, 0, maxBytes);
         } catch (Throwable e) {
             out.append("\n(stack trace incomplete: ").append(e.getClass().getName()).append(')');
         }
-        if (out.length() > maxChars) {
-            out.setLength(maxChars);
-            out.append("\n... (truncated)");
+        if (Utf8Cut.fittingLength(out, maxBytes) < out.length()) {
+            out.setLength(Utf8Cut.fittingLength(out, Math.max(0, maxBytes - TRUNCATED.length())));
+            out.append(TRUNCATED);
         }
         return out.toString();
     }
 
+    /** True when {@link #stackTrace} had to cut the trace. */
+    public static boolean truncated(String stackTrace) {
+        return stackTrace.endsWith(TRUNCATED);
+    }
+
     private static void print(StringBuilder out, Throwable t, StackTraceElement[] enclosing, String caption,
-            String prefix, Set<Throwable> seen, int depth, int maxChars) {
-        if (out.length() > maxChars) {
+            String prefix, Set<Throwable> seen, int depth, int maxBytes) {
+        // A char is at least one byte: past maxBytes chars the trace will be cut anyway.
+        if (out.length() > maxBytes) {
             return;
         }
         if (!seen.add(t)) {
@@ -68,18 +80,18 @@ public final class ThrowableFormatter {
         }
         int inCommon = trace.length - 1 - m;
         out.append(prefix).append(caption).append(header(t)).append('\n');
-        for (int i = 0; i <= m && out.length() <= maxChars; i++) {
+        for (int i = 0; i <= m && out.length() <= maxBytes; i++) {
             out.append(prefix).append("\tat ").append(trace[i]).append('\n');
         }
         if (inCommon != 0) {
             out.append(prefix).append("\t... ").append(inCommon).append(" more\n");
         }
         for (Throwable suppressed : t.getSuppressed()) {
-            print(out, suppressed, trace, "Suppressed: ", prefix + "\t", seen, depth + 1, maxChars);
+            print(out, suppressed, trace, "Suppressed: ", prefix + "\t", seen, depth + 1, maxBytes);
         }
         Throwable cause = t.getCause();
         if (cause != null) {
-            print(out, cause, trace, "Caused by: ", prefix, seen, depth + 1, maxChars);
+            print(out, cause, trace, "Caused by: ", prefix, seen, depth + 1, maxBytes);
         }
     }
 

@@ -151,6 +151,8 @@ class ConfigPrecedenceTest {
                 "  level: warn",
                 "  datanadhi_log_level: debug",
                 "  trace_id_keys: [traceparent, x-request-id]",
+                "  max_message_bytes: 1000",
+                "  max_stacktrace_bytes: 2000",
                 "async:",
                 "  queue_size: 100",
                 "  workers: 4",
@@ -170,6 +172,8 @@ class ConfigPrecedenceTest {
         assertEquals(Level.WARNING, config.logLevel());
         assertEquals(Diagnostics.Level.DEBUG, config.agentLogLevel());
         assertEquals(List.of("traceparent", "x-request-id"), config.traceIdKeys());
+        assertEquals(1000, config.maxMessageBytes());
+        assertEquals(2000, config.maxStackTraceBytes());
         assertEquals(100, config.queueSize());
         assertEquals(4, config.workers());
         assertEquals(Duration.ZERO, config.exitTimeout());
@@ -190,6 +194,8 @@ class ConfigPrecedenceTest {
                 .env("DATANADHI_API_KEY_HEADER", "x-key")
                 .env("DATANADHI_MODULE_NAME", "svc")
                 .env("DATANADHI_AGENT_LOG_LEVEL", "error")
+                .env("DATANADHI_MAX_MESSAGE_BYTES", "4096")
+                .env("DATANADHI_MAX_STACKTRACE_BYTES", "8192")
                 .env("DATANADHI_WORKERS", "3")
                 .env("DATANADHI_EXIT_TIMEOUT", "9")
                 .env("DATANADHI_ECHOPOST_DISABLE", "TRUE")
@@ -203,6 +209,8 @@ class ConfigPrecedenceTest {
         assertEquals("x-key", config.apiKeyHeader());
         assertEquals("svc", config.moduleName());
         assertEquals(Diagnostics.Level.ERROR, config.agentLogLevel());
+        assertEquals(4096, config.maxMessageBytes());
+        assertEquals(8192, config.maxStackTraceBytes());
         assertEquals(3, config.workers());
         assertEquals(Duration.ofSeconds(9), config.exitTimeout());
         assertTrue(config.echopostDisabled());
@@ -211,6 +219,35 @@ class ConfigPrecedenceTest {
         assertEquals("0".repeat(64), config.echopostSha256());
         assertEquals(5, config.echopostMaxDiskMb());
         assertEquals(Duration.ZERO, config.echopostStartTimeout());
+    }
+
+    @Test
+    void sizeCapsComeFromEverySourceInPrecedenceOrderAndDefaultTo32And64Kib() {
+        AgentConfig defaults = new Sources(dir).resolve();
+        assertEquals(32768, defaults.maxMessageBytes());
+        assertEquals(65536, defaults.maxStackTraceBytes());
+        assertEquals(SourceKind.DEFAULT, defaults.setting("log.max_message_bytes").source());
+
+        Sources sources = new Sources(dir)
+                .args("log.max_message_bytes=1001;log.max_stacktrace_bytes=2001")
+                .property("datanadhi.log.max_message_bytes", "1002")
+                .property("datanadhi.log.max_stacktrace_bytes", "2002")
+                .env("DATANADHI_MAX_MESSAGE_BYTES", "1003")
+                .env("DATANADHI_MAX_STACKTRACE_BYTES", "2003")
+                .configYml("log:\n  max_message_bytes: 1004\n  max_stacktrace_bytes: 2004\n");
+        assertEquals(List.of(1001, 2001), caps(sources.resolve()));
+        assertEquals(List.of(1002, 2002), caps(sources.args(null).resolve()));
+        sources.properties.clear();
+        assertEquals(List.of(1003, 2003), caps(sources.resolve()));
+        sources.env.remove("DATANADHI_MAX_MESSAGE_BYTES");
+        sources.env.remove("DATANADHI_MAX_STACKTRACE_BYTES");
+        assertEquals(List.of(1004, 2004), caps(sources.resolve()));
+        assertEquals("env DATANADHI_MAX_STACKTRACE_BYTES", new Sources(dir)
+                .env("DATANADHI_MAX_STACKTRACE_BYTES", "100").resolve().setting("log.max_stacktrace_bytes").sourceDetail());
+    }
+
+    private static List<Integer> caps(AgentConfig config) {
+        return List.of(config.maxMessageBytes(), config.maxStackTraceBytes());
     }
 
     @Test

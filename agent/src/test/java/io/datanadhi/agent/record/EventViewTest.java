@@ -416,6 +416,18 @@ class EventViewTest {
     }
 
     @Test
+    void snapshotCutsTheMessageInUtf8BytesWithoutSplittingASurrogatePair() {
+        RecordSettings settings = new RecordSettings("shop", List.of("trace_id"), 10, 1000);
+        fake.message = "\u20ac\u20ac\ud83d\ude00x";       // 3 + 3 + 4 + 1 bytes
+        CapturedRecord cut = view(settings).snapshot(List.of("p"), false);
+        assertEquals("\u20ac\u20ac\ud83d\ude00", cut.message);
+        assertTrue(cut.truncated);
+
+        fake.message = "\u20ac\u20ac\u20ac\ud83d\ude00";      // 9 + 4 bytes: the pair does not fit
+        assertEquals("\u20ac\u20ac\u20ac", view(settings).snapshot(List.of("p"), false).message);
+    }
+
+    @Test
     void snapshotCapsContextStringsAtTheMessageLimit() {
         RecordSettings settings = new RecordSettings("shop", List.of("trace_id"), 5, 1000);
         fake.mdc.put("user", "abcdefghij");

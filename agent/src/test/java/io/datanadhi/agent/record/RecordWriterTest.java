@@ -184,7 +184,7 @@ class RecordWriterTest {
         assertEquals(List.of("type", "message", "stacktrace"), fieldNames(error));
         assertEquals("java.lang.IllegalStateException", error.get("type").textValue());
         assertEquals("payment declined", error.get("message").textValue());
-        assertEquals(ThrowableFormatter.stackTrace(thrown, RecordSettings.DEFAULT_MAX_STACK_TRACE_CHARS),
+        assertEquals(ThrowableFormatter.stackTrace(thrown, RecordSettings.DEFAULT_MAX_STACK_TRACE_BYTES),
                 error.get("stacktrace").textValue());
         assertTrue(error.get("stacktrace").textValue().startsWith(
                 "java.lang.IllegalStateException: payment declined\n\tat "));
@@ -192,11 +192,22 @@ class RecordWriterTest {
 
     @Test
     void stacktraceIsCutAtTheRecordsLimit() throws IOException {
-        JsonNode error = parse(TestRecords.builder().thrown(new RuntimeException("x")).maxStackTraceChars(50)
+        JsonNode error = parse(TestRecords.builder().thrown(new RuntimeException("x")).maxStackTraceBytes(50)
                 .build().logData()).get("context").get("error");
         String trace = error.get("stacktrace").textValue();
         assertTrue(trace.endsWith("... (truncated)"), trace);
-        assertTrue(trace.length() <= 50 + "\n... (truncated)".length());
+        assertTrue(trace.length() <= 50);
+    }
+
+    @Test
+    void aCutStackTraceMarksTheRecordTruncated() throws IOException {
+        JsonNode cut = parse(TestRecords.builder().thrown(new RuntimeException("x")).maxStackTraceBytes(64)
+                .build().logData()).get("log_record");
+        assertTrue(cut.get("truncated").booleanValue());
+
+        JsonNode whole = parse(TestRecords.builder().thrown(new RuntimeException("x")).build().logData())
+                .get("log_record");
+        assertFalse(whole.has("truncated"));
     }
 
     @Test

@@ -34,7 +34,7 @@ public final class TestRecords {
         private String threadName = "http-nio-8080-exec-3";
         private Map<String, Object> context = new LinkedHashMap<>();
         private Throwable thrown;
-        private int maxStackTraceChars = RecordSettings.DEFAULT_MAX_STACK_TRACE_CHARS;
+        private int maxStackTraceBytes = RecordSettings.DEFAULT_MAX_STACK_TRACE_BYTES;
 
         public Builder pipelines(List<String> value) {
             pipelines = value;
@@ -107,15 +107,15 @@ public final class TestRecords {
             return this;
         }
 
-        public Builder maxStackTraceChars(int value) {
-            maxStackTraceChars = value;
+        public Builder maxStackTraceBytes(int value) {
+            maxStackTraceBytes = value;
             return this;
         }
 
         public CapturedRecord build() {
             return new CapturedRecord(pipelines, stdout, message, truncated, traceId, timestampMillis, serviceName,
                     level, nativeLevel, framework, loggerName, caller, threadName, context, thrown,
-                    maxStackTraceChars);
+                    maxStackTraceBytes);
         }
     }
 }

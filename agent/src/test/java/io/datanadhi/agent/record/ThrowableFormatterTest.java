@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -117,7 +118,7 @@ class ThrowableFormatterTest {
     }
 
     @Test
-    void hugeTraceIsCutAtMaxChars() {
+    void hugeTraceIsCutToMaxBytesMarkerIncluded() {
         RuntimeException huge = new RuntimeException("huge");
         StackTraceElement[] frames = new StackTraceElement[100_000];
         for (int i = 0; i < frames.length; i++) {
@@ -128,12 +129,13 @@ class ThrowableFormatterTest {
         String formatted = assertTimeoutPreemptively(Duration.ofSeconds(5),
                 () -> ThrowableFormatter.stackTrace(huge, 4096));
         assertTrue(formatted.endsWith(TRUNCATED), formatted.substring(formatted.length() - 100));
-        assertEquals(4096 + TRUNCATED.length(), formatted.length());
+        assertTrue(ThrowableFormatter.truncated(formatted));
+        assertEquals(4096, formatted.length());
         assertTrue(formatted.startsWith("java.lang.RuntimeException: huge\n\tat com.acme.Deep.level0(Deep.java:1)\n"));
     }
 
     @Test
-    void manySuppressedAreCutAtMaxCharsToo() {
+    void manySuppressedAreCutAtMaxBytesToo() {
         RuntimeException root = new RuntimeException("root");
         for (int i = 0; i < 20_000; i++) {
             root.addSuppressed(new RuntimeException("suppressed " + i));
@@ -141,16 +143,32 @@ class ThrowableFormatterTest {
         String formatted = assertTimeoutPreemptively(Duration.ofSeconds(5),
                 () -> ThrowableFormatter.stackTrace(root, 2000));
         assertTrue(formatted.endsWith(TRUNCATED));
-        assertTrue(formatted.length() <= 2000 + TRUNCATED.length());
+        assertTrue(formatted.length() <= 2000);
     }
 
     @Test
-    void traceWithinMaxCharsIsNotMarkedTruncated() {
-        RuntimeException e = new RuntimeException("small");
+    void multibyteTraceIsMeasuredInUtf8BytesAndNeverSplitsASurrogatePair() {
+        RuntimeException e = new RuntimeException("\ud83d\ude00".repeat(1000));
+        e.setStackTrace(new StackTraceElement[0]);
+        for (int max = 100; max < 108; max++) {
+            String formatted = ThrowableFormatter.stackTrace(e, max);
+            assertTrue(formatted.getBytes(StandardCharsets.UTF_8).length <= max, "limit " + max);
+            assertTrue(formatted.getBytes(StandardCharsets.UTF_8).length > max - 4, "limit " + max);
+            String kept = formatted.substring(0, formatted.length() - TRUNCATED.length());
+            assertFalse(Character.isHighSurrogate(kept.charAt(kept.length() - 1)), "limit " + max);
+        }
+    }
+
+    @Test
+    void traceWithinMaxBytesIsNotMarkedTruncated() {
+        RuntimeException e = new RuntimeException("small \u20ac");
         e.setStackTrace(new StackTraceElement[] {new StackTraceElement("A", "b", "A.java", 1)});
         String formatted = ThrowableFormatter.stackTrace(e, 1000);
-        assertEquals("java.lang.RuntimeException: small\n\tat A.b(A.java:1)\n", formatted);
-        assertEquals(formatted, ThrowableFormatter.stackTrace(e, formatted.length()), "exactly at the limit");
+        assertEquals("java.lang.RuntimeException: small \u20ac\n\tat A.b(A.java:1)\n", formatted);
+        assertFalse(ThrowableFormatter.truncated(formatted));
+        int bytes = formatted.getBytes(StandardCharsets.UTF_8).length;
+        assertEquals(formatted, ThrowableFormatter.stackTrace(e, bytes), "exactly at the limit");
+        assertTrue(ThrowableFormatter.truncated(ThrowableFormatter.stackTrace(e, bytes - 1)), "one byte over");
     }
 
     @Test

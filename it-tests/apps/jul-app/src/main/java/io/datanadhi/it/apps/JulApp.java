@@ -1,6 +1,8 @@
 package io.datanadhi.it.apps;
 
+import io.datanadhi.it.apps.hostile.HostileInput;
 import java.io.IOException;
+import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -21,6 +23,9 @@ public final class JulApp {
                 break;
             case "sequence":
                 sequence(Integer.parseInt(args[1]), Long.parseLong(args[2]));
+                break;
+            case "hostile":
+                hostile();
                 break;
             default:
                 throw new IllegalArgumentException(scenario);
@@ -52,6 +57,20 @@ public final class JulApp {
                 Thread.sleep(intervalMillis);
             }
         }
+    }
+
+    /** Parameters and exceptions that misbehave, each followed by an ordinary event. JUL has no MDC. */
+    private static void hostile() throws InterruptedException {
+        Map<String, Runnable> cases = HostileInput.cases();
+        cases.put("throwing-toString", () -> ORDERS.log(Level.INFO, "value {0}", HostileInput.throwingToString()));
+        cases.put("recursive-toString", () -> ORDERS.log(Level.INFO, "value {0}", HostileInput.recursiveToString()));
+        cases.put("null-message", () -> ORDERS.info((String) null));
+        cases.put("huge-message", () -> ORDERS.info(HostileInput.text(10)));
+        cases.put("throwing-getMessage", () -> ORDERS.log(Level.SEVERE, "getMessage throws", HostileInput.throwingGetMessage()));
+        cases.put("cyclic-causes", () -> ORDERS.log(Level.SEVERE, "cyclic causes", HostileInput.cyclicCauses()));
+        cases.put("own-cause", () -> ORDERS.log(Level.SEVERE, "own cause", HostileInput.ownCause()));
+        cases.put("self-suppressed", () -> ORDERS.log(Level.SEVERE, "self suppressed", HostileInput.selfSuppressed()));
+        HostileInput.run(cases, ORDERS::info);
     }
 
     private static int lineHere() {

@@ -1,6 +1,8 @@
 package io.datanadhi.it.apps;
 
+import io.datanadhi.it.apps.hostile.HostileInput;
 import java.io.IOException;
+import java.util.Map;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.ThreadContext;
@@ -40,6 +42,9 @@ public final class Log4j2App {
                 break;
             case "mixed":
                 mixed(Integer.parseInt(args[1]));
+                break;
+            case "hostile":
+                hostile();
                 break;
             default:
                 throw new IllegalArgumentException(scenario);
@@ -126,6 +131,32 @@ public final class Log4j2App {
         config.getRootLogger().addAppender(slow, null, null);
         config.getLoggerConfig("com.acme.Async").addAppender(slow, null, null);
         context.updateLoggers();
+    }
+
+    /** Message objects, context and exceptions that misbehave, each followed by an ordinary event. */
+    private static void hostile() throws InterruptedException {
+        Map<String, Runnable> cases = HostileInput.cases();
+        cases.put("throwing-toString", () -> ORDERS.info(HostileInput.throwingToString()));
+        cases.put("recursive-toString", () -> ORDERS.info(HostileInput.recursiveToString()));
+        cases.put("throwing-parameter", () -> ORDERS.info("value {}", HostileInput.throwingToString()));
+        cases.put("null-message", () -> ORDERS.info((String) null));
+        cases.put("huge-message", () -> ORDERS.info(HostileInput.text(10)));
+        cases.put("huge-mdc-value", () -> {
+            ThreadContext.put("huge", HostileInput.text(5));
+            ORDERS.info("huge mdc value");
+            ThreadContext.remove("huge");
+        });
+        cases.put("many-mdc-entries", () -> {
+            // putAll: ThreadContext copies its map on every put.
+            ThreadContext.putAll(HostileInput.entries(100_000));
+            ORDERS.info("many mdc entries");
+            ThreadContext.clearMap();
+        });
+        cases.put("throwing-getMessage", () -> ORDERS.error("getMessage throws", HostileInput.throwingGetMessage()));
+        cases.put("cyclic-causes", () -> ORDERS.error("cyclic causes", HostileInput.cyclicCauses()));
+        cases.put("own-cause", () -> ORDERS.error("own cause", HostileInput.ownCause()));
+        cases.put("self-suppressed", () -> ORDERS.error("self suppressed", HostileInput.selfSuppressed()));
+        HostileInput.run(cases, message -> ORDERS.info(message));
     }
 
     private static int lineHere() {

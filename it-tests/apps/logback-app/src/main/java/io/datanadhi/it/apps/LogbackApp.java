@@ -1,6 +1,8 @@
 package io.datanadhi.it.apps;
 
+import io.datanadhi.it.apps.hostile.HostileInput;
 import java.io.IOException;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -29,6 +31,9 @@ public final class LogbackApp {
                 break;
             case "sequence":
                 sequence(Integer.parseInt(args[1]), Long.parseLong(args[2]), args.length > 3 ? args[3] : null);
+                break;
+            case "hostile":
+                hostile();
                 break;
             default:
                 throw new IllegalArgumentException(scenario);
@@ -114,6 +119,34 @@ public final class LogbackApp {
                 Thread.sleep(intervalMillis);
             }
         }
+    }
+
+    /** Values and exceptions that misbehave, each followed by an ordinary event. */
+    private static void hostile() throws InterruptedException {
+        Map<String, Runnable> cases = HostileInput.cases();
+        cases.put("throwing-toString", () -> ORDERS.info("value {}", HostileInput.throwingToString()));
+        cases.put("recursive-toString", () -> ORDERS.info("value {}", HostileInput.recursiveToString()));
+        cases.put("null-message", () -> ORDERS.info((String) null));
+        cases.put("huge-message", () -> ORDERS.info(HostileInput.text(10)));
+        cases.put("huge-mdc-value", () -> {
+            MDC.put("huge", HostileInput.text(5));
+            ORDERS.info("huge mdc value");
+            MDC.remove("huge");
+        });
+        cases.put("many-mdc-entries", () -> {
+            MDC.setContextMap(HostileInput.entries(100_000));
+            ORDERS.info("many mdc entries");
+            MDC.clear();
+        });
+        cases.put("throwing-key-value", () -> ORDERS.atInfo()
+                .addKeyValue("hostile", HostileInput.throwingToString()).log("throwing key-value"));
+        cases.put("self-containing-key-value", () -> ORDERS.atInfo()
+                .addKeyValue("loop", HostileInput.selfContainingList()).log("self-containing key-value"));
+        cases.put("throwing-getMessage", () -> ORDERS.error("getMessage throws", HostileInput.throwingGetMessage()));
+        cases.put("cyclic-causes", () -> ORDERS.error("cyclic causes", HostileInput.cyclicCauses()));
+        cases.put("own-cause", () -> ORDERS.error("own cause", HostileInput.ownCause()));
+        cases.put("self-suppressed", () -> ORDERS.error("self suppressed", HostileInput.selfSuppressed()));
+        HostileInput.run(cases, ORDERS::info);
     }
 
     private static int lineHere() {
