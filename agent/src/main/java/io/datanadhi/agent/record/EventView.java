@@ -17,6 +17,8 @@ import java.util.Map;
 public final class EventView implements RecordView {
 
     private static final Object UNSET = new Object();
+    /** Context entries (MDC and key-value pairs) a record carries at most. */
+    static final int MAX_CONTEXT_ENTRIES = 1000;
     private static final String[] LOG_RECORD_FIELDS = {"filename", "function_name", "line_number", "level",
         "module_name", "class_name", "thread_name", "native_level", "framework"};
 
@@ -33,6 +35,7 @@ public final class EventView implements RecordView {
     private String traceId;
     private Caller caller;
     private String threadName;
+    private boolean contextTruncated;
 
     public EventView(RecordSettings settings) {
         this.settings = settings;
@@ -50,6 +53,7 @@ public final class EventView implements RecordView {
         this.traceId = null;
         this.caller = null;
         this.threadName = null;
+        this.contextTruncated = false;
         return this;
     }
 
@@ -165,17 +169,30 @@ public final class EventView implements RecordView {
         return fields;
     }
 
-    /** MDC then key-value pairs (which win on a shared key), as plain values. */
+    /**
+     * MDC then key-value pairs (which win on a shared key), as plain values; at most
+     * {@link #MAX_CONTEXT_ENTRIES} of them, the rest left out and the record marked truncated.
+     */
     private Map<String, Object> contextCopy() {
         Map<String, Object> copy = new LinkedHashMap<>();
         int max = settings.maxMessageBytes;
         Map<String, ?> mdc = mdc();
         if (mdc != null) {
             for (Map.Entry<String, ?> e : mdc.entrySet()) {
+                if (copy.size() >= MAX_CONTEXT_ENTRIES) {
+                    contextTruncated = true;
+                    break;
+                }
                 copy.put(e.getKey(), ContextValues.copy(e.getValue(), max));
             }
         }
-        mapper.forEachKeyValue(event, (k, v) -> copy.put(k, ContextValues.copy(v, max)));
+        mapper.forEachKeyValue(event, (k, v) -> {
+            if (copy.size() < MAX_CONTEXT_ENTRIES || copy.containsKey(k)) {
+                copy.put(k, ContextValues.copy(v, max));
+            } else {
+                contextTruncated = true;
+            }
+        });
         return copy;
     }
 
@@ -261,8 +278,9 @@ public final class EventView implements RecordView {
         String text = Utf8Cut.cut(whole, settings.maxMessageBytes);
         boolean truncated = text != whole;
         String trace = traceId != null ? traceId : traceIdFromContext();
-        return new CapturedRecord(pipelines, stdout, text, truncated, trace, mapper.timestampMillis(event),
-                settings.serviceName, level, nativeLevel(), event.framework, loggerName(), caller(),
-                threadName(), contextCopy(), thrown(), settings.maxStackTraceBytes);
+        Map<String, Object> context = contextCopy();
+        return new CapturedRecord(pipelines, stdout, text, truncated || contextTruncated, trace,
+                mapper.timestampMillis(event), settings.serviceName, level, nativeLevel(), event.framework,
+                loggerName(), caller(), threadName(), context, thrown(), settings.maxStackTraceBytes);
     }
 }

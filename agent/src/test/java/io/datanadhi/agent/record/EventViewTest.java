@@ -434,4 +434,18 @@ class EventViewTest {
         CapturedRecord record = view(settings).snapshot(List.of("p"), false);
         assertEquals("abcde", record.context.get("user"));
     }
+
+    @Test
+    void snapshotKeepsAtMostAThousandContextEntriesAndSaysSo() {
+        for (int i = 0; i < 5000; i++) {
+            fake.mdc.put("key" + i, "v");
+        }
+        CapturedRecord record = view().snapshot(List.of("p"), false);
+        assertEquals(EventView.MAX_CONTEXT_ENTRIES, record.context.size());
+        assertTrue(record.truncated);
+
+        fake.mdc.clear();
+        fake.mdc.put("user", "admin");
+        assertFalse(view().snapshot(List.of("p"), false).truncated, "a record with a few entries is not marked");
+    }
 }
