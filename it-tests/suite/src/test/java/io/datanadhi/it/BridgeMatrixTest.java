@@ -102,6 +102,8 @@ class BridgeMatrixTest {
                         jars(LOG4J2, "spring-jcl"), "log4j2", false),
                 new Combination("spring-jcl -> JUL", "jcl", "jul",
                         List.of("spring-jcl"), "jul", false),
+                new Combination("spring-jcl -> JBoss LogManager", "jcl", "jul",
+                        List.of("spring-jcl", "jboss-logmanager"), "jboss", false).jvm(JBOSS_MANAGER),
                 new Combination("jboss-logging -> JBoss LogManager", "jboss-logging", "jul",
                         List.of("jboss-logging", "jboss-logmanager"), "jboss", true).jvm(JBOSS_MANAGER),
                 new Combination("jboss-logging -> Logback", "jboss-logging", "none",
@@ -145,6 +147,12 @@ class BridgeMatrixTest {
                 assertEquals("INFO", record.get("level").asText());
                 assertEquals(c.callerClass(), record.get("class_name").asText(), event.toString());
                 assertEquals("run", record.get("function_name").asText());
+                assertEquals("bridge." + c.api, record.get("module_name").asText(), "the logger's name");
+                assertEquals(c.callerClass().substring(c.callerClass().lastIndexOf('.') + 1) + ".java",
+                        record.get("filename").asText());
+                assertTrue(record.get("line_number").asInt() > 0, record.toString());
+                assertEquals("INFO", record.get("native_level").asText(), record.toString());
+                assertTrue(event.logData().get("timestamp").asText().matches("\\d{4}-\\d\\d-\\d\\dT.*Z"));
                 assertEquals("main", record.get("thread_name").asText());
                 if (c.mdc) {
                     assertEquals("r-" + i, event.logData().path("context").path("request_id").asText(),
