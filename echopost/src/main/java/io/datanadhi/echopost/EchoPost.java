@@ -79,6 +79,11 @@ public final class EchoPost {
     }
 
     static int run(String[] args, java.util.Map<String, String> environment, PrintStream out, PrintStream err) {
+        java.util.List<String> rest = new java.util.ArrayList<>(java.util.List.of(args));
+        boolean status = rest.remove("-status") | rest.remove("--status");
+        if (status) {
+            args = rest.toArray(new String[0]);
+        }
         Options options;
         try {
             options = Options.parse(args, environment);
@@ -88,6 +93,9 @@ public final class EchoPost {
             }
             err.println(Options.USAGE);
             return 2;
+        }
+        if (status) {
+            return Status.print(options.dir, out, err);
         }
         return new EchoPost(options, out).serve(err);
     }
@@ -117,14 +125,26 @@ public final class EchoPost {
                         + " is locked); this one exits");
                 return 3;
             }
+            writePid(lockFile, Long.toString(ProcessHandle.current().pid()));
             try {
                 return serveLocked();
             } finally {
+                writePid(lockFile, "");
                 lock.release();
             }
         } catch (IOException e) {
             err.println("echopost: cannot lock " + dir.resolve(LOCK) + ": " + describe(e));
             return 2;
+        }
+    }
+
+    /** The lock file holds the running EchoPost's pid, for {@code -status} and the agent's doctor. */
+    private static void writePid(FileChannel lockFile, String pid) {
+        try {
+            lockFile.truncate(0);
+            lockFile.write(java.nio.ByteBuffer.wrap(pid.getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
+        } catch (IOException e) {
+            // Only -status reads it.
         }
     }
 

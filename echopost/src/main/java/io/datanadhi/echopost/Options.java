@@ -21,7 +21,9 @@ final class Options {
             "  -api-key KEY           the API key (DATANADHI_API_KEY in the environment is preferred)",
             "  -api-key-header NAME   the API key's header (default x-datanadhi-api-key)",
             "  -max-disk-mb N         refuse records beyond N MB stored (default 1024)",
-            "  -min-free-mb N         refuse records when the disk has less than N MB free (default 64)");
+            "  -min-free-mb N         refuse records when the disk has less than N MB free (default 64)",
+            "       echopost -status [-datanadhi DIR]",
+            "  -status                print, as JSON, whether an EchoPost runs for DIR and what waits in its store");
 
     /** Bad usage: the message says what, and EchoPost exits with 2. */
     static final class UsageException extends Exception {
