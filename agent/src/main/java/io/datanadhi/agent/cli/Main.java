@@ -23,6 +23,8 @@ public final class Main {
                 return 0;
             case "dev-server":
                 return DevServer.run(rest, out, err);
+            case "doctor":
+                return Doctor.run(rest, out, err);
             case "help":
             case "--help":
             case "-h":
@@ -45,6 +47,10 @@ public final class Main {
         out.println("  dev-server [--port 5000] [--host 127.0.0.1] [--api-key-header x-datanadhi-api-key]");
         out.println("                 a local Data Nadhi-compatible server (GET /, POST /log, POST /upload)");
         out.println("                 that prints one line per record it receives; Ctrl-C to stop");
+        out.println("  doctor [--dir DIR] [--json]");
+        out.println("                 the resolved configuration (and where each value comes from), rule");
+        out.println("                 problems, the servers' reachability, EchoPost's state and backlog, and");
+        out.println("                 dropped records; exit code 0 when healthy, 1 when something needs attention");
         out.println("  version        print the agent's version");
         out.println("  help           this text");
     }

@@ -86,6 +86,18 @@ public final class ConfigResolver {
      * sun.java.command}: what {@code premain} calls.
      */
     public static AgentConfig resolveForThisJvm(String agentArgs) {
+        return resolve(agentArgs, dataNadhiProperties(), System.getenv(), System.getProperty("sun.java.command"));
+    }
+
+    /**
+     * {@link #resolve} for a command-line tool ({@code doctor}, {@code replay-dropped}): this
+     * JVM's properties and environment, and no main class of an application to name the module.
+     */
+    public static AgentConfig resolveForTool(String agentArgs) {
+        return resolve(agentArgs, dataNadhiProperties(), System.getenv(), null);
+    }
+
+    private static Map<String, String> dataNadhiProperties() {
         Map<String, String> properties = new HashMap<>();
         Properties system = System.getProperties();
         // stringPropertyNames() skips non-String entries an application may have put there.
@@ -94,7 +106,7 @@ public final class ConfigResolver {
                 properties.put(name, system.getProperty(name));
             }
         }
-        return resolve(agentArgs, properties, System.getenv(), system.getProperty("sun.java.command"));
+        return properties;
     }
 
     private AgentConfig resolveAll(String agentArgs, Map<String, String> properties, Map<String, String> env) {

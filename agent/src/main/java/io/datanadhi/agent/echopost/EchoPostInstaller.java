@@ -31,7 +31,7 @@ import java.util.zip.ZipFile;
  */
 public final class EchoPostInstaller {
 
-    static final String FILE_NAME = "echopost";
+    public static final String FILE_NAME = "echopost";
     static final String VERSION_MARKER = "# datanadhi-echopost-version: ";
     private static final long MAX_DOWNLOAD_BYTES = 256L * 1024 * 1024;
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
@@ -145,7 +145,7 @@ public final class EchoPostInstaller {
     }
 
     /** The version in an installed launcher, or null. */
-    static String installedVersion(Path installed) {
+    public static String installedVersion(Path installed) {
         if (!Files.isRegularFile(installed)) {
             return null;
         }
@@ -226,7 +226,7 @@ public final class EchoPostInstaller {
     }
 
     /** A jar, or our launcher in front of one: run with java. Anything else is run directly. */
-    static boolean isJar(Path path) {
+    public static boolean isJar(Path path) {
         try (InputStream in = Files.newInputStream(path)) {
             byte[] head = in.readNBytes(1024);
             if (head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
