@@ -39,6 +39,32 @@ final class QuietNetty extends InternalLoggerFactory {
             }
         }
 
+        /** Netty's SLF4J-style "{}" placeholders, filled in order; a trailing Throwable is the cause. */
+        private void logFormatted(String format, Object... arguments) {
+            if (!Diagnostics.enabled(Diagnostics.Level.DEBUG)) {
+                return;
+            }
+            StringBuilder text = new StringBuilder(format.length() + 32);
+            int used = 0;
+            int from = 0;
+            for (int at = format.indexOf("{}"); at >= 0; at = format.indexOf("{}", from)) {
+                text.append(format, from, at);
+                text.append(used < arguments.length ? safeText(arguments[used++]) : "{}");
+                from = at + 2;
+            }
+            text.append(format, from, format.length());
+            Object last = arguments.length == 0 ? null : arguments[arguments.length - 1];
+            log(text.toString(), used < arguments.length && last instanceof Throwable ? (Throwable) last : null);
+        }
+
+        private static String safeText(Object value) {
+            try {
+                return value instanceof byte[] ? ((byte[]) value).length + " bytes" : String.valueOf(value);
+            } catch (RuntimeException e) {
+                return "(" + e.getClass().getSimpleName() + ")";
+            }
+        }
+
         @Override public boolean isTraceEnabled() { return false; }
         @Override public void trace(String msg) { }
         @Override public void trace(String format, Object arg) { }
@@ -47,27 +73,27 @@ final class QuietNetty extends InternalLoggerFactory {
         @Override public void trace(String msg, Throwable t) { }
         @Override public boolean isDebugEnabled() { return Diagnostics.enabled(Diagnostics.Level.DEBUG); }
         @Override public void debug(String msg) { log(msg, null); }
-        @Override public void debug(String format, Object arg) { log(format, null); }
-        @Override public void debug(String format, Object argA, Object argB) { log(format, null); }
-        @Override public void debug(String format, Object... arguments) { log(format, null); }
+        @Override public void debug(String format, Object arg) { logFormatted(format, new Object[] {arg}); }
+        @Override public void debug(String format, Object argA, Object argB) { logFormatted(format, new Object[] {argA, argB}); }
+        @Override public void debug(String format, Object... arguments) { logFormatted(format, arguments); }
         @Override public void debug(String msg, Throwable t) { log(msg, t); }
         @Override public boolean isInfoEnabled() { return isDebugEnabled(); }
         @Override public void info(String msg) { log(msg, null); }
-        @Override public void info(String format, Object arg) { log(format, null); }
-        @Override public void info(String format, Object argA, Object argB) { log(format, null); }
-        @Override public void info(String format, Object... arguments) { log(format, null); }
+        @Override public void info(String format, Object arg) { logFormatted(format, new Object[] {arg}); }
+        @Override public void info(String format, Object argA, Object argB) { logFormatted(format, new Object[] {argA, argB}); }
+        @Override public void info(String format, Object... arguments) { logFormatted(format, arguments); }
         @Override public void info(String msg, Throwable t) { log(msg, t); }
         @Override public boolean isWarnEnabled() { return isDebugEnabled(); }
         @Override public void warn(String msg) { log(msg, null); }
-        @Override public void warn(String format, Object arg) { log(format, null); }
-        @Override public void warn(String format, Object... arguments) { log(format, null); }
-        @Override public void warn(String format, Object argA, Object argB) { log(format, null); }
+        @Override public void warn(String format, Object arg) { logFormatted(format, new Object[] {arg}); }
+        @Override public void warn(String format, Object... arguments) { logFormatted(format, arguments); }
+        @Override public void warn(String format, Object argA, Object argB) { logFormatted(format, new Object[] {argA, argB}); }
         @Override public void warn(String msg, Throwable t) { log(msg, t); }
         @Override public boolean isErrorEnabled() { return isDebugEnabled(); }
         @Override public void error(String msg) { log(msg, null); }
-        @Override public void error(String format, Object arg) { log(format, null); }
-        @Override public void error(String format, Object argA, Object argB) { log(format, null); }
-        @Override public void error(String format, Object... arguments) { log(format, null); }
+        @Override public void error(String format, Object arg) { logFormatted(format, new Object[] {arg}); }
+        @Override public void error(String format, Object argA, Object argB) { logFormatted(format, new Object[] {argA, argB}); }
+        @Override public void error(String format, Object... arguments) { logFormatted(format, arguments); }
         @Override public void error(String msg, Throwable t) { log(msg, t); }
     }
 }
