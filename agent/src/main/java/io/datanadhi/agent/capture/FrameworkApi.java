@@ -39,6 +39,16 @@ public final class FrameworkApi {
         return new IllegalStateException(t);
     }
 
+    /** {@code type} or the superclass of it named {@code name}; null if none. */
+    public static Class<?> findClass(Class<?> type, String name) {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            if (c.getName().equals(name)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
     /** The interface named {@code name} that {@code type} implements, directly or not; null if none. */
     public static Class<?> findInterface(Class<?> type, String name) {
         for (Class<?> c = type; c != null; c = c.getSuperclass()) {

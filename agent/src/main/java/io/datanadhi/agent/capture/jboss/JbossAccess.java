@@ -1,6 +1,7 @@
 package io.datanadhi.agent.capture.jboss;
 
 import static io.datanadhi.agent.capture.FrameworkApi.call;
+import static io.datanadhi.agent.capture.FrameworkApi.findClass;
 import static io.datanadhi.agent.capture.FrameworkApi.getter;
 
 import java.lang.invoke.MethodHandle;
@@ -28,10 +29,7 @@ final class JbossAccess {
     private final MethodHandle ndc;
 
     private JbossAccess(Class<?> recordClass) {
-        Class<?> api = recordClass;
-        while (api != null && !api.getName().equals(RECORD_CLASS)) {
-            api = api.getSuperclass();
-        }
+        Class<?> api = findClass(recordClass, RECORD_CLASS);
         if (api == null) {
             throw new IllegalArgumentException(recordClass + " is not a " + RECORD_CLASS);
         }

@@ -2,6 +2,7 @@ package io.datanadhi.agent.capture.log4j1;
 
 import static io.datanadhi.agent.capture.FrameworkApi.GETTER;
 import static io.datanadhi.agent.capture.FrameworkApi.call;
+import static io.datanadhi.agent.capture.FrameworkApi.findClass;
 
 import io.datanadhi.agent.capture.HandleAccess;
 import java.lang.invoke.MethodHandle;
@@ -31,10 +32,7 @@ final class Log4j1Access extends HandleAccess {
     private final MethodHandle properties;
 
     private Log4j1Access(Class<?> eventClass) {
-        Class<?> api = eventClass;
-        while (api != null && !api.getName().equals(EVENT_CLASS)) {
-            api = api.getSuperclass();
-        }
+        Class<?> api = findClass(eventClass, EVENT_CLASS);
         if (api == null) {
             throw new IllegalArgumentException(eventClass + " is not a " + EVENT_CLASS);
         }

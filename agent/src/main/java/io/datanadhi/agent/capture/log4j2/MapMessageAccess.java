@@ -2,6 +2,7 @@ package io.datanadhi.agent.capture.log4j2;
 
 import static io.datanadhi.agent.capture.FrameworkApi.call;
 import static io.datanadhi.agent.capture.FrameworkApi.failure;
+import static io.datanadhi.agent.capture.FrameworkApi.findClass;
 
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -24,16 +25,15 @@ final class MapMessageAccess {
     private static final ClassValue<MapMessageAccess> BY_MESSAGE_CLASS = new ClassValue<>() {
         @Override
         protected MapMessageAccess computeValue(Class<?> type) {
-            for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-                if (c.getName().equals(MAP_MESSAGE)) {
-                    try {
-                        return new MapMessageAccess(c);
-                    } catch (ReflectiveOperationException | RuntimeException e) {
-                        return NONE; // an unknown Log4j version: its messages read as text only
-                    }
-                }
+            Class<?> mapMessage = findClass(type, MAP_MESSAGE);
+            if (mapMessage == null) {
+                return NONE;
             }
-            return NONE;
+            try {
+                return new MapMessageAccess(mapMessage);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return NONE; // an unknown Log4j version: its messages read as text only
+            }
         }
     };
 
