@@ -10,8 +10,11 @@ import io.datanadhi.agent.delivery.EchoPostLink;
 import io.datanadhi.agent.echopost.EchoPostInstaller;
 import io.datanadhi.agent.echopost.EchoPostLauncher;
 import io.datanadhi.agent.echopost.Platform;
+import io.datanadhi.agent.jmx.AgentMetrics;
+import io.datanadhi.agent.jmx.PlatformMBean;
 import io.datanadhi.agent.delivery.HttpClients;
 import io.datanadhi.agent.delivery.StdoutPrinter;
+import io.datanadhi.agent.diag.CounterSummary;
 import io.datanadhi.agent.diag.Counters;
 import io.datanadhi.agent.diag.Diagnostics;
 import io.datanadhi.agent.record.RecordSettings;
@@ -45,6 +48,7 @@ final class AgentRuntime {
     private final Counters counters = new Counters();
     private volatile AgentConfig config;
     private volatile Delivery delivery;
+    private volatile PlatformMBean mbean;
 
     private final Instrumentation instrumentation;
     private final Path agentJar;
@@ -111,6 +115,7 @@ final class AgentRuntime {
             }
             ready.countDown();
             phase("ready");
+            observe(running);
             if (pending.overflowed() > 0) {
                 Diagnostics.warn("startup_events_skipped", pending.overflowed()
                         + " event(s) logged while the agent was starting did not fit its start-up buffer and were not evaluated",
@@ -130,6 +135,22 @@ final class AgentRuntime {
             ready.countDown();
             afterReady(rules);
             started.countDown();
+        }
+    }
+
+    /**
+     * The periodic {@code agent_counters} line, and the MBean once the platform MBean server exists
+     * (see {@link PlatformMBean} for why the agent never creates it). Both on delivery's
+     * housekeeping thread; neither can stop the agent from starting.
+     */
+    private void observe(Delivery running) {
+        try {
+            long interval = CounterSummary.intervalMillis();
+            running.every(Duration.ofMillis(interval), Duration.ofMillis(interval), new CounterSummary(counters));
+            mbean = PlatformMBean.registerWhenPlatformServerExists(
+                    new AgentMetrics(counters, AgentMetrics.Gauges.of(running)), running);
+        } catch (Throwable t) {
+            Diagnostics.debug("agent_metrics_unavailable", "no counter summary or MBean: " + t);
         }
     }
 
@@ -191,6 +212,10 @@ final class AgentRuntime {
         Delivery running = delivery;
         if (running != null) {
             running.shutdown();
+        }
+        PlatformMBean registered = mbean;
+        if (registered != null) {
+            registered.close();
         }
         await(started, deadline);
         Diagnostics.debug("agent_stopped", "shutdown finished", "counters", counters.snapshot().toString());

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -147,8 +148,33 @@ public final class Delivery {
         return queue.size();
     }
 
+    public int queueCapacity() {
+        return queue.capacity();
+    }
+
     public boolean primaryUp() {
         return primaryUp.get();
+    }
+
+    /** An EchoPost serves the directory now: cheap, probes nothing and starts nothing. */
+    public boolean echoPostRunning() {
+        return echoPost.running();
+    }
+
+    /**
+     * Runs {@code task} on delivery's housekeeping thread (the one the health checks use), first
+     * after {@code initialDelay}, then {@code period} after each run ends, until the returned
+     * future is cancelled or delivery shuts down. A task that throws is reported and keeps its
+     * schedule. The task must be quick: health checks share the thread.
+     */
+    public ScheduledFuture<?> every(Duration initialDelay, Duration period, Runnable task) {
+        return scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                task.run();
+            } catch (Throwable t) {
+                Diagnostics.warn("housekeeping_error", "a periodic task of the agent failed; it runs again later", t);
+            }
+        }, initialDelay.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void wakeOneWorker() {

@@ -18,6 +18,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -74,6 +75,15 @@ public final class EchoPostLink {
 
     boolean enabled() {
         return disabledBecause == null;
+    }
+
+    /**
+     * An EchoPost (started by this JVM or another) serves the directory: its socket is there.
+     * EchoPost removes it when it exits; only one killed with {@code kill -9} leaves it behind
+     * until the next start replaces it. A file check, so JMX reads stay cheap and side-effect free.
+     */
+    boolean running() {
+        return enabled() && Files.exists(launcher.socket());
     }
 
     /** Sends up to {@link #MAX_BATCH} records; called by one worker at a time. */

@@ -90,6 +90,15 @@ public final class Counters {
         return dropped.get(kind).sum();
     }
 
+    /** Records written to {@code dropped/}, whatever the reason. */
+    public long droppedTotal() {
+        long total = 0;
+        for (LongAdder count : dropped.values()) {
+            total += count.sum();
+        }
+        return total;
+    }
+
     public Map<String, Long> snapshot() {
         Map<String, Long> values = new LinkedHashMap<>();
         values.put("captured", captured());

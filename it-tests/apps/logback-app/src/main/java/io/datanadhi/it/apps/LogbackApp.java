@@ -35,6 +35,9 @@ public final class LogbackApp {
             case "hostile":
                 hostile();
                 break;
+            case "jmx":
+                jmx(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Long.parseLong(args[3]));
+                break;
             default:
                 throw new IllegalArgumentException(scenario);
         }
@@ -119,6 +122,53 @@ public final class LogbackApp {
                 Thread.sleep(intervalMillis);
             }
         }
+    }
+
+    private static final String AGENT_MBEAN = "io.datanadhi:type=Agent";
+    private static final String[] AGENT_ATTRIBUTES = {"Captured", "Matched", "ShippedPrimary", "SentEchoPost",
+        "SentFallback", "Dropped", "DroppedQueueFull", "Lost", "QueueDepth", "PrimaryUp", "EchoPostRunning"};
+
+    /**
+     * Reads the agent's MBean from this JVM's platform MBean server, which it creates itself as
+     * an application (or a JMX client attaching) would. Waits (at most 30 s) for the MBean, prints
+     * its attributes ("app: jmx before ..."), logs {@code matching} events "jmx match i" and
+     * {@code other} events "jmx chatter i", waits until delivery has settled and prints them again
+     * ("app: jmx after ..."); then logs nothing for {@code quietMillis}.
+     */
+    private static void jmx(int matching, int other, long quietMillis) throws Exception {
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName agent = new javax.management.ObjectName(AGENT_MBEAN);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!server.isRegistered(agent) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        System.out.println("app: jmx registered=" + server.isRegistered(agent));
+        System.out.println("app: jmx before " + settled(server, agent));
+        for (int i = 0; i < matching + other; i++) {
+            if (i < matching) {
+                ORDERS.info("jmx match {}", i);
+            } else {
+                ORDERS.info("jmx chatter {}", i);
+            }
+        }
+        System.out.println("app: jmx after " + settled(server, agent));
+        Thread.sleep(quietMillis);
+    }
+
+    /** The MBean's attributes once every matched record is shipped (or 30 s passed), as name=value. */
+    private static String settled(javax.management.MBeanServer server, javax.management.ObjectName agent)
+            throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && !(server.getAttribute(agent, "ShippedPrimary")
+                .equals(server.getAttribute(agent, "Matched")) && server.getAttribute(agent, "QueueDepth").equals(0))) {
+            Thread.sleep(20);
+        }
+        StringBuilder values = new StringBuilder();
+        for (String attribute : AGENT_ATTRIBUTES) {
+            values.append(values.length() == 0 ? "" : " ").append(attribute).append('=')
+                    .append(server.getAttribute(agent, attribute));
+        }
+        return values.toString();
     }
 
     /** Values and exceptions that misbehave, each followed by an ordinary event. */

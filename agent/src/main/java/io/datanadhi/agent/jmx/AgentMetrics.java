@@ -1,0 +1,143 @@
+package io.datanadhi.agent.jmx;
+
+import io.datanadhi.agent.AgentVersion;
+import io.datanadhi.agent.delivery.Delivery;
+import io.datanadhi.agent.diag.Counters;
+import io.datanadhi.agent.diag.Counters.DropKind;
+
+/** {@link AgentMXBean} read from the agent's {@link Counters} and its delivery's state. */
+public final class AgentMetrics implements AgentMXBean {
+
+    /** What delivery looks like now. */
+    public interface Gauges {
+        int queueDepth();
+
+        int queueCapacity();
+
+        boolean primaryUp();
+
+        boolean echoPostRunning();
+
+        static Gauges of(Delivery delivery) {
+            return new Gauges() {
+                @Override
+                public int queueDepth() {
+                    return delivery.queueDepth();
+                }
+
+                @Override
+                public int queueCapacity() {
+                    return delivery.queueCapacity();
+                }
+
+                @Override
+                public boolean primaryUp() {
+                    return delivery.primaryUp();
+                }
+
+                @Override
+                public boolean echoPostRunning() {
+                    return delivery.echoPostRunning();
+                }
+            };
+        }
+    }
+
+    private final Counters counters;
+    private final Gauges gauges;
+
+    public AgentMetrics(Counters counters, Gauges gauges) {
+        this.counters = counters;
+        this.gauges = gauges;
+    }
+
+    @Override
+    public String getVersion() {
+        return AgentVersion.get();
+    }
+
+    @Override
+    public long getCaptured() {
+        return counters.captured();
+    }
+
+    @Override
+    public long getMatched() {
+        return counters.matched();
+    }
+
+    @Override
+    public long getPrinted() {
+        return counters.printed();
+    }
+
+    @Override
+    public long getShippedPrimary() {
+        return counters.shippedPrimary();
+    }
+
+    @Override
+    public long getSentEchoPost() {
+        return counters.sentEchoPost();
+    }
+
+    @Override
+    public long getSentFallback() {
+        return counters.sentFallback();
+    }
+
+    @Override
+    public long getDropped() {
+        return counters.droppedTotal();
+    }
+
+    @Override
+    public long getDroppedPrimaryFailed() {
+        return counters.dropped(DropKind.PRIMARY_FAILED);
+    }
+
+    @Override
+    public long getDroppedFallbackFailed() {
+        return counters.dropped(DropKind.FALLBACK_FAILED);
+    }
+
+    @Override
+    public long getDroppedDrainWorkerFailed() {
+        return counters.dropped(DropKind.DRAIN_WORKER_FAILED);
+    }
+
+    @Override
+    public long getDroppedQueueFull() {
+        return counters.dropped(DropKind.QUEUE_FULL);
+    }
+
+    @Override
+    public long getDroppedShutdownUnsent() {
+        return counters.dropped(DropKind.SHUTDOWN_UNSENT);
+    }
+
+    @Override
+    public long getLost() {
+        return counters.lost();
+    }
+
+    @Override
+    public int getQueueDepth() {
+        return gauges.queueDepth();
+    }
+
+    @Override
+    public int getQueueCapacity() {
+        return gauges.queueCapacity();
+    }
+
+    @Override
+    public boolean isPrimaryUp() {
+        return gauges.primaryUp();
+    }
+
+    @Override
+    public boolean isEchoPostRunning() {
+        return gauges.echoPostRunning();
+    }
+}
