@@ -23,6 +23,8 @@ public final class Main {
                 return 0;
             case "dev-server":
                 return DevServer.run(rest, out, err);
+            case "replay-dropped":
+                return ReplayDropped.run(rest, out, err);
             case "help":
             case "--help":
             case "-h":
@@ -45,6 +47,10 @@ public final class Main {
         out.println("  dev-server [--port 5000] [--host 127.0.0.1] [--api-key-header x-datanadhi-api-key]");
         out.println("                 a local Data Nadhi-compatible server (GET /, POST /log, POST /upload)");
         out.println("                 that prints one line per record it receives; Ctrl-C to stop");
+        out.println("  replay-dropped [--dir DIR] [--reason R] [--fallback]");
+        out.println("                 sends the records of <dir>/dropped/*.jsonl again (only reason R's files,");
+        out.println("                 e.g. primary_failed), to the server or the fallback server, and removes");
+        out.println("                 what was delivered; exit 0 all delivered, 1 something left, 2 bad usage");
         out.println("  version        print the agent's version");
         out.println("  help           this text");
     }
