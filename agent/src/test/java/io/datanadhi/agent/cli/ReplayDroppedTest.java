@@ -46,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code replay-dropped} run in-process ({@link Main#run}) against a real HTTP server on
  * 127.0.0.1, with the configuration in {@code <dir>/config.yml}. The {@code kill -9} case runs
- * the command as its own JVM, in the it-tests ({@code ReplayDroppedKillTest}).
+ * the command as its own JVM, in the it-tests ({@code ReplayDroppedProcessTest}).
  */
 class ReplayDroppedTest {
 
