@@ -1,7 +1,7 @@
 package io.datanadhi.agent.cli;
 
 import io.datanadhi.agent.delivery.ReplaySender;
-import io.datanadhi.agent.delivery.ReplaySender.Outcome;
+import io.datanadhi.agent.delivery.SendResult;
 import io.datanadhi.agent.files.AtomicFiles;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -125,8 +125,8 @@ final class DroppedFileReplay {
             if (batch.isEmpty()) {
                 return;
             }
-            Outcome outcome = envelopes.isEmpty() ? null : sender.send(envelopes);
-            if (outcome != null && outcome.kind == Outcome.Kind.SERVER_UNAVAILABLE) {
+            SendResult outcome = envelopes.isEmpty() ? null : sender.send(envelopes);
+            if (outcome != null && outcome.kind == SendResult.Kind.RETRY) {
                 report.stopped = outcome.detail;
                 report.left = batch.size() + countRest(lines);
                 return;
@@ -148,14 +148,14 @@ final class DroppedFileReplay {
         }
     }
 
-    private static void commit(ReplayProgress progress, DroppedLines.Line line, Outcome outcome) {
+    private static void commit(ReplayProgress progress, DroppedLines.Line line, SendResult outcome) {
         if (line.envelope == null) {
             progress.unreadable++;
             if (progress.firstUnreadableLine == 0) {
                 progress.firstUnreadableLine = line.number;
             }
             progress.keep(line.start, line.end);
-        } else if (outcome.kind == Outcome.Kind.DELIVERED) {
+        } else if (outcome.kind == SendResult.Kind.DELIVERED) {
             progress.delivered++;
         } else {
             progress.refused++;

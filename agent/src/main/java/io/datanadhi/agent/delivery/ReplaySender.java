@@ -14,44 +14,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class ReplaySender implements AutoCloseable {
 
-    /** What the server did with one {@link #send} call, that is with all its envelopes. */
-    public static final class Outcome {
-        public enum Kind {
-            /** 2xx. */
-            DELIVERED,
-            /** 3xx..500 (but 408 and 429): the agent's "permanent failure"; the records stay on disk. */
-            REFUSED,
-            /** Above 500, 408, 429, a timeout or a connection error: stop and keep the rest for later. */
-            SERVER_UNAVAILABLE
-        }
-
-        public final Kind kind;
-        /** The HTTP status, 0 when there was no response. */
-        public final int status;
-        /** Status and start of the body, or the error; null when delivered. */
-        public final String detail;
-
-        Outcome(Kind kind, int status, String detail) {
-            this.kind = kind;
-            this.status = status;
-            this.detail = detail;
-        }
-
-        static Outcome of(SendResult result) {
-            switch (result.kind) {
-                case DELIVERED:
-                    return new Outcome(Kind.DELIVERED, result.status, null);
-                case REJECTED:
-                    // The agent files these under primary_failed; sent again they would only be
-                    // refused again, while the server asks for patience: stop rather than count them.
-                    boolean busy = result.status == 408 || result.status == 429;
-                    return new Outcome(busy ? Kind.SERVER_UNAVAILABLE : Kind.REFUSED, result.status, result.detail);
-                default:
-                    return new Outcome(Kind.SERVER_UNAVAILABLE, result.status, result.detail);
-            }
-        }
-    }
-
     private final HttpClients http = new HttpClients(null);
     private final PrimaryServer primary;
     private final HttpConnection connection;
@@ -82,23 +44,33 @@ public final class ReplaySender implements AutoCloseable {
         return primary != null ? 1 : FallbackServer.MAX_BATCH;
     }
 
-    /** Sends at most {@link #batchSize()} envelopes; never throws. */
-    public Outcome send(List<byte[]> envelopes) {
+    /**
+     * Sends at most {@link #batchSize()} envelopes; never throws. The agent's status classes,
+     * but for 408 and 429, which come back as {@link SendResult.Kind#RETRY}: the agent files them
+     * under {@code primary_failed}, but sent again they would only be refused again while the
+     * server asks for patience.
+     */
+    public SendResult send(List<byte[]> envelopes) {
+        SendResult result = sendAll(envelopes);
+        boolean busy = result.kind == SendResult.Kind.REJECTED && (result.status == 408 || result.status == 429);
+        return busy ? new SendResult(SendResult.Kind.RETRY, result.status, result.detail) : result;
+    }
+
+    private SendResult sendAll(List<byte[]> envelopes) {
         if (envelopes.size() > batchSize()) {
             throw new IllegalArgumentException(envelopes.size() + " envelopes, at most " + batchSize());
         }
         if (primary != null) {
-            return Outcome.of(primary.send(connection, envelopes.get(0)));
+            return primary.send(connection, envelopes.get(0));
         }
         try {
             // The request has its own 30 s timeout; this bound only guards against a lost completion.
-            return Outcome.of(fallback.sendEnvelopes(envelopes)
-                    .get(FallbackServer.SEND_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS));
+            return fallback.sendEnvelopes(envelopes).get(FallbackServer.SEND_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            return Outcome.of(SendResult.ofError(e));
+            return SendResult.ofError(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Outcome.of(SendResult.ofError(e));
+            return SendResult.ofError(e);
         }
     }
 
