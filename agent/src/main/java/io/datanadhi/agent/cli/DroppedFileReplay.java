@@ -59,10 +59,6 @@ final class DroppedFileReplay {
         Report(Path file) {
             this.file = file;
         }
-
-        boolean allDelivered() {
-            return !inUse && refused == 0 && unreadable == 0 && left == 0 && stopped == null;
-        }
     }
 
     private final ReplaySender sender;
@@ -98,11 +94,12 @@ final class DroppedFileReplay {
         return report;
     }
 
-    private static FileLock tryLock(FileChannel channel) throws IOException {
+    /** The lock, or null when another process holds it, or this JVM (tests: an agent, another replay). */
+    static FileLock tryLock(FileChannel channel) throws IOException {
         try {
             return channel.tryLock();
         } catch (OverlappingFileLockException e) {
-            return null; // written by an agent in this very JVM (tests)
+            return null;
         }
     }
 

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -45,7 +44,7 @@ import java.util.stream.Stream;
  *
  * <p>Exit code 0 when every record was delivered (or there was nothing to send), 1 when something
  * is left (refused, unreadable, in use, or the server stopped answering), 2 for bad usage or
- * configuration, for example no API key.
+ * configuration: no API key, no such directory.
  */
 final class ReplayDropped {
 
@@ -125,6 +124,11 @@ final class ReplayDropped {
         }
         // --dir is the highest source, as an agent argument would be; the rest as the agent resolves it.
         AgentConfig config = ConfigResolver.resolveForThisJvm(dirArg == null ? null : "dir=" + dirArg);
+        if (!Files.isDirectory(config.dir())) {
+            err.println("replay-dropped: " + config.dir() + " is not a directory (the Data Nadhi directory: --dir,"
+                    + " DATANADHI_DIR or -Ddatanadhi.dir, default ./.datanadhi)");
+            return 2;
+        }
         if (config.apiKey() == null) {
             err.println("replay-dropped: no API key: set DATANADHI_API_KEY or DATANADHI_API_KEY_FILE (or api_key in "
                     + config.dir().resolve("config.yml") + "); it is never taken from the command line");
@@ -160,7 +164,7 @@ final class ReplayDropped {
         }
         try (FileChannel lockFile = FileChannel.open(dropped.resolve(LOCK_FILE),
                 Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), AtomicFiles.ownerOnly("rw-------"));
-                FileLock lock = tryLock(lockFile)) {
+                FileLock lock = DroppedFileReplay.tryLock(lockFile)) {
             if (lock == null) {
                 err.println("replay-dropped: another replay-dropped is running on " + dropped + "; try again when it is done");
                 return 1;
@@ -191,14 +195,6 @@ final class ReplayDropped {
             }
             out.println(summary(totals));
             return totals.allDelivered() ? 0 : 1;
-        }
-    }
-
-    private static FileLock tryLock(FileChannel channel) throws IOException {
-        try {
-            return channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            return null; // another replay in this JVM (tests)
         }
     }
 

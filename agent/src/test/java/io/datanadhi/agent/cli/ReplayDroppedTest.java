@@ -464,5 +464,7 @@ class ReplayDroppedTest {
         assertEquals(2, replay("--api-key", "secret"));
         assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains(ReplayDropped.USAGE), outAndErr());
         assertEquals(2, replay("--dir"));
+        assertEquals(2, replay("--dir", dir.resolve("missing").toString()));
+        assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("missing is not a directory"), outAndErr());
     }
 }
