@@ -25,6 +25,8 @@ public final class Main {
                 return DevServer.run(rest, out, err);
             case "doctor":
                 return Doctor.run(rest, out, err);
+            case "replay-dropped":
+                return ReplayDropped.run(rest, out, err);
             case "help":
             case "--help":
             case "-h":
@@ -51,6 +53,10 @@ public final class Main {
         out.println("                 the resolved configuration (and where each value comes from), rule");
         out.println("                 problems, the servers' reachability, EchoPost's state and backlog, and");
         out.println("                 dropped records; exit code 0 when healthy, 1 when something needs attention");
+        out.println("  replay-dropped [--dir DIR] [--reason R] [--fallback]");
+        out.println("                 sends the records of <dir>/dropped/*.jsonl again (only reason R's files,");
+        out.println("                 e.g. primary_failed), to the server or the fallback server, and removes");
+        out.println("                 what was delivered; exit 0 all delivered, 1 something left, 2 bad usage");
         out.println("  version        print the agent's version");
         out.println("  help           this text");
     }

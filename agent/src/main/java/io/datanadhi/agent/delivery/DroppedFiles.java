@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The last resort: {@code <dir>/dropped/<reason>_<epoch-ms>_<n>.jsonl}, one
  * {@code {"pipelines","log_data"}} per line, readable by the owner only, forced to disk before
- * the file is closed. {@code replay-dropped} sends them again.
+ * the file is closed. {@code replay-dropped} sends them again; it skips a file while it is being
+ * written, which holds a lock on it until it is closed.
  */
 public final class DroppedFiles {
 
@@ -62,13 +63,32 @@ public final class DroppedFiles {
         while (true) {
             String name = fileName(reason) + "_" + System.currentTimeMillis() + "_" + SEQUENCE.incrementAndGet() + ".jsonl";
             Path file = directory.resolve(name);
+            FileChannel channel;
             try {
-                FileChannel channel = FileChannel.open(file,
+                channel = FileChannel.open(file,
                         Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), AtomicFiles.ownerOnly("rw-------"));
-                return new Batch(reason, file, channel);
             } catch (FileAlreadyExistsException e) {
-                // Another JVM on the same directory took this name: take the next one.
+                continue; // Another JVM on the same directory took this name: take the next one.
             }
+            if (lockedWhileOurs(channel, file)) {
+                return new Batch(reason, file, channel);
+            }
+            channel.close();
+        }
+    }
+
+    /**
+     * Locks a new file for as long as it is written: {@code replay-dropped} leaves a locked file
+     * alone. False when replay-dropped got to the empty file first (it holds the lock, or has
+     * already removed the file): the caller takes another name.
+     */
+    private static boolean lockedWhileOurs(FileChannel channel, Path file) {
+        try {
+            return channel.tryLock() != null && Files.exists(file);
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return false; // replay-dropped running in this very JVM (tests) holds it
+        } catch (IOException e) {
+            return true; // a file system without locks: write anyway, as records must not be lost
         }
     }
 

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.zip.GZIPOutputStream;
@@ -44,6 +45,19 @@ final class FallbackServer {
 
     /** Sends up to {@link #MAX_BATCH} records in one request. */
     CompletableFuture<SendResult> send(List<CapturedRecord> records) {
+        List<byte[]> envelopes = new ArrayList<>(records.size());
+        try {
+            for (CapturedRecord record : records) {
+                envelopes.add(RecordWriter.envelope(record));
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(SendResult.ofError(e));
+        }
+        return sendEnvelopes(envelopes);
+    }
+
+    /** Sends up to {@link #MAX_BATCH} {@code {"pipelines","log_data"}} envelopes as they are. */
+    CompletableFuture<SendResult> sendEnvelopes(List<byte[]> envelopes) {
         HttpRequest request;
         try {
             request = HttpRequest.newBuilder(uploadUri)
@@ -51,7 +65,7 @@ final class FallbackServer {
                     .header("Content-Type", "application/x-ndjson")
                     .header("Content-Encoding", "gzip")
                     .header(apiKeyHeader, apiKey)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(gzipLines(records)))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(gzip(envelopes)))
                     .build();
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.completedFuture(SendResult.ofError(e));
@@ -68,11 +82,11 @@ final class FallbackServer {
                 .handle((response, error) -> error == null && response.statusCode() / 100 == 2);
     }
 
-    static byte[] gzipLines(List<CapturedRecord> records) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(records.size() * 256);
+    private static byte[] gzip(List<byte[]> envelopes) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(envelopes.size() * 256);
         try (GZIPOutputStream gzip = new GZIPOutputStream(bytes)) {
-            for (CapturedRecord record : records) {
-                gzip.write(RecordWriter.envelope(record));
+            for (byte[] envelope : envelopes) {
+                gzip.write(envelope);
                 gzip.write('\n');
             }
         }

@@ -48,9 +48,14 @@ final class PrimaryServer {
 
     /** Sends one record on the worker's connection; never throws. */
     SendResult send(HttpConnection connection, CapturedRecord record) {
+        return send(connection, RecordWriter.envelope(record));
+    }
+
+    /** Sends one {@code {"pipelines","log_data"}} envelope as it is; never throws. */
+    SendResult send(HttpConnection connection, byte[] envelope) {
         try {
             HttpConnection.Response response = connection.exchange("POST", logPath, headers,
-                    RecordWriter.envelope(record), (int) SEND_TIMEOUT.toMillis());
+                    envelope, (int) SEND_TIMEOUT.toMillis());
             return SendResult.ofStatus(response.status, response.body);
         } catch (IOException | RuntimeException e) {
             connection.close();

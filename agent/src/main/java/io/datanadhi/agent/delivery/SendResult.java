@@ -1,9 +1,9 @@
 package io.datanadhi.agent.delivery;
 
 /** What a server did with one record (or one batch). */
-final class SendResult {
+public final class SendResult {
 
-    enum Kind {
+    public enum Kind {
         /** 2xx. */
         DELIVERED,
         /** 3xx..500: the server will never take it; write it to disk. */
@@ -14,10 +14,11 @@ final class SendResult {
 
     static final SendResult DELIVERED = new SendResult(Kind.DELIVERED, 200, null);
 
-    final Kind kind;
-    final int status;
+    public final Kind kind;
+    /** The HTTP status, 0 when there was no response. */
+    public final int status;
     /** Status line and the start of the body, or the error: for the agent's diagnostics. */
-    final String detail;
+    public final String detail;
 
     SendResult(Kind kind, int status, String detail) {
         this.kind = kind;

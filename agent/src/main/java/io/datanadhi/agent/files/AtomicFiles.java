@@ -1,8 +1,10 @@
 package io.datanadhi.agent.files;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -25,8 +27,28 @@ public final class AtomicFiles {
 
     private AtomicFiles() {}
 
+    /** What goes into a file being replaced, written to a stream. */
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
     /** Writes {@code content} to {@code target} (mode 0600), creating its directory (0700). */
     public static void write(Path target, byte[] content) throws IOException {
+        replace(target, out -> out.write(content), false);
+    }
+
+    /**
+     * {@link #write}, durably: the temp file is forced to disk before the rename, and the
+     * directory after it, so that after a crash or power cut {@code target} holds either the old
+     * or the new content, and the new one once this returns. For files whose loss would lose or
+     * repeat records ({@code replay-dropped}); a second or two of fsync is too much for the
+     * agent's start-up files.
+     */
+    public static void writeDurably(Path target, Content content) throws IOException {
+        replace(target, content, true);
+    }
+
+    private static void replace(Path target, Content content, boolean durable) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, ownerOnly("rwx------"));
@@ -36,11 +58,13 @@ public final class AtomicFiles {
                 + SEQUENCE.incrementAndGet() + ".tmp");
         try {
             // Owner-only from the moment it exists, not after the content is in.
-            try (SeekableByteChannel channel = Files.newByteChannel(temp,
+            try (FileChannel channel = FileChannel.open(temp,
                     Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), ownerOnly("rw-------"))) {
-                ByteBuffer buffer = ByteBuffer.wrap(content);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+                content.writeTo(out);
+                out.flush();
+                if (durable) {
+                    channel.force(true);
                 }
             }
             try {
@@ -48,12 +72,28 @@ public final class AtomicFiles {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
             }
+            if (durable) {
+                forceDirectory(dir);
+            }
         } finally {
             try {
                 Files.deleteIfExists(temp);
             } catch (IOException | RuntimeException ignored) {
                 // The write's own outcome is what the caller reports.
             }
+        }
+    }
+
+    /**
+     * Forces a directory's entries (a file created, renamed or deleted in it) to disk. Where a
+     * directory cannot be opened for that (not on Linux or macOS), there is nothing more to do.
+     */
+    public static void forceDirectory(Path dir) throws IOException {
+        if (!POSIX) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
         }
     }
 

@@ -136,6 +136,33 @@ class AtomicFilesTest {
     }
 
     @Test
+    void durableWriteStreamsTheContentOwnerOnly() throws IOException {
+        Path target = dir.resolve("dropped.jsonl");
+        Files.writeString(target, "the old, longer content\n");
+        AtomicFiles.writeDurably(target, out -> {
+            out.write(bytes("line 1\n"));
+            out.write(bytes("line 2\n"));
+        });
+        assertEquals("line 1\nline 2\n", Files.readString(target));
+        assertEquals(List.of("dropped.jsonl"), names(dir));
+        if (posix()) {
+            assertEquals("rw-------", mode(target));
+        }
+    }
+
+    @Test
+    void failedDurableWriteLeavesTheOldContent() throws IOException {
+        Path target = dir.resolve("dropped.jsonl");
+        Files.writeString(target, "old\n");
+        assertThrows(IOException.class, () -> AtomicFiles.writeDurably(target, out -> {
+            out.write(bytes("half of the n"));
+            throw new IOException("reading the source failed");
+        }));
+        assertEquals("old\n", Files.readString(target));
+        assertEquals(List.of("dropped.jsonl"), names(dir));
+    }
+
+    @Test
     void ownerOnlyAttributesCarryThePermissions() {
         assumeTrue(posix(), "POSIX permissions");
         assertEquals(1, AtomicFiles.ownerOnly("rwx------").length);
