@@ -1,0 +1,56 @@
+package io.datanadhi.bench.capture;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * What the three per-framework benchmarks share. Each runs the same three calls, in a JVM with
+ * the agent and in one without ({@link io.datanadhi.bench.CaptureCostBenchmark} forks both):
+ *
+ * <ul>
+ *   <li>{@code unmatched}: an INFO event on {@link #UNMATCHED}, which the framework logs and no
+ *       rule selects;
+ *   <li>{@code shipped}: a burst of {@link #BURST} INFO events on {@link #SHIPPED}, which a rule
+ *       selects, so the agent captures, evaluates and enqueues each one; between bursts the
+ *       agent's workers drain the queue to the local server ({@link DrainPause});
+ *   <li>{@code belowThreshold}: a DEBUG event on a logger at INFO, which the framework drops.
+ * </ul>
+ *
+ * Every framework sends what it logs to an appender or handler that does nothing, so what is
+ * measured is the call path, not the output.
+ */
+public final class CaptureCalls {
+
+    private CaptureCalls() {}
+
+    /** Logger name of the events that no rule selects. */
+    public static final String UNMATCHED = "bench.unmatched";
+    /** Logger name of the events that the rule {@code shipped} selects. */
+    public static final String SHIPPED = "bench.shipped";
+    public static final String MESSAGE = "order placed";
+
+    /** Events per {@code shipped} invocation: well below the agent's default queue of 10 000. */
+    public static final int BURST = 1000;
+    /** Pause between bursts: the two workers deliver a burst to a local server in about 50 ms. */
+    public static final long PAUSE_MS = 150;
+
+    /** The rule file for the JVM with the agent: one rule no event matches, one for {@link #SHIPPED}. */
+    public static final String RULES = "- name: errors\n"
+            + "  conditions: [{key: log_record.level, type: exact, value: ERROR}]\n"
+            + "  pipelines: [errors]\n"
+            + "- name: shipped\n"
+            + "  conditions: [{key: log_record.module_name, type: exact, value: " + SHIPPED + "}]\n"
+            + "  pipelines: [bench]\n";
+
+    /** Gives the agent's workers time to empty the queue before the next burst; not measured. */
+    @State(Scope.Thread)
+    public static class DrainPause {
+        @Setup(Level.Iteration)
+        public void pause() throws InterruptedException {
+            TimeUnit.MILLISECONDS.sleep(PAUSE_MS);
+        }
+    }
+}

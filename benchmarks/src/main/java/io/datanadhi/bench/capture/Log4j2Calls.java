@@ -1,0 +1,62 @@
+package io.datanadhi.bench.capture;
+
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.config.Configurator;
+import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilder;
+import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilderFactory;
+import org.apache.logging.log4j.core.config.builder.impl.BuiltConfiguration;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Log4j 2 (synchronous loggers, its defaults otherwise), root at INFO, one {@code Null}
+ * appender. See {@link CaptureCalls}.
+ */
+@State(Scope.Thread)
+public class Log4j2Calls {
+
+    private LoggerContext context;
+    private Logger unmatched;
+    private Logger shipped;
+
+    @Setup
+    public void configure() {
+        ConfigurationBuilder<BuiltConfiguration> builder = ConfigurationBuilderFactory.newConfigurationBuilder();
+        builder.setStatusLevel(Level.ERROR);
+        builder.add(builder.newAppender("nothing", "Null"));
+        builder.add(builder.newRootLogger(Level.INFO).add(builder.newAppenderRef("nothing")));
+        context = Configurator.initialize(builder.build());
+        unmatched = LogManager.getLogger(CaptureCalls.UNMATCHED);
+        shipped = LogManager.getLogger(CaptureCalls.SHIPPED);
+    }
+
+    @TearDown
+    public void stop() {
+        Configurator.shutdown(context);
+    }
+
+    @Benchmark
+    public void unmatched() {
+        unmatched.info(CaptureCalls.MESSAGE);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(CaptureCalls.BURST)
+    public void shipped(CaptureCalls.DrainPause pause) {
+        for (int i = 0; i < CaptureCalls.BURST; i++) {
+            shipped.info(CaptureCalls.MESSAGE);
+        }
+    }
+
+    @Benchmark
+    public void belowThreshold() {
+        shipped.debug(CaptureCalls.MESSAGE);
+    }
+}
