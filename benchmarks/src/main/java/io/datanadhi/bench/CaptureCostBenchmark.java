@@ -38,7 +38,11 @@ import org.openjdk.jmh.annotations.Mode;
  * the table.
  *
  * <pre>java -cp benchmarks/target/datanadhi-benchmarks.jar io.datanadhi.bench.CaptureCostBenchmark
- *     [--java /path/to/bin/java] [--forks 1] [--frameworks logback,log4j2,jul]</pre>
+ *     [--java /path/to/bin/java] [--forks 1] [--frameworks logback,log4j2,jul]
+ *     [--cases unmatched,shipped,belowThreshold] [--jvm-arg -XX:...]...</pre>
+ *
+ * {@code --jvm-arg} goes to both forks, e.g. {@code -XX:StartFlightRecording=filename=x.jfr} to see
+ * where the time or the allocation goes.
  */
 public final class CaptureCostBenchmark {
 
@@ -60,6 +64,8 @@ public final class CaptureCostBenchmark {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         int forks = 1;
         List<String> selected = new ArrayList<>(FRAMEWORKS.keySet());
+        List<String> cases = List.of(CASES);
+        List<String> jvmArgs = new ArrayList<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--agent": agent = Path.of(args[i + 1]).toAbsolutePath(); break;
@@ -67,6 +73,8 @@ public final class CaptureCostBenchmark {
                 case "--java": java = args[i + 1]; break;
                 case "--forks": forks = Integer.parseInt(args[i + 1]); break;
                 case "--frameworks": selected = List.of(args[i + 1].split(",")); break;
+                case "--cases": cases = List.of(args[i + 1].split(",")); break;
+                case "--jvm-arg": jvmArgs.add(args[i + 1]); break;
                 default: throw new IllegalArgumentException(args[i]);
             }
         }
@@ -95,7 +103,7 @@ public final class CaptureCostBenchmark {
                 if (calls == null) {
                     throw new IllegalArgumentException("unknown framework " + framework + "; known: " + FRAMEWORKS.keySet());
                 }
-                for (String kase : CASES) {
+                for (String kase : cases) {
                     Map<Boolean, RunResult> results = new LinkedHashMap<>();
                     boolean withFirst = runNumber++ % 2 == 1;
                     for (boolean withAgent : withFirst ? new boolean[] {true, false} : new boolean[] {false, true}) {
@@ -108,9 +116,11 @@ public final class CaptureCostBenchmark {
                                 .forks(forks)
                                 .addProfiler(GCProfiler.class)
                                 .output(logs.resolve(name + ".log").toString());
+                        List<String> forkArgs = new ArrayList<>(jvmArgs);
                         if (withAgent) {
-                            options.jvmArgsAppend(agentArg);
+                            forkArgs.add(agentArg);
                         }
+                        options.jvmArgsAppend(forkArgs.toArray(new String[0]));
                         if (kase.equals("shipped")) {
                             options.mode(Mode.SingleShotTime)
                                     .warmupIterations(SHIPPED_WARMUP_BURSTS)
