@@ -94,6 +94,7 @@ public final class CaptureCostBenchmark {
         AtomicLong received = new AtomicLong();
         List<String> deliveries = new ArrayList<>();
         List<String[]> rows = new ArrayList<>();
+        List<String[]> appThreadRows = new ArrayList<>();
         try (AcceptingHttpServer server = new AcceptingHttpServer(0, body -> received.incrementAndGet())) {
             String agentArg = "-javaagent:" + agent + "=dir=" + dir + ";api_key=" + DeliveryRig.API_KEY
                     + ";server.host=http://127.0.0.1:" + server.port() + ";echopost.disable=true";
@@ -144,6 +145,9 @@ public final class CaptureCostBenchmark {
                         }
                     }
                     rows.add(row(framework, kase, results.get(false), results.get(true)));
+                    if (kase.equals("shipped")) {
+                        appThreadRows.add(appThreadRow(framework, results.get(false), results.get(true)));
+                    }
                 }
             }
         } finally {
@@ -156,6 +160,15 @@ public final class CaptureCostBenchmark {
         System.out.println("|---|---|---:|---:|---:|---:|---:|");
         for (String[] row : rows) {
             System.out.println("| " + String.join(" | ", row) + " |");
+        }
+        if (!appThreadRows.isEmpty()) {
+            System.out.println();
+            System.out.println("| shipped, the logging thread alone | CPU ns/call without | CPU ns/call with | difference ns"
+                    + " | B/call without | B/call with |");
+            System.out.println("|---|---:|---:|---:|---:|---:|");
+            for (String[] row : appThreadRows) {
+                System.out.println("| " + String.join(" | ", row) + " |");
+            }
         }
         System.out.println();
         System.out.println("shipped case, with the agent (warm-up bursts included):");
@@ -176,6 +189,32 @@ public final class CaptureCostBenchmark {
             String.format("%.1f", allocated(without)),
             String.format("%.1f", allocated(with)),
         };
+    }
+
+    /** From the shipped benchmark's counters: the logging thread's own CPU time and allocation per call. */
+    private static String[] appThreadRow(String framework, RunResult without, RunResult with) {
+        double cpuWithout = perCall(without, "appThreadCpuNs");
+        double cpuWith = perCall(with, "appThreadCpuNs");
+        return new String[] {
+            framework,
+            String.format("%.0f", cpuWithout),
+            String.format("%.0f", cpuWith),
+            String.format("%+.0f", cpuWith - cpuWithout),
+            String.format("%.1f", perCall(without, "appThreadBytes")),
+            String.format("%.1f", perCall(with, "appThreadBytes")),
+        };
+    }
+
+    private static double perCall(RunResult result, String counter) {
+        return secondary(result, counter) / secondary(result, "calls");
+    }
+
+    private static double secondary(RunResult result, String name) {
+        Result<?> value = result.getSecondaryResults().get(name);
+        if (value == null) {
+            throw new IllegalStateException("no " + name + " in " + result.getSecondaryResults().keySet());
+        }
+        return value.getScore();
     }
 
     private static double error(Result<?> result) {

@@ -1,13 +1,18 @@
 package io.datanadhi.bench.capture;
 
+import java.lang.management.ManagementFactory;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * What the three per-framework benchmarks share. Each runs the same three calls, in a JVM with
+ * The three benchmarks, for each framework a subclass that configures it and makes the calls.
+ * Each runs the same three calls, in a JVM with
  * the agent and in one without ({@link io.datanadhi.bench.CaptureCostBenchmark} forks both):
  *
  * <ul>
@@ -20,11 +25,11 @@ import org.openjdk.jmh.annotations.State;
  * </ul>
  *
  * Every framework sends what it logs to an appender or handler that does nothing, so what is
- * measured is the call path, not the output.
+ * measured is the call path, not the output. Only one subclass is loaded in a forked JVM, so
+ * the calls below are monomorphic and inlined.
  */
-public final class CaptureCalls {
-
-    private CaptureCalls() {}
+@State(Scope.Thread)
+public abstract class CaptureCalls {
 
     /** Logger name of the events that no rule selects. */
     public static final String UNMATCHED = "bench.unmatched";
@@ -45,11 +50,58 @@ public final class CaptureCalls {
             + "  conditions: [{key: log_record.module_name, type: exact, value: " + SHIPPED + "}]\n"
             + "  pipelines: [bench]\n";
 
-    /** Gives the agent's workers time to empty the queue before the next burst; not measured. */
+    /** {@code info(MESSAGE)} on the logger {@link #UNMATCHED}. */
+    protected abstract void infoUnmatched();
+
+    /** {@code info(MESSAGE)} on the logger {@link #SHIPPED}. */
+    protected abstract void infoShipped();
+
+    /** {@code debug(MESSAGE)} (or JUL's {@code fine}) on the logger {@link #SHIPPED}, which is at INFO. */
+    protected abstract void debugShipped();
+
+    @Benchmark
+    public void unmatched() {
+        infoUnmatched();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public void shipped(DrainPause pause) {
+        long cpu = pause.threads.getCurrentThreadCpuTime();
+        long allocated = pause.threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < BURST; i++) {
+            infoShipped();
+        }
+        pause.appThreadCpuNs += pause.threads.getCurrentThreadCpuTime() - cpu;
+        pause.appThreadBytes += pause.threads.getCurrentThreadAllocatedBytes() - allocated;
+        pause.calls += BURST;
+    }
+
+    @Benchmark
+    public void belowThreshold() {
+        debugShipped();
+    }
+
+    /**
+     * Gives the agent's workers time to empty the queue before the next burst (not measured), and
+     * counts what the bursts cost the logging thread alone: its CPU time and the bytes it
+     * allocated (JMH's GC profiler counts every thread of the JVM, the agent's workers included,
+     * and its time is wall time, in which the workers and the server share the two cores).
+     */
     @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
     public static class DrainPause {
+        final com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        public long appThreadCpuNs;
+        public long appThreadBytes;
+        public long calls;
+
         @Setup(Level.Iteration)
         public void pause() throws InterruptedException {
+            appThreadCpuNs = 0;
+            appThreadBytes = 0;
+            calls = 0;
             TimeUnit.MILLISECONDS.sleep(PAUSE_MS);
         }
     }

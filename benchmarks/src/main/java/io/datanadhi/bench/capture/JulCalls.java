@@ -5,15 +5,10 @@ import java.util.logging.Level;
 import java.util.logging.LogManager;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 
 /** java.util.logging, root at INFO, one handler that does nothing. See {@link CaptureCalls}. */
-@State(Scope.Thread)
-public class JulCalls {
+public class JulCalls extends CaptureCalls {
 
     // Strong references: JUL holds its loggers weakly.
     private Logger root;
@@ -45,21 +40,18 @@ public class JulCalls {
         shipped = Logger.getLogger(CaptureCalls.SHIPPED);
     }
 
-    @Benchmark
-    public void unmatched() {
+    @Override
+    protected void infoUnmatched() {
         unmatched.info(CaptureCalls.MESSAGE);
     }
 
-    @Benchmark
-    @OperationsPerInvocation(CaptureCalls.BURST)
-    public void shipped(CaptureCalls.DrainPause pause) {
-        for (int i = 0; i < CaptureCalls.BURST; i++) {
-            shipped.info(CaptureCalls.MESSAGE);
-        }
+    @Override
+    protected void infoShipped() {
+        shipped.info(CaptureCalls.MESSAGE);
     }
 
-    @Benchmark
-    public void belowThreshold() {
+    @Override
+    protected void debugShipped() {
         shipped.fine(CaptureCalls.MESSAGE);
     }
 }

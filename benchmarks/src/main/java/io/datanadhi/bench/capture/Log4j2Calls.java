@@ -8,19 +8,14 @@ import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilder;
 import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilderFactory;
 import org.apache.logging.log4j.core.config.builder.impl.BuiltConfiguration;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Log4j 2 (synchronous loggers, its defaults otherwise), root at INFO, one {@code Null}
  * appender. See {@link CaptureCalls}.
  */
-@State(Scope.Thread)
-public class Log4j2Calls {
+public class Log4j2Calls extends CaptureCalls {
 
     private LoggerContext context;
     private Logger unmatched;
@@ -42,21 +37,18 @@ public class Log4j2Calls {
         Configurator.shutdown(context);
     }
 
-    @Benchmark
-    public void unmatched() {
+    @Override
+    protected void infoUnmatched() {
         unmatched.info(CaptureCalls.MESSAGE);
     }
 
-    @Benchmark
-    @OperationsPerInvocation(CaptureCalls.BURST)
-    public void shipped(CaptureCalls.DrainPause pause) {
-        for (int i = 0; i < CaptureCalls.BURST; i++) {
-            shipped.info(CaptureCalls.MESSAGE);
-        }
+    @Override
+    protected void infoShipped() {
+        shipped.info(CaptureCalls.MESSAGE);
     }
 
-    @Benchmark
-    public void belowThreshold() {
+    @Override
+    protected void debugShipped() {
         shipped.debug(CaptureCalls.MESSAGE);
     }
 }

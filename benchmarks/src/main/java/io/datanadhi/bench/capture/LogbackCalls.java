@@ -5,16 +5,11 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.helpers.NOPAppender;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.slf4j.LoggerFactory;
 
 /** Logback through SLF4J, root at INFO, one {@link NOPAppender}. See {@link CaptureCalls}. */
-@State(Scope.Thread)
-public class LogbackCalls {
+public class LogbackCalls extends CaptureCalls {
 
     private org.slf4j.Logger unmatched;
     private org.slf4j.Logger shipped;
@@ -33,21 +28,18 @@ public class LogbackCalls {
         shipped = LoggerFactory.getLogger(CaptureCalls.SHIPPED);
     }
 
-    @Benchmark
-    public void unmatched() {
+    @Override
+    protected void infoUnmatched() {
         unmatched.info(CaptureCalls.MESSAGE);
     }
 
-    @Benchmark
-    @OperationsPerInvocation(CaptureCalls.BURST)
-    public void shipped(CaptureCalls.DrainPause pause) {
-        for (int i = 0; i < CaptureCalls.BURST; i++) {
-            shipped.info(CaptureCalls.MESSAGE);
-        }
+    @Override
+    protected void infoShipped() {
+        shipped.info(CaptureCalls.MESSAGE);
     }
 
-    @Benchmark
-    public void belowThreshold() {
+    @Override
+    protected void debugShipped() {
         shipped.debug(CaptureCalls.MESSAGE);
     }
 }
