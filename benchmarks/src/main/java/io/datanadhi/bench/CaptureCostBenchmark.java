@@ -224,9 +224,9 @@ public final class CaptureCostBenchmark {
 
     /** Bytes per operation from the GC profiler. */
     private static double allocated(RunResult result) {
-        for (Map.Entry<String, Result> e : result.getSecondaryResults().entrySet()) {
-            if (e.getKey().endsWith("gc.alloc.rate.norm")) {
-                return e.getValue().getScore();
+        for (String name : result.getSecondaryResults().keySet()) {
+            if (name.endsWith("gc.alloc.rate.norm")) {
+                return secondary(result, name);
             }
         }
         return Double.NaN;
