@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.State;
  * </ul>
  *
  * Every framework sends what it logs to an appender or handler that does nothing, so what is
- * measured is the call path, not the output.
+ * measured is the call path, not the output. Only one subclass is loaded in a forked JVM, so
+ * the calls below are monomorphic and inlined.
  */
 @State(Scope.Thread)
 public abstract class CaptureCalls {
@@ -49,25 +50,18 @@ public abstract class CaptureCalls {
             + "  conditions: [{key: log_record.module_name, type: exact, value: " + SHIPPED + "}]\n"
             + "  pipelines: [bench]\n";
 
-    private Runnable infoUnmatched;
-    private Runnable infoShipped;
-    private Runnable debugShipped;
+    /** {@code info(MESSAGE)} on the logger {@link #UNMATCHED}. */
+    protected abstract void infoUnmatched();
 
-    /**
-     * Called by the subclass's setup with its three calls: {@code info(MESSAGE)} on the logger
-     * {@link #UNMATCHED}, the same on {@link #SHIPPED}, and {@code debug(MESSAGE)} (JUL's
-     * {@code fine}) on {@link #SHIPPED}, which is at INFO. Each is called from one place, with one
-     * implementation, so the JIT inlines it.
-     */
-    protected final void calls(Runnable infoUnmatched, Runnable infoShipped, Runnable debugShipped) {
-        this.infoUnmatched = infoUnmatched;
-        this.infoShipped = infoShipped;
-        this.debugShipped = debugShipped;
-    }
+    /** {@code info(MESSAGE)} on the logger {@link #SHIPPED}. */
+    protected abstract void infoShipped();
+
+    /** {@code debug(MESSAGE)} (or JUL's {@code fine}) on the logger {@link #SHIPPED}, which is at INFO. */
+    protected abstract void debugShipped();
 
     @Benchmark
     public void unmatched() {
-        infoUnmatched.run();
+        infoUnmatched();
     }
 
     @Benchmark
@@ -76,7 +70,7 @@ public abstract class CaptureCalls {
         long cpu = pause.threads.getCurrentThreadCpuTime();
         long allocated = pause.threads.getCurrentThreadAllocatedBytes();
         for (int i = 0; i < BURST; i++) {
-            infoShipped.run();
+            infoShipped();
         }
         pause.appThreadCpuNs += pause.threads.getCurrentThreadCpuTime() - cpu;
         pause.appThreadBytes += pause.threads.getCurrentThreadAllocatedBytes() - allocated;
@@ -85,7 +79,7 @@ public abstract class CaptureCalls {
 
     @Benchmark
     public void belowThreshold() {
-        debugShipped.run();
+        debugShipped();
     }
 
     /**

@@ -36,8 +36,22 @@ public class JulCalls extends CaptureCalls {
                 // nothing held
             }
         });
-        unmatched = Logger.getLogger(UNMATCHED);
-        shipped = Logger.getLogger(SHIPPED);
-        calls(() -> unmatched.info(MESSAGE), () -> shipped.info(MESSAGE), () -> shipped.fine(MESSAGE));
+        unmatched = Logger.getLogger(CaptureCalls.UNMATCHED);
+        shipped = Logger.getLogger(CaptureCalls.SHIPPED);
+    }
+
+    @Override
+    protected void infoUnmatched() {
+        unmatched.info(CaptureCalls.MESSAGE);
+    }
+
+    @Override
+    protected void infoShipped() {
+        shipped.info(CaptureCalls.MESSAGE);
+    }
+
+    @Override
+    protected void debugShipped() {
+        shipped.fine(CaptureCalls.MESSAGE);
     }
 }

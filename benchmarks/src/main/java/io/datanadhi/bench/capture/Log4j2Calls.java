@@ -28,13 +28,27 @@ public class Log4j2Calls extends CaptureCalls {
         builder.add(builder.newAppender("nothing", "Null"));
         builder.add(builder.newRootLogger(Level.INFO).add(builder.newAppenderRef("nothing")));
         context = Configurator.initialize(builder.build());
-        unmatched = LogManager.getLogger(UNMATCHED);
-        shipped = LogManager.getLogger(SHIPPED);
-        calls(() -> unmatched.info(MESSAGE), () -> shipped.info(MESSAGE), () -> shipped.debug(MESSAGE));
+        unmatched = LogManager.getLogger(CaptureCalls.UNMATCHED);
+        shipped = LogManager.getLogger(CaptureCalls.SHIPPED);
     }
 
     @TearDown
     public void stop() {
         Configurator.shutdown(context);
+    }
+
+    @Override
+    protected void infoUnmatched() {
+        unmatched.info(CaptureCalls.MESSAGE);
+    }
+
+    @Override
+    protected void infoShipped() {
+        shipped.info(CaptureCalls.MESSAGE);
+    }
+
+    @Override
+    protected void debugShipped() {
+        shipped.debug(CaptureCalls.MESSAGE);
     }
 }

@@ -24,8 +24,22 @@ public class LogbackCalls extends CaptureCalls {
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.INFO);
         root.addAppender(nop);
-        unmatched = LoggerFactory.getLogger(UNMATCHED);
-        shipped = LoggerFactory.getLogger(SHIPPED);
-        calls(() -> unmatched.info(MESSAGE), () -> shipped.info(MESSAGE), () -> shipped.debug(MESSAGE));
+        unmatched = LoggerFactory.getLogger(CaptureCalls.UNMATCHED);
+        shipped = LoggerFactory.getLogger(CaptureCalls.SHIPPED);
+    }
+
+    @Override
+    protected void infoUnmatched() {
+        unmatched.info(CaptureCalls.MESSAGE);
+    }
+
+    @Override
+    protected void infoShipped() {
+        shipped.info(CaptureCalls.MESSAGE);
+    }
+
+    @Override
+    protected void debugShipped() {
+        shipped.debug(CaptureCalls.MESSAGE);
     }
 }
