@@ -1,6 +1,7 @@
 package io.datanadhi.bench;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,11 +16,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Start-up cost of the agent: wall time from process start to exit of a hello-world JUL
- * application, without the agent and with it, runs interleaved so that machine noise hits every
- * variant alike. Prints a Markdown table of medians and the difference to the baseline.
+ * Start-up cost of the agent: wall time from process start to exit of an application, without
+ * the agent and with it, runs interleaved so that machine noise hits every variant alike. Prints
+ * a Markdown table of medians and the difference to the baseline. The application is the
+ * hello-world JUL app ({@code --app hello}, the default) or a Logback app with 200 classes of
+ * its own ({@code --app logback200}, {@link LogbackApp}).
  *
- * <pre>java -cp benchmarks/target/datanadhi-benchmarks.jar io.datanadhi.bench.StartupBenchmark [--runs 21]</pre>
+ * <pre>java -cp benchmarks/target/datanadhi-benchmarks.jar io.datanadhi.bench.StartupBenchmark [--runs 21]
+ *     [--app hello|logback200] [--java /path/to/bin/java]</pre>
  */
 public final class StartupBenchmark {
 
@@ -27,22 +31,29 @@ public final class StartupBenchmark {
         int runs = 21;
         Path agent = Path.of("agent/target/datanadhi-agent.jar");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String app = "hello";
+        Path frameworks = Path.of("benchmarks/target/frameworks");
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--runs": runs = Integer.parseInt(args[i + 1]); break;
                 case "--agent": agent = Path.of(args[i + 1]); break;
                 case "--java": java = args[i + 1]; break;
+                case "--app": app = args[i + 1]; break;
+                case "--frameworks-dir": frameworks = Path.of(args[i + 1]); break;
                 default: throw new IllegalArgumentException(args[i]);
             }
         }
-        // The hello app alone on its class path (not this fat jar): what a small application looks like.
-        Path appDir = Files.createTempDirectory("bench-hello");
-        String helloFile = HELLO.replace('.', '/') + ".class";
-        Files.createDirectories(appDir.resolve(helloFile).getParent());
-        try (java.io.InputStream in = StartupBenchmark.class.getClassLoader().getResourceAsStream(helloFile)) {
-            Files.copy(in, appDir.resolve(helloFile));
+        String classpath;
+        String mainClass;
+        if (app.equals("hello")) {
+            classpath = helloClassPath().toString();
+            mainClass = HELLO;
+        } else if (app.equals("logback200")) {
+            classpath = LogbackApp.generate(frameworks);
+            mainClass = LogbackApp.MAIN;
+        } else {
+            throw new IllegalArgumentException("--app hello or logback200, not " + app);
         }
-        String classpath = appDir.toString();
         Path idleDir = Files.createTempDirectory("bench-idle");
         Path shipDir = Files.createTempDirectory("bench-ship");
         Files.createDirectories(shipDir.resolve("rules"));
@@ -63,11 +74,11 @@ public final class StartupBenchmark {
         String url = "http://127.0.0.1:" + server.getAddress().getPort();
 
         Map<String, Variant> variants = new LinkedHashMap<>();
-        variants.put("without the agent", new Variant(List.of(java, "-cp", classpath, HELLO), Map.of()));
+        variants.put("without the agent", new Variant(List.of(java, "-cp", classpath, mainClass), Map.of()));
         variants.put("with the agent, no rules (idle)", new Variant(
-                List.of(java, "-javaagent:" + agent, "-cp", classpath, HELLO), Map.of("DATANADHI_DIR", idleDir.toString())));
+                List.of(java, "-javaagent:" + agent, "-cp", classpath, mainClass), Map.of("DATANADHI_DIR", idleDir.toString())));
         variants.put("with the agent, shipping the event to a local server", new Variant(
-                List.of(java, "-javaagent:" + agent, "-cp", classpath, HELLO),
+                List.of(java, "-javaagent:" + agent, "-cp", classpath, mainClass),
                 Map.of("DATANADHI_DIR", shipDir.toString(), "DATANADHI_SERVER_HOST", url, "DATANADHI_API_KEY", "bench-key")));
 
         for (Variant variant : variants.values()) {
@@ -79,9 +90,16 @@ public final class StartupBenchmark {
             }
         }
         server.stop(0);
+        for (String entry : classpath.split(File.pathSeparator)) {
+            if (entry.contains("bench-")) {
+                DeliveryRig.deleteTree(entry.contains("bench-logback200") ? Path.of(entry).getParent() : Path.of(entry));
+            }
+        }
+        DeliveryRig.deleteTree(idleDir);
+        DeliveryRig.deleteTree(shipDir);
 
         double baseline = median(variants.get("without the agent").samples);
-        System.out.println("| " + java + ", " + runs
+        System.out.println("| " + app + ", " + java + ", " + runs
                 + " runs each, " + Runtime.getRuntime().availableProcessors() + " cores | median ms | p90 ms | added ms | ratio |");
         System.out.println("|---|---:|---:|---:|---:|");
         for (Map.Entry<String, Variant> e : variants.entrySet()) {
@@ -96,6 +114,17 @@ public final class StartupBenchmark {
     }
 
     private static final String HELLO = "io.datanadhi.bench.apps.HelloJul";
+
+    /** The hello app alone on its class path (not this fat jar): what a small application looks like. */
+    private static Path helloClassPath() throws IOException {
+        Path appDir = Files.createTempDirectory("bench-hello");
+        String helloFile = HELLO.replace('.', '/') + ".class";
+        Files.createDirectories(appDir.resolve(helloFile).getParent());
+        try (java.io.InputStream in = StartupBenchmark.class.getClassLoader().getResourceAsStream(helloFile)) {
+            Files.copy(in, appDir.resolve(helloFile));
+        }
+        return appDir;
+    }
 
     private static final class Variant {
         final List<String> command;

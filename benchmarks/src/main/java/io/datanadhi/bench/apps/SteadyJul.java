@@ -13,7 +13,8 @@ import java.util.logging.Logger;
  *
  * RATE records a second (0: as fast as one thread can), for SECONDS, or until TOTAL records when
  * given. With {@code stay}, the application keeps running after it has logged, as a server would,
- * until its standard input is closed. JUL's console handler is removed: the agent captures at {@code Logger.log}, before any
+ * until its standard input is closed; each line {@code heap} it reads there makes it collect
+ * garbage and print {@code heap used after GC N} (bytes). JUL's console handler is removed: the agent captures at {@code Logger.log}, before any
  * handler, and the figures should not measure writing to a terminal. Prints one line at the end:
  * {@code logged N in S s}.
  */
@@ -48,9 +49,30 @@ public final class SteadyJul {
         System.out.printf("logged %d in %.3f s%n", logged, elapsed);
         System.out.flush();
         if (args.length > 3 && args[3].equals("stay")) {
-            while (System.in.read() >= 0) {
-                // until the driver closes our standard input
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.US_ASCII));
+            String command;
+            while ((command = in.readLine()) != null) { // until the driver closes our standard input
+                if (command.equals("heap")) {
+                    System.out.println("heap used after GC " + usedAfterGc());
+                    System.out.flush();
+                }
             }
         }
+    }
+
+    /** Bytes of heap in use after full collections, once it stops shrinking. */
+    private static long usedAfterGc() {
+        java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 10; i++) {
+            System.gc();
+            long now = memory.getHeapMemoryUsage().getUsed();
+            if (now >= used) {
+                return now;
+            }
+            used = now;
+        }
+        return used;
     }
 }

@@ -1,0 +1,57 @@
+package io.datanadhi.bench.capture;
+
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.openjdk.jmh.annotations.Setup;
+
+/** java.util.logging, root at INFO, one handler that does nothing. See {@link CaptureCalls}. */
+public class JulCalls extends CaptureCalls {
+
+    // Strong references: JUL holds its loggers weakly.
+    private Logger root;
+    private Logger unmatched;
+    private Logger shipped;
+
+    @Setup
+    public void configure() {
+        LogManager.getLogManager().reset();
+        root = Logger.getLogger("");
+        root.setLevel(Level.INFO);
+        root.addHandler(new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                // nothing: the call path is measured, not the output
+            }
+
+            @Override
+            public void flush() {
+                // nothing buffered
+            }
+
+            @Override
+            public void close() {
+                // nothing held
+            }
+        });
+        unmatched = Logger.getLogger(CaptureCalls.UNMATCHED);
+        shipped = Logger.getLogger(CaptureCalls.SHIPPED);
+    }
+
+    @Override
+    protected void infoUnmatched() {
+        unmatched.info(CaptureCalls.MESSAGE);
+    }
+
+    @Override
+    protected void infoShipped() {
+        shipped.info(CaptureCalls.MESSAGE);
+    }
+
+    @Override
+    protected void debugShipped() {
+        shipped.fine(CaptureCalls.MESSAGE);
+    }
+}

@@ -1,0 +1,45 @@
+package io.datanadhi.bench.capture;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.helpers.NOPAppender;
+import org.openjdk.jmh.annotations.Setup;
+import org.slf4j.LoggerFactory;
+
+/** Logback through SLF4J, root at INFO, one {@link NOPAppender}. See {@link CaptureCalls}. */
+public class LogbackCalls extends CaptureCalls {
+
+    private org.slf4j.Logger unmatched;
+    private org.slf4j.Logger shipped;
+
+    @Setup
+    public void configure() {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        context.reset();
+        NOPAppender<ILoggingEvent> nop = new NOPAppender<>();
+        nop.setContext(context);
+        nop.start();
+        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.INFO);
+        root.addAppender(nop);
+        unmatched = LoggerFactory.getLogger(CaptureCalls.UNMATCHED);
+        shipped = LoggerFactory.getLogger(CaptureCalls.SHIPPED);
+    }
+
+    @Override
+    protected void infoUnmatched() {
+        unmatched.info(CaptureCalls.MESSAGE);
+    }
+
+    @Override
+    protected void infoShipped() {
+        shipped.info(CaptureCalls.MESSAGE);
+    }
+
+    @Override
+    protected void debugShipped() {
+        shipped.debug(CaptureCalls.MESSAGE);
+    }
+}
