@@ -14,9 +14,22 @@ public abstract class AccessEventMapper implements EventMapper {
     /** The framework's numeric level, normalized. */
     protected abstract Level normalize(int levelValue);
 
+    /**
+     * The framework's numeric level, read for every captured event. A framework's mapper
+     * overrides this and {@link #readLoggerName} with an {@link InlinedGetter}.
+     */
+    protected int readLevelValue(Object event) {
+        return access(event).levelValue(event);
+    }
+
+    /** The logger's name, read for every event a rule on {@code log_record.module_name} sees. */
+    protected String readLoggerName(Object event) {
+        return access(event).loggerName(event);
+    }
+
     @Override
     public Level level(CapturedEvent event) {
-        return normalize(access(event.event).levelValue(event.event));
+        return normalize(readLevelValue(event.event));
     }
 
     @Override
@@ -26,7 +39,7 @@ public abstract class AccessEventMapper implements EventMapper {
 
     @Override
     public String loggerName(CapturedEvent event) {
-        return access(event.event).loggerName(event.event);
+        return readLoggerName(event.event);
     }
 
     /** Never throws: a message object whose toString throws or recurses becomes a note. */

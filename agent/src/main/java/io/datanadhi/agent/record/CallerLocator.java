@@ -6,7 +6,15 @@ package io.datanadhi.agent.record;
  */
 public final class CallerLocator {
 
-    private static final StackWalker WALKER = StackWalker.getInstance();
+    /** Class references, so that each frame is judged by a per-class cached answer, not by prefixes. */
+    private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+
+    private static final ClassValue<Boolean> SKIPPED_CLASS = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            return isSkipped(type.getName());
+        }
+    };
 
     /** Packages of logging frameworks, bridges and facades, and of the agent itself. */
     private static final String[] SKIPPED = {
@@ -35,11 +43,16 @@ public final class CallerLocator {
 
     public static Caller locate() {
         try {
-            return WALKER.walk(frames -> frames
-                    .filter(frame -> !isSkipped(frame.getClassName()))
-                    .findFirst()
-                    .map(Caller::of)
-                    .orElse(Caller.UNKNOWN));
+            return WALKER.walk(frames -> {
+                java.util.Iterator<StackWalker.StackFrame> it = frames.iterator();
+                while (it.hasNext()) {
+                    StackWalker.StackFrame frame = it.next();
+                    if (!SKIPPED_CLASS.get(frame.getDeclaringClass())) {
+                        return Caller.of(frame);
+                    }
+                }
+                return Caller.UNKNOWN;
+            });
         } catch (RuntimeException e) {
             return Caller.UNKNOWN;
         }

@@ -96,6 +96,39 @@ public final class EventView implements RecordView {
         }
     }
 
+    /** The fields rules read most, without comparing strings; the rest as {@link #resolve(String[])}. */
+    @Override
+    public Object resolve(RecordPath path) {
+        switch (path.field()) {
+            case MESSAGE:
+                return message();
+            case TRACE_ID:
+                return traceId();
+            case LEVEL:
+                return level.name();
+            case NATIVE_LEVEL:
+                return nativeLevel();
+            case LOGGER_NAME:
+                return loggerName();
+            case FRAMEWORK:
+                return event.framework;
+            case THREAD_NAME:
+                return threadName();
+            case CLASS_NAME:
+                return caller().className;
+            case FUNCTION_NAME:
+                return caller().methodName;
+            case FILENAME:
+                return caller().fileName;
+            case LINE_NUMBER:
+                return caller().lineNumber;
+            case CONTEXT_VALUE:
+                return contextPath(path.parts());
+            default:
+                return resolve(path.parts());
+        }
+    }
+
     private Object logRecordField(String field) {
         switch (field) {
             case "level":

@@ -12,4 +12,9 @@ public interface RecordView {
      * such values, or a Jackson JsonNode.
      */
     Object resolve(String[] path);
+
+    /** {@link #resolve(String[])} for a key resolved when its rule was loaded. */
+    default Object resolve(RecordPath path) {
+        return resolve(path.parts());
+    }
 }

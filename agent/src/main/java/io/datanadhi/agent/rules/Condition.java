@@ -1,5 +1,6 @@
 package io.datanadhi.agent.rules;
 
+import io.datanadhi.agent.record.RecordPath;
 import io.datanadhi.agent.record.RecordView;
 import java.util.Objects;
 import java.util.regex.Matcher;
@@ -41,7 +42,7 @@ public final class Condition {
             ThreadLocal.withInitial(() -> new StringBuilder(32));
 
     private final String key;
-    private final String[] path;
+    private final RecordPath path;
     private final Type type;
     private final String value;
     private final boolean negate;
@@ -60,7 +61,7 @@ public final class Condition {
         this.type = Objects.requireNonNull(type, "type");
         this.value = Objects.requireNonNull(value, "value");
         this.negate = negate;
-        this.path = splitKey(key);
+        this.path = new RecordPath(splitKey(key));
         if (type == Type.REGEX) {
             // UNIX_LINES: only '\n' ends a line for '.', '^' and '$', as in Python's re.
             Pattern compiled = Pattern.compile(value, Pattern.UNIX_LINES);
@@ -136,7 +137,7 @@ public final class Condition {
 
     /** The key split at its dots (a copy). */
     public String[] path() {
-        return path.clone();
+        return path.parts().clone();
     }
 
     public Type type() {

@@ -2,10 +2,13 @@ package io.datanadhi.agent.capture.log4j2;
 
 import io.datanadhi.agent.capture.AccessEventMapper;
 import io.datanadhi.agent.capture.EventAccess;
+import io.datanadhi.agent.capture.FrameworkApi;
+import io.datanadhi.agent.capture.InlinedGetter;
 import io.datanadhi.agent.record.Caller;
 import io.datanadhi.agent.record.Level;
 import io.datanadhi.bootstrap.CapturedEvent;
 import java.util.function.BiConsumer;
+import java.lang.invoke.MethodHandle;
 
 /**
  * Reads Log4j 2's LogEvents, through {@link Log4j2Access}. The fields of a {@code MapMessage} or
@@ -13,6 +16,29 @@ import java.util.function.BiConsumer;
  * next to the thread context, as SLF4J 2's key-value pairs do for Logback.
  */
 final class Log4j2Events extends AccessEventMapper {
+
+    private static final MethodHandle LEVEL_VALUE =
+            new InlinedGetter(InlinedGetter.Kind.LEVEL_VALUE, Log4j2Access::of).invoker();
+    private static final MethodHandle LOGGER_NAME =
+            new InlinedGetter(InlinedGetter.Kind.LOGGER_NAME, Log4j2Access::of).invoker();
+
+    @Override
+    protected int readLevelValue(Object event) {
+        try {
+            return (int) LEVEL_VALUE.invokeExact(event);
+        } catch (Throwable t) {
+            throw FrameworkApi.failure(t);
+        }
+    }
+
+    @Override
+    protected String readLoggerName(Object event) {
+        try {
+            return (String) (Object) LOGGER_NAME.invokeExact(event);
+        } catch (Throwable t) {
+            throw FrameworkApi.failure(t);
+        }
+    }
 
     @Override
     protected EventAccess access(Object event) {

@@ -2,14 +2,40 @@ package io.datanadhi.agent.capture.logback;
 
 import io.datanadhi.agent.capture.AccessEventMapper;
 import io.datanadhi.agent.capture.EventAccess;
+import io.datanadhi.agent.capture.FrameworkApi;
+import io.datanadhi.agent.capture.InlinedGetter;
 import io.datanadhi.agent.capture.KeyValuePairs;
 import io.datanadhi.agent.record.Level;
 import io.datanadhi.bootstrap.CapturedEvent;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.lang.invoke.MethodHandle;
 
 /** Reads Logback's ILoggingEvents, through {@link LogbackAccess}. */
 final class LogbackEvents extends AccessEventMapper {
+
+    private static final MethodHandle LEVEL_VALUE =
+            new InlinedGetter(InlinedGetter.Kind.LEVEL_VALUE, LogbackAccess::of).invoker();
+    private static final MethodHandle LOGGER_NAME =
+            new InlinedGetter(InlinedGetter.Kind.LOGGER_NAME, LogbackAccess::of).invoker();
+
+    @Override
+    protected int readLevelValue(Object event) {
+        try {
+            return (int) LEVEL_VALUE.invokeExact(event);
+        } catch (Throwable t) {
+            throw FrameworkApi.failure(t);
+        }
+    }
+
+    @Override
+    protected String readLoggerName(Object event) {
+        try {
+            return (String) (Object) LOGGER_NAME.invokeExact(event);
+        } catch (Throwable t) {
+            throw FrameworkApi.failure(t);
+        }
+    }
 
     @Override
     protected EventAccess access(Object event) {
