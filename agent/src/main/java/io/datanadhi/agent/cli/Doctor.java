@@ -6,6 +6,7 @@ import io.datanadhi.agent.AgentVersion;
 import io.datanadhi.agent.config.AgentConfig;
 import io.datanadhi.agent.config.ConfigResolver;
 import io.datanadhi.agent.config.ConfigValue;
+import io.datanadhi.agent.delivery.DroppedFiles;
 import io.datanadhi.agent.diag.Diagnostics;
 import io.datanadhi.agent.echopost.EchoPostInstaller;
 import io.datanadhi.agent.echopost.EchoPostJvm;
@@ -32,8 +33,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -49,7 +48,6 @@ final class Doctor {
 
     private static final Duration SERVER_TIMEOUT = Duration.ofSeconds(2);
     private static final long ECHOPOST_STATUS_TIMEOUT_SECONDS = 30;
-    private static final Pattern DROPPED_FILE = Pattern.compile("(.+)_\\d+_\\d+\\.jsonl");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<String> problems = new ArrayList<>();
@@ -306,8 +304,8 @@ final class Doctor {
                 files = List.of();
             }
             for (Path file : files) {
-                Matcher name = DROPPED_FILE.matcher(file.getFileName().toString());
-                String reason = name.matches() ? name.group(1) : "other";
+                String named = DroppedFiles.reasonOf(file);
+                String reason = named != null ? named : "other";
                 Map<String, Object> counts = byReason.computeIfAbsent(reason, r -> {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("files", 0);

@@ -19,7 +19,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -49,7 +48,6 @@ import java.util.stream.Stream;
 final class ReplayDropped {
 
     static final String USAGE = "usage: java -jar datanadhi-agent.jar replay-dropped [--dir DIR] [--reason R] [--fallback]";
-    private static final Pattern FILE_NAME = Pattern.compile("([a-z_]+)_(\\d+)_(\\d+)\\.jsonl");
     private static final String LOCK_FILE = ".replay.lock";
 
     private ReplayDropped() {}
@@ -204,7 +202,7 @@ final class ReplayDropped {
         List<Path> files = new ArrayList<>();
         try (Stream<Path> listing = Files.list(dropped)) {
             for (Path file : (Iterable<Path>) listing::iterator) {
-                Matcher name = FILE_NAME.matcher(file.getFileName().toString());
+                Matcher name = DroppedFiles.FILE_NAME.matcher(file.getFileName().toString());
                 if (name.matches() && known.contains(name.group(1))
                         && (reasons.isEmpty() || reasons.contains(name.group(1))) && Files.isRegularFile(file)) {
                     files.add(file);
@@ -216,7 +214,7 @@ final class ReplayDropped {
     }
 
     private static long number(Path file, int group) {
-        Matcher name = FILE_NAME.matcher(file.getFileName().toString());
+        Matcher name = DroppedFiles.FILE_NAME.matcher(file.getFileName().toString());
         name.matches();
         return Long.parseLong(name.group(group));
     }

@@ -18,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 
 /**
  * The last resort: {@code <dir>/dropped/<reason>_<epoch-ms>_<n>.jsonl}, one
@@ -28,6 +29,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DroppedFiles {
 
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+    /** {@code <reason>_<epoch-ms>_<n>.jsonl}, as {@link #open} names a file: groups reason, ms, n. */
+    public static final Pattern FILE_NAME = Pattern.compile("([a-z_]+)_(\\d+)_(\\d+)\\.jsonl");
 
     private final Path directory;
     private final Counters counters;
@@ -93,6 +97,12 @@ public final class DroppedFiles {
     }
 
     /** The file name prefix: {@code primary_failed}, {@code queue_full}, ... */
+    /** The reason in a dropped file's name ({@code primary_failed}, ...), or null for any other name. */
+    public static String reasonOf(Path file) {
+        java.util.regex.Matcher name = FILE_NAME.matcher(file.getFileName().toString());
+        return name.matches() ? name.group(1) : null;
+    }
+
     public static String fileName(DropKind reason) {
         return reason.name().toLowerCase(java.util.Locale.ROOT);
     }
