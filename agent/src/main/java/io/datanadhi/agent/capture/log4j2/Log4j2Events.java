@@ -7,8 +7,8 @@ import io.datanadhi.agent.capture.InlinedGetter;
 import io.datanadhi.agent.record.Caller;
 import io.datanadhi.agent.record.Level;
 import io.datanadhi.bootstrap.CapturedEvent;
-import java.util.function.BiConsumer;
 import java.lang.invoke.MethodHandle;
+import java.util.function.BiConsumer;
 
 /**
  * Reads Log4j 2's LogEvents, through {@link Log4j2Access}. The fields of a {@code MapMessage} or

@@ -7,9 +7,9 @@ import io.datanadhi.agent.capture.InlinedGetter;
 import io.datanadhi.agent.capture.KeyValuePairs;
 import io.datanadhi.agent.record.Level;
 import io.datanadhi.bootstrap.CapturedEvent;
+import java.lang.invoke.MethodHandle;
 import java.util.List;
 import java.util.function.BiConsumer;
-import java.lang.invoke.MethodHandle;
 
 /** Reads Logback's ILoggingEvents, through {@link LogbackAccess}. */
 final class LogbackEvents extends AccessEventMapper {
