@@ -16,7 +16,8 @@ import java.util.List;
 /**
  * The agent's sink, on the logging thread: level threshold, rules, and for an event that a rule
  * keeps, a copy handed to delivery. An event that matches no rule costs a few field reads and
- * allocates nothing.
+ * allocates nothing; with rules that read only the level, the logger's name or the framework
+ * (the usual kind) it is decided from the framework's event alone, without storing anything.
  */
 final class EventProcessor implements CaptureSink {
 
@@ -26,6 +27,7 @@ final class EventProcessor implements CaptureSink {
     private final Delivery delivery;
     private final boolean shipping;
     private final Counters counters;
+    private final boolean quickRules;
 
     EventProcessor(RuleSet rules, Level threshold, RecordSettings settings, Delivery delivery, boolean shipping,
             Counters counters) {
@@ -35,18 +37,32 @@ final class EventProcessor implements CaptureSink {
         this.delivery = delivery;
         this.shipping = shipping;
         this.counters = counters;
+        this.quickRules = rules.quick();
     }
 
     @Override
-    public void accept(CapturedEvent event) {
-        EventMapper mapper = Mappers.forFramework(event.framework);
-        if (mapper == null || !mapper.logged(event)) {
+    public void accept(CapturedEvent scratch, String framework, Object event, Object logger) {
+        EventMapper mapper = Mappers.forFramework(framework);
+        if (mapper == null || !mapper.logged(event, logger)) {
             return;
         }
         counters.countCaptured();
         Level level = mapper.level(event);
-        if (level.atLeast(threshold)) {
-            process(view(event).reset(event, mapper, level));
+        if (!level.atLeast(threshold)) {
+            return;
+        }
+        Match match = null;
+        if (quickRules) {
+            match = rules.evaluate(level, framework, mapper, event, logger);
+            if (match == Match.NONE || !wanted(match)) {
+                return;
+            }
+        }
+        CapturedEvent captured = scratch.set(framework, event, logger);
+        try {
+            process(view(captured).reset(captured, mapper, level), match);
+        } finally {
+            captured.clear();
         }
     }
 
@@ -57,16 +73,21 @@ final class EventProcessor implements CaptureSink {
             return;
         }
         counters.countCaptured();
-        Level level = mapper.level(pending.event);
+        Level level = mapper.level(pending.event.event);
         if (level.atLeast(threshold)) {
             process(new EventView(settings).reset(pending.event, mapper, level)
-                    .preset(pending.caller, pending.threadName, pending.message, pending.context));
+                    .preset(pending.caller, pending.threadName, pending.message, pending.context), null);
         }
     }
 
-    private void process(EventView view) {
+    private boolean wanted(Match match) {
+        return (shipping && match.ships()) || match.stdout();
+    }
+
+    /** {@code known}: what quick rules already decided, or null to evaluate the rules on the view. */
+    private void process(EventView view, Match known) {
         try {
-            Match match = rules.evaluate(view);
+            Match match = known != null ? known : rules.evaluate(view);
             boolean ship = shipping && match.ships();
             if (!ship && !match.stdout()) {
                 return;

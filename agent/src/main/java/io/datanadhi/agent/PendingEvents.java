@@ -27,15 +27,19 @@ final class PendingEvents implements CaptureSink {
     private boolean handedOff;
 
     @Override
-    public void accept(CapturedEvent event) {
+    public void accept(CapturedEvent scratch, String framework, Object event, Object logger) {
         CaptureSink target;
         synchronized (this) {
             target = next;
             if (!handedOff) {
                 if (events.size() < CAPACITY) {
-                    Pending copy = Pending.of(event);
-                    if (copy != null) {
-                        events.add(copy);
+                    try {
+                        Pending copy = Pending.of(scratch.set(framework, event, logger));
+                        if (copy != null) {
+                            events.add(copy);
+                        }
+                    } finally {
+                        scratch.clear();
                     }
                 } else {
                     overflowed++;
@@ -44,7 +48,7 @@ final class PendingEvents implements CaptureSink {
             }
         }
         if (target != null) {
-            target.accept(event);
+            target.accept(scratch, framework, event, logger);
         }
     }
 
@@ -82,7 +86,7 @@ final class PendingEvents implements CaptureSink {
 
         static Pending of(CapturedEvent source) {
             EventMapper mapper = Mappers.forFramework(source.framework);
-            if (mapper == null || !mapper.logged(source)) {
+            if (mapper == null || !mapper.logged(source.event, source.logger)) {
                 return null;
             }
             CapturedEvent copy = new CapturedEvent();

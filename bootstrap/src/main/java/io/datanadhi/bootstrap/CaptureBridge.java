@@ -53,37 +53,48 @@ public final class CaptureBridge {
 
     /**
      * Hook at the entry of a method that is called once per event after the framework decided to
-     * log it (Logback's {@code callAppenders}). Must be paired with {@link #exit()}.
+     * log it (Logback's {@code callAppenders}). Returns this thread's state, which the hook keeps
+     * in a local variable and passes to {@link #exit(Object)}: one thread-local lookup per event.
      */
-    public static void enter(String framework, Object event, Object logger) {
+    public static Object enter(String framework, Object event, Object logger) {
         try {
             ThreadState s = STATE.get();
             s.depth++;
-            if (s.claimed || s.agentThread || sink == null || event == null) {
-                return;
+            if (!s.claimed && !s.agentThread && event != null) {
+                CaptureSink current = sink;
+                if (current != null) {
+                    s.claimed = true;
+                    publish(current, s, framework, event, logger);
+                }
             }
-            s.claimed = true;
-            publish(s.event, framework, event, logger);
+            return s;
+        } catch (Throwable ignored) {
+            return null; // The application comes first.
+        }
+    }
+
+    /** Leaves a hook entered with {@link #enter}; {@code state} is what it returned. */
+    public static void exit(Object state) {
+        try {
+            if (state != null) {
+                leave((ThreadState) state);
+            }
         } catch (Throwable ignored) {
             // The application comes first.
         }
     }
 
-    /** Leaves a hook entered with {@link #enter}. */
-    public static void exit() {
+    /**
+     * Hook at the entry of a method that may capture on its way out ({@link #exitOuter}); returns
+     * the state to pass there.
+     */
+    public static Object enterOuter() {
         try {
-            leave(STATE.get());
+            ThreadState s = STATE.get();
+            s.depth++;
+            return s;
         } catch (Throwable ignored) {
-            // The application comes first.
-        }
-    }
-
-    /** Hook at the entry of a method that may capture on its way out ({@link #exitOuter}). */
-    public static void enterOuter() {
-        try {
-            STATE.get().depth++;
-        } catch (Throwable ignored) {
-            // The application comes first.
+            return null; // The application comes first.
         }
     }
 
@@ -91,12 +102,18 @@ public final class CaptureBridge {
      * Hook at every exit of a method entered with {@link #enterOuter}: captures the event when
      * this is the outermost hook and no other hook claimed or received it.
      */
-    public static void exitOuter(String framework, Object event, Object logger) {
+    public static void exitOuter(Object state, String framework, Object event, Object logger) {
         try {
-            ThreadState s = STATE.get();
-            if (s.depth == 1 && !s.claimed && !s.forwarded && !s.agentThread && sink != null && event != null) {
-                s.claimed = true;
-                publish(s.event, framework, event, logger);
+            if (state == null) {
+                return;
+            }
+            ThreadState s = (ThreadState) state;
+            if (s.depth == 1 && !s.claimed && !s.forwarded && !s.agentThread && event != null) {
+                CaptureSink current = sink;
+                if (current != null) {
+                    s.claimed = true;
+                    publish(current, s, framework, event, logger);
+                }
             }
             leave(s);
         } catch (Throwable ignored) {
@@ -120,20 +137,16 @@ public final class CaptureBridge {
         }
     }
 
-    private static void publish(CapturedEvent carrier, String framework, Object event, Object logger) {
-        CaptureSink current = sink;
-        if (current == null) {
-            return;
-        }
-        carrier.framework = framework;
-        carrier.event = event;
-        carrier.logger = logger;
+    /** The current thread's state, as {@link #enter} returns it; for tests. */
+    static Object state() {
+        return STATE.get();
+    }
+
+    private static void publish(CaptureSink current, ThreadState s, String framework, Object event, Object logger) {
         try {
-            current.accept(carrier);
+            current.accept(s.event, framework, event, logger);
         } catch (Throwable ignored) {
             // A failure in the agent never reaches the application.
-        } finally {
-            carrier.clear();
         }
     }
 

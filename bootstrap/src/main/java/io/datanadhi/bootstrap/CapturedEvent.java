@@ -1,12 +1,12 @@
 package io.datanadhi.bootstrap;
 
 /**
- * One application log event, handed from a hook to the agent: which framework, its own event
- * object, and the logger that logged it. The agent reads everything else from them, lazily.
+ * One application log event: which framework, its own event object, and the logger that logged
+ * it. The agent reads everything else from them, lazily.
  *
- * <p>There is one instance per thread, reused for every event, so that capturing an event that
- * matches no rule allocates nothing. The agent must copy what it keeps before {@link
- * CaptureBridge#publish} returns.
+ * <p>The bridge keeps one instance per thread and hands it to the sink empty; the agent fills it
+ * only for an event that needs more than a glance (one a rule keeps, or one read by a rule on its
+ * message or context), and empties it before returning.
  */
 public final class CapturedEvent {
     /** The framework's short name, a constant pushed by the hook: "jul", "logback", ... */
@@ -19,7 +19,14 @@ public final class CapturedEvent {
     /** Per-thread scratch space owned by the agent; survives {@link #clear()}. */
     public Object attachment;
 
-    void clear() {
+    public CapturedEvent set(String framework, Object event, Object logger) {
+        this.framework = framework;
+        this.event = event;
+        this.logger = logger;
+        return this;
+    }
+
+    public void clear() {
         framework = null;
         event = null;
         logger = null;

@@ -28,11 +28,11 @@ class CaptureBridgeTest {
         final Object logger;
         final CapturedEvent carrier;
 
-        Seen(CapturedEvent e) {
-            this.framework = e.framework;
-            this.event = e.event;
-            this.logger = e.logger;
-            this.carrier = e;
+        Seen(CapturedEvent scratch, String framework, Object event, Object logger) {
+            this.framework = framework;
+            this.event = event;
+            this.logger = logger;
+            this.carrier = scratch;
         }
     }
 
@@ -41,8 +41,9 @@ class CaptureBridgeTest {
         volatile Runnable during;
 
         @Override
-        public void accept(CapturedEvent event) {
-            seen.add(new Seen(event));
+        public void accept(CapturedEvent scratch, String framework, Object event, Object logger) {
+            assertNull(scratch.event, "the scratch event arrives empty");
+            seen.add(new Seen(scratch, framework, event, logger));
             Runnable r = during;
             if (r != null) {
                 during = null;
@@ -65,7 +66,7 @@ class CaptureBridgeTest {
         // A failed test may leave this thread inside a hook; extra exits clamp at depth 0, so
         // this returns the thread to a clean state and one failure does not cascade.
         for (int i = 0; i < 16; i++) {
-            CaptureBridge.exit();
+            CaptureBridge.exit(CaptureBridge.state());
         }
     }
 
@@ -76,7 +77,7 @@ class CaptureBridgeTest {
         try {
             assertEquals(1, sink.seen.size(), "captured on entry, before exit");
         } finally {
-            CaptureBridge.exit();
+            CaptureBridge.exit(CaptureBridge.state());
         }
         Seen seen = sink.seen.get(0);
         assertEquals("logback", seen.framework);
@@ -89,7 +90,7 @@ class CaptureBridgeTest {
     void consecutiveEventsAreEachCapturedOnce() {
         for (int i = 0; i < 3; i++) {
             CaptureBridge.enter("logback", "event-" + i, logger);
-            CaptureBridge.exit();
+            CaptureBridge.exit(CaptureBridge.state());
         }
         assertEquals(List.of("event-0", "event-1", "event-2"), events());
     }
@@ -99,7 +100,7 @@ class CaptureBridgeTest {
         Object event = new Object();
         CaptureBridge.enterOuter();
         assertTrue(sink.seen.isEmpty(), "nothing captured on entry");
-        CaptureBridge.exitOuter("jul", event, logger);
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", event, logger);
         assertEquals(1, sink.seen.size());
         assertEquals("jul", sink.seen.get(0).framework);
         assertSame(event, sink.seen.get(0).event);
@@ -110,9 +111,9 @@ class CaptureBridgeTest {
     void onlyTheOutermostExitOuterCaptures() {
         CaptureBridge.enterOuter();
         CaptureBridge.enterOuter();
-        CaptureBridge.exitOuter("jul", "inner", logger);
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "inner", logger);
         assertTrue(sink.seen.isEmpty(), "an inner outer-style hook does not capture");
-        CaptureBridge.exitOuter("jul", "outer", logger);
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "outer", logger);
         assertEquals(List.of("outer"), events());
     }
 
@@ -122,8 +123,8 @@ class CaptureBridgeTest {
         CaptureBridge.enterOuter();
         CaptureBridge.markForwarded();
         CaptureBridge.enter("logback", "logback-event", logger);
-        CaptureBridge.exit();
-        CaptureBridge.exitOuter("jul", "jul-record", logger);
+        CaptureBridge.exit(CaptureBridge.state());
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "jul-record", logger);
 
         assertEquals(1, sink.seen.size());
         assertEquals("logback", sink.seen.get(0).framework);
@@ -134,8 +135,8 @@ class CaptureBridgeTest {
     void outerHookWithInnerEntryHookButNoForwardMarkStillCapturesOnce() {
         CaptureBridge.enterOuter();
         CaptureBridge.enter("logback", "logback-event", logger);
-        CaptureBridge.exit();
-        CaptureBridge.exitOuter("jul", "jul-record", logger);
+        CaptureBridge.exit(CaptureBridge.state());
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "jul-record", logger);
         assertEquals(List.of("logback-event"), events());
     }
 
@@ -144,7 +145,7 @@ class CaptureBridgeTest {
         // The bridge handed the event to Logback, whose level check dropped it: no callAppenders.
         CaptureBridge.enterOuter();
         CaptureBridge.markForwarded();
-        CaptureBridge.exitOuter("jul", "jul-record", logger);
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "jul-record", logger);
         assertTrue(sink.seen.isEmpty(), "the receiving framework decided not to log it");
     }
 
@@ -152,10 +153,10 @@ class CaptureBridgeTest {
     void forwardMarkDoesNotOutliveItsEvent() {
         CaptureBridge.enterOuter();
         CaptureBridge.markForwarded();
-        CaptureBridge.exitOuter("jul", "first", logger);
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "first", logger);
 
         CaptureBridge.enterOuter();
-        CaptureBridge.exitOuter("jul", "second", logger);
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "second", logger);
         assertEquals(List.of("second"), events());
     }
 
@@ -163,7 +164,7 @@ class CaptureBridgeTest {
     void forwardMarkOutsideAnyHookIsIgnored() {
         CaptureBridge.markForwarded();
         CaptureBridge.enterOuter();
-        CaptureBridge.exitOuter("jul", "record", logger);
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "record", logger);
         assertEquals(List.of("record"), events());
     }
 
@@ -172,10 +173,10 @@ class CaptureBridgeTest {
         CaptureBridge.enter("logback", "application-event", logger);
         // An appender of that event logs on its own, through Logback and through JUL.
         CaptureBridge.enter("logback", "appender-event", logger);
-        CaptureBridge.exit();
+        CaptureBridge.exit(CaptureBridge.state());
         CaptureBridge.enterOuter();
-        CaptureBridge.exitOuter("jul", "appender-jul-record", logger);
-        CaptureBridge.exit();
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "appender-jul-record", logger);
+        CaptureBridge.exit(CaptureBridge.state());
 
         assertEquals(List.of("application-event"), events());
     }
@@ -184,12 +185,12 @@ class CaptureBridgeTest {
     void loggingFromInsideTheSinkIsNotCaptured() {
         sink.during = () -> {
             CaptureBridge.enter("logback", "from-sink", logger);
-            CaptureBridge.exit();
+            CaptureBridge.exit(CaptureBridge.state());
             CaptureBridge.enterOuter();
-            CaptureBridge.exitOuter("jul", "from-sink-jul", logger);
+            CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "from-sink-jul", logger);
         };
         CaptureBridge.enter("logback", "application-event", logger);
-        CaptureBridge.exit();
+        CaptureBridge.exit(CaptureBridge.state());
         assertEquals(List.of("application-event"), events());
     }
 
@@ -200,9 +201,9 @@ class CaptureBridgeTest {
             try {
                 CaptureBridge.markAgentThread();
                 CaptureBridge.enter("logback", "agent-logback", logger);
-                CaptureBridge.exit();
+                CaptureBridge.exit(CaptureBridge.state());
                 CaptureBridge.enterOuter();
-                CaptureBridge.exitOuter("jul", "agent-jul", logger);
+                CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "agent-jul", logger);
             } catch (Throwable t) {
                 failure.set(t);
             }
@@ -215,44 +216,44 @@ class CaptureBridgeTest {
 
         // The mark belongs to that thread only.
         CaptureBridge.enter("logback", "application", logger);
-        CaptureBridge.exit();
+        CaptureBridge.exit(CaptureBridge.state());
         assertEquals(List.of("application"), events());
     }
 
     @Test
     void aSinkThatThrowsNeverReachesTheApplication() {
-        CaptureBridge.install(event -> {
+        CaptureBridge.install((scratch, framework, event, logger) -> {
             throw new IllegalStateException("agent bug");
         });
         assertDoesNotThrow(() -> {
             CaptureBridge.enter("logback", "e1", logger);
-            CaptureBridge.exit();
+            CaptureBridge.exit(CaptureBridge.state());
             CaptureBridge.enterOuter();
-            CaptureBridge.exitOuter("jul", "e2", logger);
+            CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "e2", logger);
         });
-        CaptureBridge.install(event -> {
+        CaptureBridge.install((scratch, framework, event, logger) -> {
             throw new StackOverflowError();
         });
         assertDoesNotThrow(() -> {
             CaptureBridge.enter("logback", "e3", logger);
-            CaptureBridge.exit();
+            CaptureBridge.exit(CaptureBridge.state());
         });
 
         // And the thread's state is still consistent afterwards.
         CaptureBridge.install(sink);
         CaptureBridge.enter("logback", "after", logger);
-        CaptureBridge.exit();
+        CaptureBridge.exit(CaptureBridge.state());
         CaptureBridge.enterOuter();
-        CaptureBridge.exitOuter("jul", "after-jul", logger);
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "after-jul", logger);
         assertEquals(List.of("after", "after-jul"), events());
     }
 
     @Test
     void carrierIsClearedAfterPublishAndReusedPerThread() {
         CaptureBridge.enter("logback", "e1", logger);
-        CaptureBridge.exit();
+        CaptureBridge.exit(CaptureBridge.state());
         CaptureBridge.enterOuter();
-        CaptureBridge.exitOuter("jul", "e2", logger);
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "e2", logger);
 
         assertEquals(2, sink.seen.size());
         CapturedEvent carrier = sink.seen.get(0).carrier;
@@ -267,9 +268,9 @@ class CaptureBridgeTest {
         Object scratch = new Object();
         sink.during = () -> sink.seen.get(0).carrier.attachment = scratch;
         CaptureBridge.enter("logback", "e1", logger);
-        CaptureBridge.exit();
+        CaptureBridge.exit(CaptureBridge.state());
         CaptureBridge.enter("logback", "e2", logger);
-        CaptureBridge.exit();
+        CaptureBridge.exit(CaptureBridge.state());
         assertSame(scratch, sink.seen.get(1).carrier.attachment);
     }
 
@@ -278,29 +279,29 @@ class CaptureBridgeTest {
         CaptureBridge.enterOuter();
         CaptureBridge.enter("logback", "a", logger);
         CaptureBridge.enterOuter();
-        CaptureBridge.exitOuter("jul", "b", logger);
-        CaptureBridge.exit();
-        CaptureBridge.exitOuter("jul", "c", logger);
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "b", logger);
+        CaptureBridge.exit(CaptureBridge.state());
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "c", logger);
         assertEquals(List.of("a"), events());
 
         // Back at depth 0: an outer hook is outermost again, and nothing is claimed.
         CaptureBridge.enterOuter();
-        CaptureBridge.exitOuter("jul", "d", logger);
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "d", logger);
         CaptureBridge.enter("logback", "e", logger);
-        CaptureBridge.exit();
+        CaptureBridge.exit(CaptureBridge.state());
         assertEquals(List.of("a", "d", "e"), events());
     }
 
     @Test
     void unbalancedExitsNeverMakeTheDepthNegative() {
-        CaptureBridge.exit();
-        CaptureBridge.exit();
-        CaptureBridge.exitOuter("jul", "stray", logger);
+        CaptureBridge.exit(CaptureBridge.state());
+        CaptureBridge.exit(CaptureBridge.state());
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "stray", logger);
         assertTrue(sink.seen.isEmpty(), "an exit without its entry captures nothing");
 
         // With a negative depth, this would no longer be the outermost hook (depth 1).
         CaptureBridge.enterOuter();
-        CaptureBridge.exitOuter("jul", "record", logger);
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "record", logger);
         assertEquals(List.of("record"), events());
     }
 
@@ -308,24 +309,46 @@ class CaptureBridgeTest {
     void nullSinkCapturesNothing() {
         CaptureBridge.install(null);
         CaptureBridge.enter("logback", "e1", logger);
-        CaptureBridge.exit();
+        CaptureBridge.exit(CaptureBridge.state());
         CaptureBridge.enterOuter();
-        CaptureBridge.exitOuter("jul", "e2", logger);
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "e2", logger);
 
         CaptureBridge.install(sink);
         assertTrue(sink.seen.isEmpty());
         // Nothing was left claimed by the events seen while capture was off.
         CaptureBridge.enter("logback", "e3", logger);
-        CaptureBridge.exit();
+        CaptureBridge.exit(CaptureBridge.state());
         assertEquals(List.of("e3"), events());
+    }
+
+    @Test
+    void enterReturnsTheThreadsStateForTheMatchingExit() {
+        Object state = CaptureBridge.enter("logback", "e1", logger);
+        assertSame(CaptureBridge.state(), state);
+        CaptureBridge.exit(state);
+        assertSame(state, CaptureBridge.enterOuter(), "one state per thread, whichever hook");
+        CaptureBridge.exitOuter(state, "jul", "e2", logger);
+        assertEquals(List.of("e1", "e2"), events());
+    }
+
+    @Test
+    void exitsWithoutAStateDoNothing() {
+        // What a hook passes when its entry call failed: no state, nothing to leave.
+        Object state = CaptureBridge.enter("logback", "e1", logger);
+        CaptureBridge.exit(null);
+        CaptureBridge.exitOuter(null, "jul", "stray", logger);
+        CaptureBridge.enter("logback", "nested", logger);
+        CaptureBridge.exit(state);
+        CaptureBridge.exit(state);
+        assertEquals(List.of("e1"), events(), "still inside e1 after the null exits");
     }
 
     @Test
     void nullEventIsNotCaptured() {
         CaptureBridge.enter("logback", null, logger);
-        CaptureBridge.exit();
+        CaptureBridge.exit(CaptureBridge.state());
         CaptureBridge.enterOuter();
-        CaptureBridge.exitOuter("jul", null, logger);
+        CaptureBridge.exitOuter(CaptureBridge.state(), "jul", null, logger);
         assertTrue(sink.seen.isEmpty());
     }
 
@@ -335,13 +358,13 @@ class CaptureBridgeTest {
         try {
             Thread other = new Thread(() -> {
                 CaptureBridge.enterOuter();
-                CaptureBridge.exitOuter("jul", "other-thread", logger);
+                CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "other-thread", logger);
             });
             other.start();
             other.join(10_000);
             assertFalse(other.isAlive());
         } finally {
-            CaptureBridge.exit();
+            CaptureBridge.exit(CaptureBridge.state());
         }
         assertEquals(List.of("main-thread", "other-thread"), events());
     }

@@ -28,8 +28,8 @@ public abstract class AccessEventMapper implements EventMapper {
     }
 
     @Override
-    public Level level(CapturedEvent event) {
-        return normalize(readLevelValue(event.event));
+    public Level level(Object event) {
+        return normalize(readLevelValue(event));
     }
 
     @Override
@@ -38,8 +38,8 @@ public abstract class AccessEventMapper implements EventMapper {
     }
 
     @Override
-    public String loggerName(CapturedEvent event) {
-        return readLoggerName(event.event);
+    public String loggerName(Object event, Object logger) {
+        return readLoggerName(event);
     }
 
     /** Never throws: a message object whose toString throws or recurses becomes a note. */

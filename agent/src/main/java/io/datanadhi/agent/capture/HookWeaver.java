@@ -1,6 +1,10 @@
 package io.datanadhi.agent.capture;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.ClassWriter;
@@ -12,7 +16,9 @@ import net.bytebuddy.jar.asm.Type;
 /**
  * Inserts the hooks into a class's bytecode, with the ASM that ships inside ByteBuddy: one static
  * call to the bridge on entry, and one before every return and on every exception, like a
- * try/finally. No field or method is added, so already loaded classes can be retransformed.
+ * try/finally. What the entry call returns (the thread's capture state) is kept in a new local
+ * variable for the exit call, so an event costs one thread-local lookup, not two. No field or
+ * method is added, so already loaded classes can be retransformed.
  *
  * <p>ByteBuddy's own Advice would do the same, but loading it costs about 300 ms at start-up;
  * this costs a few classes.
@@ -20,28 +26,78 @@ import net.bytebuddy.jar.asm.Type;
 final class HookWeaver {
 
     static final String BRIDGE = "io/datanadhi/bootstrap/CaptureBridge";
-    private static final String ENTER = "(Ljava/lang/String;Ljava/lang/Object;Ljava/lang/Object;)V";
+    private static final String ENTER = "(Ljava/lang/String;Ljava/lang/Object;Ljava/lang/Object;)Ljava/lang/Object;";
+    private static final String EXIT = "(Ljava/lang/Object;)V";
+    private static final String ENTER_OUTER = "()Ljava/lang/Object;";
+    private static final String EXIT_OUTER =
+            "(Ljava/lang/Object;Ljava/lang/String;Ljava/lang/Object;Ljava/lang/Object;)V";
+    private static final String STATE_TYPE = "java/lang/Object";
 
     private HookWeaver() {}
 
     /** Returns the woven class, or null when none of the hooked methods is in it. */
     static byte[] weave(byte[] classFile, List<HookPoint> points) {
         ClassReader reader = new ClassReader(classFile);
+        MaxLocals maxLocals = new MaxLocals(points);
+        reader.accept(maxLocals, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+        if (maxLocals.found.isEmpty()) {
+            return null;
+        }
         ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
-        HookClassVisitor visitor = new HookClassVisitor(writer, points);
-        reader.accept(visitor, 0);
+        HookClassVisitor visitor = new HookClassVisitor(writer, points, maxLocals.found);
+        // Expanded frames: each lists every local, so the state's slot can be added to it.
+        reader.accept(visitor, ClassReader.EXPAND_FRAMES);
         return visitor.woven > 0 ? writer.toByteArray() : null;
+    }
+
+    private static HookPoint find(List<HookPoint> points, int access, String name, String descriptor) {
+        if ((access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE)) != 0) {
+            return null;
+        }
+        for (HookPoint point : points) {
+            if (point.method.equals(name) && point.descriptor.equals(descriptor)) {
+                return point;
+            }
+        }
+        return null;
+    }
+
+    /** First pass: the number of local variable slots of each hooked method, the state goes after them. */
+    private static final class MaxLocals extends ClassVisitor {
+        private final List<HookPoint> points;
+        final Map<String, Integer> found = new HashMap<>();
+
+        MaxLocals(List<HookPoint> points) {
+            super(Opcodes.ASM9);
+            this.points = points;
+        }
+
+        @Override
+        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                String[] exceptions) {
+            if (find(points, access, name, descriptor) == null) {
+                return null;
+            }
+            return new MethodVisitor(Opcodes.ASM9) {
+                @Override
+                public void visitMaxs(int maxStack, int maxLocals) {
+                    found.put(name + descriptor, maxLocals);
+                }
+            };
+        }
     }
 
     private static final class HookClassVisitor extends ClassVisitor {
         private final List<HookPoint> points;
+        private final Map<String, Integer> maxLocals;
         private String owner;
         private boolean frames;
         int woven;
 
-        HookClassVisitor(ClassVisitor next, List<HookPoint> points) {
+        HookClassVisitor(ClassVisitor next, List<HookPoint> points, Map<String, Integer> maxLocals) {
             super(Opcodes.ASM9, next);
             this.points = points;
+            this.maxLocals = maxLocals;
         }
 
         @Override
@@ -56,16 +112,13 @@ final class HookWeaver {
         public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
                 String[] exceptions) {
             MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
-            if ((access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE)) != 0) {
+            HookPoint point = find(points, access, name, descriptor);
+            Integer slots = maxLocals.get(name + descriptor);
+            if (point == null || slots == null) {
                 return next;
             }
-            for (HookPoint point : points) {
-                if (point.method.equals(name) && point.descriptor.equals(descriptor)) {
-                    woven++;
-                    return new HookMethodVisitor(next, access, descriptor, owner, frames, point);
-                }
-            }
-            return next;
+            woven++;
+            return new HookMethodVisitor(next, access, descriptor, owner, frames, point, slots);
         }
     }
 
@@ -77,11 +130,13 @@ final class HookWeaver {
         private final HookPoint point;
         private final int eventSlot;
         private final int loggerSlot;
+        /** The new local that holds what the entry call returned; after every local of the method. */
+        private final int stateSlot;
         private final Label start = new Label();
         private final Label handler = new Label();
 
         HookMethodVisitor(MethodVisitor next, int access, String descriptor, String owner, boolean frames,
-                HookPoint point) {
+                HookPoint point, int stateSlot) {
             super(Opcodes.ASM9, next);
             this.isStatic = (access & Opcodes.ACC_STATIC) != 0;
             this.parameters = Type.getArgumentTypes(descriptor);
@@ -90,6 +145,7 @@ final class HookWeaver {
             this.point = point;
             this.eventSlot = slot(point.eventParameter);
             this.loggerSlot = point.loggerParameter < 0 ? (isStatic ? -1 : 0) : slot(point.loggerParameter);
+            this.stateSlot = stateSlot;
         }
 
         /** The local variable slot of parameter {@code index}. */
@@ -108,9 +164,11 @@ final class HookWeaver {
                 case CAPTURE_ON_ENTRY:
                     pushEventArguments();
                     super.visitMethodInsn(Opcodes.INVOKESTATIC, BRIDGE, "enter", ENTER, false);
+                    super.visitVarInsn(Opcodes.ASTORE, stateSlot);
                     break;
                 case CAPTURE_ON_EXIT:
-                    super.visitMethodInsn(Opcodes.INVOKESTATIC, BRIDGE, "enterOuter", "()V", false);
+                    super.visitMethodInsn(Opcodes.INVOKESTATIC, BRIDGE, "enterOuter", ENTER_OUTER, false);
+                    super.visitVarInsn(Opcodes.ASTORE, stateSlot);
                     break;
                 default:
                     super.visitMethodInsn(Opcodes.INVOKESTATIC, BRIDGE, "markForwarded", "()V", false);
@@ -133,8 +191,8 @@ final class HookWeaver {
                 super.visitTryCatchBlock(start, handler, handler, null);
                 super.visitLabel(handler);
                 if (frames) {
-                    Object[] locals = parameterFrame();
-                    super.visitFrame(Opcodes.F_FULL, locals.length, locals, 1, new Object[] {"java/lang/Throwable"});
+                    Object[] locals = withState(parameterFrame());
+                    super.visitFrame(Opcodes.F_NEW, locals.length, locals, 1, new Object[] {"java/lang/Throwable"});
                 }
                 onExit();
                 super.visitInsn(Opcodes.ATHROW);
@@ -142,14 +200,41 @@ final class HookWeaver {
             super.visitMaxs(maxStack, maxLocals);
         }
 
+        /** Every frame of the method's own code comes after the entry call: the state is set in all. */
+        @Override
+        public void visitFrame(int type, int numLocal, Object[] local, int numStack, Object[] stack) {
+            if (point.kind == HookPoint.Kind.FORWARDED || type != Opcodes.F_NEW) {
+                super.visitFrame(type, numLocal, local, numStack, stack);
+                return;
+            }
+            Object[] locals = withState(Arrays.copyOf(local, numLocal));
+            super.visitFrame(type, locals.length, locals, numStack, stack);
+        }
+
+        /** The frame's locals, padded to the state's slot, then the state. */
+        private Object[] withState(Object[] locals) {
+            List<Object> out = new ArrayList<>(Arrays.asList(locals));
+            int slots = 0;
+            for (Object local : locals) {
+                slots += local == Opcodes.LONG || local == Opcodes.DOUBLE ? 2 : 1;
+            }
+            for (; slots < stateSlot; slots++) {
+                out.add(Opcodes.TOP);
+            }
+            out.add(STATE_TYPE);
+            return out.toArray();
+        }
+
         private void onExit() {
             switch (point.kind) {
                 case CAPTURE_ON_ENTRY:
-                    super.visitMethodInsn(Opcodes.INVOKESTATIC, BRIDGE, "exit", "()V", false);
+                    super.visitVarInsn(Opcodes.ALOAD, stateSlot);
+                    super.visitMethodInsn(Opcodes.INVOKESTATIC, BRIDGE, "exit", EXIT, false);
                     break;
                 case CAPTURE_ON_EXIT:
+                    super.visitVarInsn(Opcodes.ALOAD, stateSlot);
                     pushEventArguments();
-                    super.visitMethodInsn(Opcodes.INVOKESTATIC, BRIDGE, "exitOuter", ENTER, false);
+                    super.visitMethodInsn(Opcodes.INVOKESTATIC, BRIDGE, "exitOuter", EXIT_OUTER, false);
                     break;
                 default:
                     break;

@@ -10,8 +10,14 @@ import java.util.function.BiConsumer;
  */
 public interface EventMapper {
 
-    /** False when the framework would not really log the event (JUL below the logger's level). */
-    default boolean logged(CapturedEvent event) {
+    /**
+     * False when the framework would not really log the event (JUL below the logger's level).
+     * Read for every captured event, like {@link #level} and {@link #loggerName}, which take the
+     * framework's own objects so that nothing is stored to read them.
+     *
+     * @param logger the hook's logger argument, or null
+     */
+    default boolean logged(Object event, Object logger) {
         return true;
     }
 
@@ -32,13 +38,14 @@ public interface EventMapper {
         return null;
     }
 
-    /** The normalized level. */
-    Level level(CapturedEvent event);
+    /** The normalized level of the framework's event. */
+    Level level(Object event);
 
     /** The framework's own level name, e.g. "WARN" or "FINE". */
     String nativeLevel(CapturedEvent event);
 
-    String loggerName(CapturedEvent event);
+    /** The logger's name, from the framework's event (or the hook's logger argument, or null). */
+    String loggerName(Object event, Object logger);
 
     /** The formatted message, as the framework's own layouts would show it. */
     String message(CapturedEvent event);

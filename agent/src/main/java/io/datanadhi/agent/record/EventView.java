@@ -260,7 +260,7 @@ public final class EventView implements RecordView {
 
     private String loggerName() {
         if (loggerName == null) {
-            loggerName = mapper.loggerName(event);
+            loggerName = mapper.loggerName(event.event, event.logger);
         }
         return loggerName;
     }

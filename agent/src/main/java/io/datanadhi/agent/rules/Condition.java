@@ -102,6 +102,30 @@ public final class Condition {
         return test(text) != negate;
     }
 
+    /** As {@link #matches}, for the text the key names (null: the key is missing). */
+    boolean matchesText(String text) {
+        if (text == null) {
+            return false;
+        }
+        boolean holds;
+        switch (type) {
+            case EXACT:
+                holds = value.equals(text);
+                break;
+            case PARTIAL:
+                holds = text.contains(value);
+                break;
+            default:
+                holds = test(text);
+        }
+        return holds != negate;
+    }
+
+    /** The record field the key names. */
+    RecordPath.Field field() {
+        return path.field();
+    }
+
     private boolean test(CharSequence text) {
         switch (type) {
             case EXACT:

@@ -77,6 +77,10 @@ public final class Rule {
         return List.of(conditions);
     }
 
+    int conditionCount() {
+        return conditions.length;
+    }
+
     public boolean anyConditionMatch() {
         return anyConditionMatch;
     }

@@ -1,5 +1,7 @@
 package io.datanadhi.agent.rules;
 
+import io.datanadhi.agent.record.EventMapper;
+import io.datanadhi.agent.record.Level;
 import io.datanadhi.agent.record.RecordView;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -23,6 +25,8 @@ public final class RuleSet {
 
     private final Rule[] rules;
     private final Set<String> keys;
+    /** Null unless every condition reads the level, the logger's name or the framework. */
+    private final QuickRules quick;
     // Up to 64 rules: the combination is a long bitmask, looked up without allocating.
     private final MatchCache smallCache = new MatchCache();
     // Beyond: a BitSet per matching event, which is then the key.
@@ -37,6 +41,25 @@ public final class RuleSet {
             }
         }
         this.keys = Set.copyOf(read);
+        this.quick = QuickRules.of(this.rules);
+    }
+
+    /**
+     * True when every condition reads the level, the logger's name or the framework: then
+     * {@link #evaluate(Level, String, EventMapper, Object, Object)} decides from the framework's
+     * event alone.
+     */
+    public boolean quick() {
+        return quick != null;
+    }
+
+    /**
+     * What to do with an event, for {@linkplain #quick() quick} rules only: the same answer as
+     * {@link #evaluate(RecordView)}, read from the framework's event without a record view.
+     */
+    public Match evaluate(Level level, String framework, EventMapper mapper, Object event, Object logger) {
+        long matched = quick.matching(level, framework, mapper, event, logger);
+        return matched == 0L ? Match.NONE : matchFor(matched);
     }
 
     /** What to do with a record: the union of the actions of every rule it matches. */
@@ -49,14 +72,7 @@ public final class RuleSet {
                     matched |= 1L << i;
                 }
             }
-            if (matched == 0L) {
-                return Match.NONE;
-            }
-            Match cached = smallCache.get(matched);
-            if (cached != null) {
-                return cached;
-            }
-            return smallCache.put(matched, combine(BitSet.valueOf(new long[] {matched})));
+            return matched == 0L ? Match.NONE : matchFor(matched);
         }
         BitSet matched = null;
         for (int i = 0; i < rules.length; i++) {
@@ -80,6 +96,14 @@ public final class RuleSet {
             return raced != null ? raced : built;
         }
         return built;
+    }
+
+    private Match matchFor(long matched) {
+        Match cached = smallCache.get(matched);
+        if (cached != null) {
+            return cached;
+        }
+        return smallCache.put(matched, combine(BitSet.valueOf(new long[] {matched})));
     }
 
     /** Pipelines of the matching rules in rule order, each once; stdout if any rule asks. */

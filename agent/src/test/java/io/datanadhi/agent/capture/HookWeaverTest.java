@@ -47,6 +47,8 @@ class HookWeaverTest {
         double half(Object event, double value);
 
         int countDown(int n, Object event);
+
+        long localsAcrossBranches(int n, Object event);
     }
 
     public static class EntryFixture implements EntryApi {
@@ -102,6 +104,22 @@ class HookWeaverTest {
                 n--;
             } while (n > 0);
             return n;
+        }
+
+        /** Locals of every width declared in the body, live across branches: frames that list them. */
+        @Override
+        public long localsAcrossBranches(int n, Object event) {
+            long total = 0;
+            for (int i = 0; i < n; i++) {
+                double x = i * 0.5;
+                if (x > 1) {
+                    String text = "a" + i;
+                    total += text.length();
+                } else {
+                    total += (long) x;
+                }
+            }
+            return total;
         }
     }
 
@@ -160,16 +178,19 @@ class HookWeaverTest {
         final List<String> eventContentAtCapture;
 
         @SuppressWarnings("unchecked")
-        Capture(CapturedEvent e) {
-            framework = e.framework;
-            event = e.event;
-            logger = e.logger;
-            eventContentAtCapture = e.event instanceof List ? new ArrayList<>((List<String>) e.event) : null;
+        Capture(String framework, Object event, Object logger) {
+            this.framework = framework;
+            this.event = event;
+            this.logger = logger;
+            eventContentAtCapture = event instanceof List ? new ArrayList<>((List<String>) event) : null;
         }
     }
 
     private final List<Capture> captures = new CopyOnWriteArrayList<>();
-    private final CaptureSink sink = e -> captures.add(new Capture(e));
+    private final CaptureSink sink = (scratch, framework, event, logger) -> {
+        assertNull(scratch.event, "the thread's scratch event arrives empty");
+        captures.add(new Capture(framework, event, logger));
+    };
 
     @BeforeEach
     void installSink() {
@@ -181,8 +202,9 @@ class HookWeaverTest {
         CaptureBridge.install(null);
         // A failed test may leave this thread inside a hook; extra exits clamp at depth 0, so
         // this returns the thread to a clean state and one failure does not cascade.
-        for (int i = 0; i < 16; i++) {
-            CaptureBridge.exit();
+        Object state = CaptureBridge.enterOuter();
+        for (int i = 0; i < 17; i++) {
+            CaptureBridge.exit(state);
         }
     }
 
@@ -201,7 +223,9 @@ class HookWeaverTest {
                 HookPoint.capture(HookPoint.Kind.CAPTURE_ON_ENTRY, "fw-half", ENTRY_TYPE, "half",
                         "(Ljava/lang/Object;D)D", 0),
                 HookPoint.capture(HookPoint.Kind.CAPTURE_ON_ENTRY, "fw-loop", ENTRY_TYPE, "countDown",
-                        "(ILjava/lang/Object;)I", 1));
+                        "(ILjava/lang/Object;)I", 1),
+                HookPoint.capture(HookPoint.Kind.CAPTURE_ON_ENTRY, "fw-locals", ENTRY_TYPE, "localsAcrossBranches",
+                        "(ILjava/lang/Object;)J", 1));
     }
 
     private static EntryApi wovenEntryFixture() throws Exception {
@@ -293,6 +317,16 @@ class HookWeaverTest {
     }
 
     @Test
+    void theMethodsOwnLocalsKeepTheirValuesNextToTheHooksState() throws Exception {
+        EntryApi fixture = wovenEntryFixture();
+        // i = 0..5: x = 0, 0.5, 1 add 0, 0, 1; x = 1.5, 2, 2.5 add the length of "a3", "a4", "a5".
+        assertEquals(7L, fixture.localsAcrossBranches(6, "locals"));
+        assertEquals(1, captures.size());
+        assertEquals("fw-locals", captures.get(0).framework);
+        assertBalanced(() -> fixture.localsAcrossBranches(4, "e"));
+    }
+
+    @Test
     void methodsNotMatchingNameAndDescriptorAreUntouched() throws Exception {
         EntryApi fixture = wovenEntryFixture();
         assertEquals("overload x", fixture.log("x"));
@@ -345,10 +379,10 @@ class HookWeaverTest {
     @Test
     void captureOnExitNestedInAnotherOuterHookDoesNotCapture() throws Exception {
         ExitApi fixture = wovenExitFixture();
-        CaptureBridge.enterOuter();
+        Object outer = CaptureBridge.enterOuter();
         fixture.publish(1, new ArrayList<>());
         assertTrue(captures.isEmpty(), "not the outermost hook");
-        CaptureBridge.exitOuter("outer", "outer-event", null);
+        CaptureBridge.exitOuter(outer, "outer", "outer-event", null);
         assertEquals(1, captures.size());
         assertEquals("outer-event", captures.get(0).event, "the woven method left exactly one level");
     }
@@ -394,9 +428,9 @@ class HookWeaverTest {
         assertTrue(captures.isEmpty(), "a forwarded entry never captures by itself");
 
         // Inside an outer hook, the event counts as handed to another framework.
-        CaptureBridge.enterOuter();
+        Object outer = CaptureBridge.enterOuter();
         fixture.forward("m-", "e");
-        CaptureBridge.exitOuter("outer", "outer-event", null);
+        CaptureBridge.exitOuter(outer, "outer", "outer-event", null);
         assertTrue(captures.isEmpty(), "the outer hook saw the forward mark");
 
         // And it leaves the depth alone.
@@ -452,16 +486,14 @@ class HookWeaverTest {
      */
     private void assertBalanced(ThrowingRunnable wovenCall) throws Exception {
         captures.clear();
-        CaptureBridge.enter("test", "enclosing", null);
+        Object enclosing = CaptureBridge.enter("test", "enclosing", null);
         try {
             wovenCall.run();
-            CaptureBridge.enter("test", "probe", null);
-            CaptureBridge.exit();
+            CaptureBridge.exit(CaptureBridge.enter("test", "probe", null));
         } finally {
-            CaptureBridge.exit();
+            CaptureBridge.exit(enclosing);
         }
-        CaptureBridge.enterOuter();
-        CaptureBridge.exitOuter("test", "after", null);
+        CaptureBridge.exitOuter(CaptureBridge.enterOuter(), "test", "after", null);
         List<Object> events = new ArrayList<>();
         for (Capture c : captures) {
             events.add(c.event);

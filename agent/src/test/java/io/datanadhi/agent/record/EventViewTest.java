@@ -40,8 +40,8 @@ class EventViewTest {
         }
 
         @Override
-        public Level level(CapturedEvent event) {
-            return Level.parse(of(event).nativeLevel);
+        public Level level(Object event) {
+            return Level.parse(((FakeEvent) event).nativeLevel);
         }
 
         @Override
@@ -50,8 +50,8 @@ class EventViewTest {
         }
 
         @Override
-        public String loggerName(CapturedEvent event) {
-            return of(event).loggerName;
+        public String loggerName(Object event, Object logger) {
+            return ((FakeEvent) event).loggerName;
         }
 
         @Override
@@ -100,7 +100,7 @@ class EventViewTest {
     private EventView view(RecordSettings settings) {
         captured.framework = "logback";
         captured.event = fake;
-        return new EventView(settings).reset(captured, mapper, mapper.level(captured));
+        return new EventView(settings).reset(captured, mapper, mapper.level(fake));
     }
 
     private EventView view() {

@@ -36,14 +36,14 @@ public class JulEvents implements EventMapper {
      * are not consulted: calling an application's filter a second time could change its state.
      */
     @Override
-    public boolean logged(CapturedEvent event) {
-        java.util.logging.Level level = record(event).getLevel();
-        return level != null && (!(event.logger instanceof Logger) || ((Logger) event.logger).isLoggable(level));
+    public boolean logged(Object event, Object logger) {
+        java.util.logging.Level level = ((LogRecord) event).getLevel();
+        return level != null && (!(logger instanceof Logger) || ((Logger) logger).isLoggable(level));
     }
 
     @Override
-    public Level level(CapturedEvent event) {
-        return level(record(event).getLevel().intValue());
+    public Level level(Object event) {
+        return level(((LogRecord) event).getLevel().intValue());
     }
 
     /** SEVERE 1000, WARNING 900, INFO 800, CONFIG 700, FINE 500...; custom levels by range. */
@@ -69,10 +69,10 @@ public class JulEvents implements EventMapper {
     }
 
     @Override
-    public String loggerName(CapturedEvent event) {
-        String name = record(event).getLoggerName();
-        if (name == null && event.logger instanceof Logger) {
-            name = ((Logger) event.logger).getName();
+    public String loggerName(Object event, Object logger) {
+        String name = ((LogRecord) event).getLoggerName();
+        if (name == null && logger instanceof Logger) {
+            name = ((Logger) logger).getName();
         }
         return name;
     }

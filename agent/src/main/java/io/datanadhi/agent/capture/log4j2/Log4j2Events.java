@@ -86,8 +86,8 @@ final class Log4j2Events extends AccessEventMapper {
 
     /** The hook passes the LoggerConfigPredicate: see {@link Log4j2Hook}. */
     @Override
-    public boolean logged(CapturedEvent event) {
-        return !(event.logger instanceof Enum) || !"ASYNCHRONOUS_ONLY".equals(((Enum<?>) event.logger).name());
+    public boolean logged(Object event, Object logger) {
+        return !(logger instanceof Enum) || !"ASYNCHRONOUS_ONLY".equals(((Enum<?>) logger).name());
     }
 
     @Override

@@ -1,0 +1,151 @@
+package io.datanadhi.agent.rules;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.datanadhi.agent.record.EventMapper;
+import io.datanadhi.agent.record.Level;
+import io.datanadhi.bootstrap.CapturedEvent;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Rules that read only the level, the logger's name or the framework are decided from the
+ * framework's event without a record view: the answer must be the one the full evaluation gives,
+ * for every level, name and framework, every condition type, negation, AND and OR.
+ */
+class QuickRulesTest {
+
+    @TempDir
+    Path dir;
+
+    private static final String QUICK_RULES =
+            "- conditions: [{key: log_record.level, type: exact, value: ERROR}]\n"
+            + "  pipelines: [errors]\n"
+            + "- any_condition_match: true\n"
+            + "  conditions:\n"
+            + "    - {key: log_record.level, type: regex, value: 'CRIT|WARN'}\n"
+            + "    - {key: log_record.module_name, type: partial, value: .payment.}\n"
+            + "  pipelines: [alerts]\n"
+            + "  stdout: true\n"
+            + "- conditions:\n"
+            + "    - {key: log_record.level, type: exact, value: DEBUG, negate: true}\n"
+            + "    - {key: log_record.framework, type: exact, value: jul}\n"
+            + "    - {key: log_record.module_name, type: regex, value: 'com\\.acme\\.[a-z]+$'}\n"
+            + "  pipelines: [jul-acme]\n"
+            + "- conditions: [{key: log_record.module_name, type: exact, value: com.acme.Audit, negate: true}]\n"
+            + "  stdout: true\n";
+
+    private static final List<String> LOGGER_NAMES = Arrays.asList(
+            "com.acme.Audit", "com.acme.payment.Charges", "com.acme.orders", "org.other.Thing", "", null);
+    private static final List<String> FRAMEWORKS = List.of("logback", "jul", "log4j2");
+
+    @Test
+    void quickEvaluationGivesTheFullEvaluationsAnswerForEveryEvent() {
+        RuleSet rules = RuleTestSupport.rules(dir, QUICK_RULES);
+        assertTrue(rules.quick());
+        int matchedSomething = 0;
+        for (Level level : Level.values()) {
+            for (String name : LOGGER_NAMES) {
+                for (String framework : FRAMEWORKS) {
+                    Match full = rules.evaluate(RuleTestSupport.mapRecord(record(level, name, framework)));
+                    Match quick = rules.evaluate(level, framework, new NameMapper(), name, null);
+                    String event = level + " " + name + " " + framework;
+                    assertEquals(full.pipelines(), quick.pipelines(), event);
+                    assertEquals(full.stdout(), quick.stdout(), event);
+                    assertSame(full, quick, "the same cached Match: " + event);
+                    if (!quick.isNone()) {
+                        matchedSomething++;
+                    }
+                }
+            }
+        }
+        assertTrue(matchedSomething > 10 && matchedSomething < Level.values().length * 18,
+                "the grid exercises both outcomes: " + matchedSomething);
+    }
+
+    @Test
+    void theLoggerNameIsReadOnlyWhenARuleNeedsItAndThenOnce() {
+        RuleSet rules = RuleTestSupport.rules(dir, QUICK_RULES);
+        NameMapper mapper = new NameMapper();
+        rules.evaluate(Level.ERROR, "logback", mapper, "com.acme.orders", null);
+        assertEquals(1, mapper.reads, "four rules read the name; it is read once");
+
+        RuleSet levelOnly = RuleTestSupport.rules(dir,
+                "- conditions: [{key: log_record.level, type: exact, value: ERROR}]\n  pipelines: [errors]\n");
+        NameMapper untouched = new NameMapper();
+        assertEquals(List.of("errors"), levelOnly.evaluate(Level.ERROR, "logback", untouched, "x", null).pipelines());
+        assertSame(Match.NONE, levelOnly.evaluate(Level.INFO, "logback", untouched, "x", null));
+        assertEquals(0, untouched.reads);
+    }
+
+    @Test
+    void rulesThatReadAnythingElseAreNotQuick() {
+        for (String key : List.of("message", "context.user", "log_record.thread_name", "log_record.native_level",
+                "log_record.line_number", "trace_id", "module_name")) {
+            RuleSet rules = RuleTestSupport.rules(dir,
+                    "- conditions: [{key: log_record.level, type: exact, value: ERROR}]\n  pipelines: [a]\n"
+                    + "- conditions: [{key: " + key + ", type: exact, value: x}]\n  pipelines: [b]\n");
+            assertEquals(2, rules.size(), key);
+            assertFalse(rules.quick(), key);
+        }
+        assertTrue(RuleSet.EMPTY.quick(), "no rule: nothing to read");
+        assertSame(Match.NONE, RuleSet.EMPTY.evaluate(Level.CRITICAL, "jul", new NameMapper(), "x", null));
+    }
+
+    private static Map<String, Object> record(Level level, String loggerName, String framework) {
+        Map<String, Object> logRecord = new LinkedHashMap<>();
+        logRecord.put("level", level.name());
+        if (loggerName != null) {
+            logRecord.put("module_name", loggerName);
+        }
+        logRecord.put("framework", framework);
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("message", "m");
+        root.put("log_record", logRecord);
+        return root;
+    }
+
+    /** The event is the logger's name itself. */
+    private static final class NameMapper implements EventMapper {
+        int reads;
+
+        @Override
+        public Level level(Object event) {
+            throw new AssertionError("the level is passed in");
+        }
+
+        @Override
+        public String loggerName(Object event, Object logger) {
+            reads++;
+            return (String) event;
+        }
+
+        @Override
+        public String nativeLevel(CapturedEvent event) {
+            throw new AssertionError();
+        }
+
+        @Override
+        public String message(CapturedEvent event) {
+            throw new AssertionError();
+        }
+
+        @Override
+        public Throwable thrown(CapturedEvent event) {
+            throw new AssertionError();
+        }
+
+        @Override
+        public long timestampMillis(CapturedEvent event) {
+            throw new AssertionError();
+        }
+    }
+}
