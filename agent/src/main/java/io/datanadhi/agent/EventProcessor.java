@@ -46,7 +46,7 @@ final class EventProcessor implements CaptureSink {
         if (mapper == null || !mapper.logged(event, logger)) {
             return;
         }
-        counters.countCaptured();
+        loggingThread(scratch).captured.increment();
         Level level = mapper.level(event);
         if (!level.atLeast(threshold)) {
             return;
@@ -60,7 +60,7 @@ final class EventProcessor implements CaptureSink {
         }
         CapturedEvent captured = scratch.set(framework, event, logger);
         try {
-            process(view(captured).reset(captured, mapper, level), match);
+            process(loggingThread(scratch).view().reset(captured, mapper, level), match);
         } finally {
             captured.clear();
         }
@@ -99,14 +99,33 @@ final class EventProcessor implements CaptureSink {
         }
     }
 
-    /** The logging thread's own view, kept on its reusable event. */
-    private EventView view(CapturedEvent event) {
-        Object attached = event.attachment;
-        if (attached instanceof EventView && ((EventView) attached).settings() == settings) {
-            return (EventView) attached;
+    /** What this processor keeps on the logging thread's reusable event. */
+    private LoggingThread loggingThread(CapturedEvent scratch) {
+        Object attached = scratch.attachment;
+        if (attached instanceof LoggingThread && ((LoggingThread) attached).processor == this) {
+            return (LoggingThread) attached;
         }
-        EventView view = new EventView(settings);
-        event.attachment = view;
-        return view;
+        LoggingThread thread = new LoggingThread(this);
+        scratch.attachment = thread;
+        return thread;
+    }
+
+    /** One logging thread's own counter of captured events, and its reusable view. */
+    private static final class LoggingThread {
+        final EventProcessor processor;
+        final Counters.ThreadCount captured;
+        private EventView view;
+
+        LoggingThread(EventProcessor processor) {
+            this.processor = processor;
+            this.captured = processor.counters.capturedOnThisThread();
+        }
+
+        EventView view() {
+            if (view == null) {
+                view = new EventView(processor.settings);
+            }
+            return view;
+        }
     }
 }

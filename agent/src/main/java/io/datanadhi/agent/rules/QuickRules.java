@@ -6,110 +6,136 @@ import io.datanadhi.agent.record.RecordPath;
 
 /**
  * A rule set whose every condition reads the level, the logger's name or the framework, which
- * the agent has at hand for every captured event: evaluated straight from those values, in flat
- * arrays, with no record view and nothing stored. This is the cost every logged event pays when
- * no rule wants it, so it is kept to a few loads and comparisons: a level condition is answered
- * by a bit computed when the rules load, and the logger's name is read once.
+ * the agent has at hand for every captured event: evaluated straight from those values, with no
+ * record view and nothing stored. This is the cost every logged event pays when no rule wants
+ * it, so it is a few loads and bit operations: each condition is one bit, those on the level
+ * come from a table made when the rules load, those on the logger's name from a cache keyed by
+ * the name (a logger's name is one String for all its events), and a rule matches when its
+ * conditions' bits are all set (or, for {@code any_condition_match}, any).
  */
 final class QuickRules {
 
-    private static final byte LEVEL = 0;
-    private static final byte LOGGER_NAME = 1;
-    private static final byte FRAMEWORK = 2;
+    /** Logger names whose condition bits are remembered; a name that collides is just recomputed. */
+    private static final int NAME_CACHE_SIZE = 1024;
 
-    /** Rule i's conditions are {@code [firstCondition[i], firstCondition[i + 1])}. */
-    private final int[] firstCondition;
+    /** For each level ordinal, the bits of the level conditions that hold for it. */
+    private final long[] levelHolds;
+    private final long nameConditions;
+    private final long frameworkConditions;
+    private final long[] ruleConditions;
     private final boolean[] anyConditionMatch;
-    private final byte[] reads;
-    /** For a level condition, bit {@code Level.ordinal()} is its answer for that level. */
-    private final int[] levelAnswers;
     private final Condition[] conditions;
+    private final NameBits[] names = new NameBits[NAME_CACHE_SIZE];
 
-    private QuickRules(int[] firstCondition, boolean[] anyConditionMatch, byte[] reads, int[] levelAnswers,
-            Condition[] conditions) {
-        this.firstCondition = firstCondition;
+    /** A logger's name and the bits of the name conditions that hold for it; immutable. */
+    private static final class NameBits {
+        final String name;
+        final long holds;
+
+        NameBits(String name, long holds) {
+            this.name = name;
+            this.holds = holds;
+        }
+    }
+
+    private QuickRules(long[] levelHolds, long nameConditions, long frameworkConditions, long[] ruleConditions,
+            boolean[] anyConditionMatch, Condition[] conditions) {
+        this.levelHolds = levelHolds;
+        this.nameConditions = nameConditions;
+        this.frameworkConditions = frameworkConditions;
+        this.ruleConditions = ruleConditions;
         this.anyConditionMatch = anyConditionMatch;
-        this.reads = reads;
-        this.levelAnswers = levelAnswers;
         this.conditions = conditions;
     }
 
-    /** Null when some condition reads another field, or there are more than 64 rules. */
+    /**
+     * Null when some condition reads another field, or there are more than 64 rules or 64
+     * conditions (one bit each).
+     */
     static QuickRules of(Rule[] rules) {
-        if (rules.length > 64) {
-            return null;
-        }
         int count = 0;
         for (Rule rule : rules) {
             count += rule.conditionCount();
         }
-        int[] first = new int[rules.length + 1];
+        if (rules.length > 64 || count > 64) {
+            return null;
+        }
+        long[] levelHolds = new long[Level.values().length];
+        long nameConditions = 0L;
+        long frameworkConditions = 0L;
+        long[] ruleConditions = new long[rules.length];
         boolean[] any = new boolean[rules.length];
-        byte[] reads = new byte[count];
-        int[] levelAnswers = new int[count];
         Condition[] conditions = new Condition[count];
         int c = 0;
         for (int r = 0; r < rules.length; r++) {
-            first[r] = c;
             any[r] = rules[r].anyConditionMatch();
             for (Condition condition : rules[r].conditions()) {
+                long bit = 1L << c;
                 RecordPath.Field field = condition.field();
                 if (field == RecordPath.Field.LEVEL) {
-                    reads[c] = LEVEL;
                     for (Level level : Level.values()) {
                         if (condition.matchesText(level.name())) {
-                            levelAnswers[c] |= 1 << level.ordinal();
+                            levelHolds[level.ordinal()] |= bit;
                         }
                     }
                 } else if (field == RecordPath.Field.LOGGER_NAME) {
-                    reads[c] = LOGGER_NAME;
+                    nameConditions |= bit;
                 } else if (field == RecordPath.Field.FRAMEWORK) {
-                    reads[c] = FRAMEWORK;
+                    frameworkConditions |= bit;
                 } else {
                     return null;
                 }
+                ruleConditions[r] |= bit;
                 conditions[c++] = condition;
             }
         }
-        first[rules.length] = c;
-        return new QuickRules(first, any, reads, levelAnswers, conditions);
+        return new QuickRules(levelHolds, nameConditions, frameworkConditions, ruleConditions, any, conditions);
     }
 
     /** Bit i set when rule i matches. */
     long matching(Level level, String framework, EventMapper mapper, Object event, Object logger) {
-        int levelBit = 1 << level.ordinal();
-        String loggerName = null;
-        boolean loggerNameRead = false;
+        long holds = levelHolds[level.ordinal()];
+        if (nameConditions != 0L) {
+            holds |= nameHolds(mapper.loggerName(event, logger));
+        }
+        if (frameworkConditions != 0L) {
+            holds |= holds(frameworkConditions, framework);
+        }
         long matched = 0L;
-        int rules = anyConditionMatch.length;
-        for (int r = 0; r < rules; r++) {
-            boolean any = anyConditionMatch[r];
-            boolean result = !any;
-            for (int c = firstCondition[r], end = firstCondition[r + 1]; c < end; c++) {
-                boolean holds;
-                switch (reads[c]) {
-                    case LEVEL:
-                        holds = (levelAnswers[c] & levelBit) != 0;
-                        break;
-                    case LOGGER_NAME:
-                        if (!loggerNameRead) {
-                            loggerName = mapper.loggerName(event, logger);
-                            loggerNameRead = true;
-                        }
-                        holds = conditions[c].matchesText(loggerName);
-                        break;
-                    default:
-                        holds = conditions[c].matchesText(framework);
-                }
-                if (holds == any) {
-                    result = any;
-                    break;
-                }
-            }
-            if (result) {
+        long[] rules = ruleConditions;
+        for (int r = 0; r < rules.length; r++) {
+            long mine = rules[r];
+            if (anyConditionMatch[r] ? (holds & mine) != 0L : (holds & mine) == mine) {
                 matched |= 1L << r;
             }
         }
         return matched;
+    }
+
+    private long nameHolds(String name) {
+        if (name == null) {
+            return 0L; // a missing key matches nothing, negated or not
+        }
+        int slot = name.hashCode() & (NAME_CACHE_SIZE - 1);
+        NameBits known = names[slot];
+        if (known != null && (known.name == name || known.name.equals(name))) {
+            return known.holds;
+        }
+        long computed = holds(nameConditions, name);
+        // A racing thread may write the same slot: either entry is right for its own name.
+        names[slot] = new NameBits(name, computed);
+        return computed;
+    }
+
+    /** The bits among {@code which} of the conditions that hold for {@code text}. */
+    private long holds(long which, String text) {
+        long holds = 0L;
+        for (long left = which; left != 0L; left &= left - 1) {
+            int c = Long.numberOfTrailingZeros(left);
+            if (conditions[c].matchesText(text)) {
+                holds |= 1L << c;
+            }
+        }
+        return holds;
     }
 }

@@ -87,6 +87,42 @@ class QuickRulesTest {
     }
 
     @Test
+    void aLoggerNameIsJudgedOnceAndItsAnswerKeptForTheNextEvents() {
+        RuleSet rules = RuleTestSupport.rules(dir, QUICK_RULES);
+        String payments = "com.acme.payment.Charges";
+        for (int i = 0; i < 100; i++) {
+            assertEquals(List.of("alerts"), rules.evaluate(Level.INFO, "logback", new NameMapper(), payments, null)
+                    .pipelines());
+            // An equal name in another String (a logger name built at run time) finds the same answer.
+            assertEquals(List.of("alerts"), rules.evaluate(Level.INFO, "logback", new NameMapper(),
+                    new String(payments), null).pipelines());
+        }
+        // Names whose cache slots collide replace each other and are still judged right.
+        String[] colliding = collidingNames(5);
+        for (int round = 0; round < 3; round++) {
+            for (String name : colliding) {
+                Match match = rules.evaluate(Level.INFO, "jul", new NameMapper(), name, null);
+                Match full = rules.evaluate(RuleTestSupport.mapRecord(record(Level.INFO, name, "jul")));
+                assertSame(full, match, name);
+            }
+        }
+    }
+
+    /** Names with the same low ten bits of their hash code: the same slot of the name cache. */
+    private static String[] collidingNames(int count) {
+        String[] names = new String[count];
+        int found = 0;
+        int target = "com.acme.x0".hashCode() & 1023;
+        for (int i = 0; found < count; i++) {
+            String name = "com.acme.x" + i;
+            if ((name.hashCode() & 1023) == target) {
+                names[found++] = name;
+            }
+        }
+        return names;
+    }
+
+    @Test
     void rulesThatReadAnythingElseAreNotQuick() {
         for (String key : List.of("message", "context.user", "log_record.thread_name", "log_record.native_level",
                 "log_record.line_number", "trace_id", "module_name")) {
@@ -114,7 +150,7 @@ class QuickRulesTest {
     }
 
     /** The event is the logger's name itself. */
-    private static final class NameMapper implements EventMapper {
+    static final class NameMapper implements EventMapper {
         int reads;
 
         @Override

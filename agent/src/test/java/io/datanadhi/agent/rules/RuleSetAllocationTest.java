@@ -1,5 +1,6 @@
 package io.datanadhi.agent.rules;
 
+import io.datanadhi.agent.record.Level;
 import io.datanadhi.agent.record.RecordView;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -80,6 +81,21 @@ class RuleSetAllocationTest {
         long allocated = allocatedBytesOf(() -> rules.evaluate(loud));
         assertTrue(allocated < BOUND_BYTES,
                 "evaluate allocated " + allocated + " bytes over " + ROUNDS + " matching records");
+    }
+
+    @Test
+    void quickRulesAllocateNothingMatchingOrNot() {
+        RuleSet quick = RuleTestSupport.rules(dir, "- conditions: [{key: log_record.level, type: exact, value: ERROR}]\n"
+                + "  pipelines: [errors]\n"
+                + "- conditions: [{key: log_record.module_name, type: regex, value: 'com\\.acme\\.pay.*'}]\n"
+                + "  pipelines: [payments]\n");
+        assertTrue(quick.quick());
+        QuickRulesTest.NameMapper mapper = new QuickRulesTest.NameMapper();
+        assertSame(Match.NONE, quick.evaluate(Level.INFO, "logback", mapper, "com.acme.Orders", null));
+        long unmatched = allocatedBytesOf(() -> quick.evaluate(Level.INFO, "logback", mapper, "com.acme.Orders", null));
+        assertTrue(unmatched < BOUND_BYTES, "quick evaluation allocated " + unmatched + " bytes, no rule matching");
+        long matched = allocatedBytesOf(() -> quick.evaluate(Level.ERROR, "logback", mapper, "com.acme.payment", null));
+        assertTrue(matched < BOUND_BYTES, "quick evaluation allocated " + matched + " bytes, both rules matching");
     }
 
     /** The meter itself must see allocations, or the tests above prove nothing. */

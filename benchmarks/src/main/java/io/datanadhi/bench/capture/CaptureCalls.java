@@ -24,9 +24,13 @@ import org.openjdk.jmh.annotations.State;
  *   <li>{@code belowThreshold}: a DEBUG event on a logger at INFO, which the framework drops.
  * </ul>
  *
- * Every framework sends what it logs to an appender or handler that does nothing, so what is
- * measured is the call path, not the output. Only one subclass is loaded in a forked JVM, so
- * the calls below are monomorphic and inlined.
+ * Every framework sends what it logs to an appender or handler that does nothing but keep the
+ * last event (Log4j 2: its {@code Null} appender; it reuses one event per thread anyway), so what
+ * is measured is the call path, not the output. An appender that drops the event would let C2
+ * remove the framework's event allocation altogether, which no application's appender allows;
+ * whether C2 still could with the agent's hook in the path depends on inlining budgets, so the
+ * difference would measure the JIT's luck, not the agent. Only one subclass is loaded in a
+ * forked JVM, so the calls below are monomorphic and inlined.
  */
 @State(Scope.Thread)
 public abstract class CaptureCalls {

@@ -7,7 +7,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.openjdk.jmh.annotations.Setup;
 
-/** java.util.logging, root at INFO, one handler that does nothing. See {@link CaptureCalls}. */
+/** java.util.logging, root at INFO, one handler that keeps the last record. See {@link CaptureCalls}. */
 public class JulCalls extends CaptureCalls {
 
     // Strong references: JUL holds its loggers weakly.
@@ -21,9 +21,11 @@ public class JulCalls extends CaptureCalls {
         root = Logger.getLogger("");
         root.setLevel(Level.INFO);
         root.addHandler(new Handler() {
+            private LogRecord last;
+
             @Override
             public void publish(LogRecord record) {
-                // nothing: the call path is measured, not the output
+                last = record; // the least a real handler does with it
             }
 
             @Override

@@ -4,12 +4,25 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.helpers.NOPAppender;
+import ch.qos.logback.core.AppenderBase;
 import org.openjdk.jmh.annotations.Setup;
 import org.slf4j.LoggerFactory;
 
-/** Logback through SLF4J, root at INFO, one {@link NOPAppender}. See {@link CaptureCalls}. */
+/**
+ * Logback through SLF4J, root at INFO, one appender that keeps the last event. See {@link
+ * CaptureCalls}.
+ */
 public class LogbackCalls extends CaptureCalls {
+
+    /** Does with the event the least a real appender does: keeps it. */
+    static final class KeepLastAppender extends AppenderBase<ILoggingEvent> {
+        ILoggingEvent last;
+
+        @Override
+        protected void append(ILoggingEvent event) {
+            last = event;
+        }
+    }
 
     private org.slf4j.Logger unmatched;
     private org.slf4j.Logger shipped;
@@ -18,12 +31,12 @@ public class LogbackCalls extends CaptureCalls {
     public void configure() {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         context.reset();
-        NOPAppender<ILoggingEvent> nop = new NOPAppender<>();
-        nop.setContext(context);
-        nop.start();
+        KeepLastAppender appender = new KeepLastAppender();
+        appender.setContext(context);
+        appender.start();
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.INFO);
-        root.addAppender(nop);
+        root.addAppender(appender);
         unmatched = LoggerFactory.getLogger(CaptureCalls.UNMATCHED);
         shipped = LoggerFactory.getLogger(CaptureCalls.SHIPPED);
     }
