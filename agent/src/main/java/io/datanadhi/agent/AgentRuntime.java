@@ -107,7 +107,7 @@ final class AgentRuntime {
 
             EventProcessor processor = new EventProcessor(rules.rules(), resolved.logLevel(),
                     new RecordSettings(resolved.moduleName(), resolved.traceIdKeys(),
-                            resolved.maxMessageBytes(), resolved.maxStackTraceBytes()), running, shipping, counters);
+                            resolved.maxMessageBytes(), resolved.maxStackTraceBytes(), resolved.caller()), running, shipping, counters);
             List<PendingEvents.Pending> early = pending.handOff(processor);
             CaptureBridge.install(processor);
             for (PendingEvents.Pending event : early) {

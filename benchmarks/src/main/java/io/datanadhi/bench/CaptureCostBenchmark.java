@@ -39,8 +39,9 @@ import org.openjdk.jmh.annotations.Mode;
  *
  * <pre>java -cp benchmarks/target/datanadhi-benchmarks.jar io.datanadhi.bench.CaptureCostBenchmark
  *     [--java /path/to/bin/java] [--forks 1] [--frameworks logback,log4j2,jul]
- *     [--cases unmatched,shipped,belowThreshold] [--jvm-arg -XX:...]...</pre>
+ *     [--cases unmatched,shipped,belowThreshold] [--jvm-arg -XX:...]... [--agent-option key=value]...</pre>
  *
+ * {@code --agent-option} adds to the agent's arguments, e.g. {@code log.caller=false}.
  * {@code --jvm-arg} goes to both forks, e.g. {@code -XX:StartFlightRecording=filename=x.jfr} to see
  * where the time or the allocation goes.
  */
@@ -66,6 +67,7 @@ public final class CaptureCostBenchmark {
         List<String> selected = new ArrayList<>(FRAMEWORKS.keySet());
         List<String> cases = List.of(CASES);
         List<String> jvmArgs = new ArrayList<>();
+        StringBuilder agentOptions = new StringBuilder();
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--agent": agent = Path.of(args[i + 1]).toAbsolutePath(); break;
@@ -75,6 +77,7 @@ public final class CaptureCostBenchmark {
                 case "--frameworks": selected = List.of(args[i + 1].split(",")); break;
                 case "--cases": cases = List.of(args[i + 1].split(",")); break;
                 case "--jvm-arg": jvmArgs.add(args[i + 1]); break;
+                case "--agent-option": agentOptions.append(';').append(args[i + 1]); break;
                 default: throw new IllegalArgumentException(args[i]);
             }
         }
@@ -97,7 +100,7 @@ public final class CaptureCostBenchmark {
         List<String[]> appThreadRows = new ArrayList<>();
         try (AcceptingHttpServer server = new AcceptingHttpServer(0, body -> received.incrementAndGet())) {
             String agentArg = "-javaagent:" + agent + "=dir=" + dir + ";api_key=" + DeliveryRig.API_KEY
-                    + ";server.host=http://127.0.0.1:" + server.port() + ";echopost.disable=true";
+                    + ";server.host=http://127.0.0.1:" + server.port() + ";echopost.disable=true" + agentOptions;
             int runNumber = 0;
             for (String framework : selected) {
                 Class<?> calls = FRAMEWORKS.get(framework);
@@ -156,7 +159,7 @@ public final class CaptureCostBenchmark {
 
         System.out.println();
         System.out.println("| " + java + ", " + forks + " fork(s), " + Runtime.getRuntime().availableProcessors()
-                + " cores | case | without ns/op | with ns/op | difference ns | B/op without | B/op with |");
+                + " cores" + (agentOptions.length() > 0 ? ", agent " + agentOptions.substring(1) : "") + " | case | without ns/op | with ns/op | difference ns | B/op without | B/op with |");
         System.out.println("|---|---|---:|---:|---:|---:|---:|");
         for (String[] row : rows) {
             System.out.println("| " + String.join(" | ", row) + " |");

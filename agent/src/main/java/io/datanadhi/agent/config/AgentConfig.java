@@ -83,6 +83,11 @@ public final class AgentConfig {
         return (Integer) values.get(ConfigKey.MAX_STACKTRACE_BYTES);
     }
 
+    /** Whether records carry the call site (filename, function_name, line_number, class_name). */
+    public boolean caller() {
+        return (Boolean) values.get(ConfigKey.CALLER);
+    }
+
     public int queueSize() {
         return (Integer) values.get(ConfigKey.QUEUE_SIZE);
     }

@@ -26,6 +26,8 @@ enum ConfigKey {
     MAX_MESSAGE_BYTES("log.max_message_bytes", "DATANADHI_MAX_MESSAGE_BYTES", ValueTypes.integer(64, 64 << 20), "32768"),
     MAX_STACKTRACE_BYTES("log.max_stacktrace_bytes", "DATANADHI_MAX_STACKTRACE_BYTES",
             ValueTypes.integer(64, 64 << 20), "65536"),
+    // The call site costs a stack walk on the logging thread for every shipped or printed event.
+    CALLER("log.caller", "DATANADHI_LOG_CALLER", ValueTypes.bool(), "true"),
     QUEUE_SIZE("async.queue_size", "DATANADHI_QUEUE_SIZE", ValueTypes.integer(1, 10_000_000), "10000"),
     WORKERS("async.workers", "DATANADHI_WORKERS", ValueTypes.integer(1, 64), "2"),
     EXIT_TIMEOUT("async.exit_timeout", "DATANADHI_EXIT_TIMEOUT", ValueTypes.seconds(0, 3600), "5"),

@@ -17,7 +17,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -83,7 +83,12 @@ public final class Delivery {
     private final AtomicBoolean primaryUp = new AtomicBoolean(true);
     private final AtomicBoolean fallbackUp = new AtomicBoolean(true);
     /** Records accepted into the queue whose fate is not settled yet: what shutdown waits for. */
-    private final AtomicInteger outstanding = new AtomicInteger();
+    /**
+     * Records submitted and not yet settled, read only at shutdown: a LongAdder, because logging
+     * threads add and workers subtract, and one shared atomic would bounce its cache line between
+     * them on every record.
+     */
+    private final LongAdder outstanding = new LongAdder();
     private final RateLimitedWarning rejectedByPrimary = new RateLimitedWarning("primary_rejected");
     private final RateLimitedWarning fallbackFailed = new RateLimitedWarning("fallback_failed");
     private final RateLimitedWarning drainFailed = new RateLimitedWarning("drain_worker_failed");
@@ -132,14 +137,14 @@ public final class Delivery {
             afterShutdown(record);
             return;
         }
-        outstanding.incrementAndGet();
+        outstanding.increment();
         if (queue.offer(record)) {
             wakeOneWorker();
             if (queue.size() >= drainStart && draining.compareAndSet(false, true)) {
                 LockSupport.unpark(drainWorker.thread);
             }
         } else {
-            outstanding.decrementAndGet();
+            outstanding.decrement();
             overflow.spill(record);
         }
     }
@@ -315,7 +320,7 @@ public final class Delivery {
     public void shutdown() {
         long deadline = System.nanoTime() + settings.exitTimeout.toNanos();
         wakeAllWorkers();
-        while (System.nanoTime() < deadline && (outstanding.get() > 0 || overflow.busy())) {
+        while (System.nanoTime() < deadline && (outstanding.sum() > 0 || !queue.isEmpty() || overflow.busy())) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
         closed = true;
@@ -548,7 +553,7 @@ public final class Delivery {
 
         private void settle(int records) {
             if (records > 0) {
-                outstanding.addAndGet(-records);
+                outstanding.add(-records);
             }
         }
 

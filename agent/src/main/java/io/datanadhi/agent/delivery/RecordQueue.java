@@ -51,8 +51,9 @@ final class RecordQueue<T> {
                     return false;
                 }
                 if (tail.compareAndSet(position, position + 1)) {
-                    items.set(index, item);
-                    sequences.set(index, position + 1);
+                    // The release store of the sequence publishes the item: no fence for either.
+                    items.setPlain(index, item);
+                    sequences.setRelease(index, position + 1);
                     return true;
                 }
             } else if (difference < 0) {
@@ -70,9 +71,10 @@ final class RecordQueue<T> {
             long difference = sequences.get(index) - (position + 1);
             if (difference == 0) {
                 if (head.compareAndSet(position, position + 1)) {
-                    T item = items.get(index);
-                    items.set(index, null);
-                    sequences.set(index, position + slots);
+                    // The sequence was read with acquire semantics, after the producer's release.
+                    T item = items.getPlain(index);
+                    items.setPlain(index, null);
+                    sequences.setRelease(index, position + slots);
                     return item;
                 }
             } else if (difference < 0) {

@@ -22,7 +22,9 @@ public final class CapturedRecord {
     final String nativeLevel;
     final String framework;
     final String loggerName;
-    final Caller caller;
+    /** The call site, or null until {@link #caller()} reads it from {@link #callerTrace}. */
+    private volatile Caller caller;
+    private final CallerTrace callerTrace;
     final String threadName;
     /** MDC and key-value pairs, already converted to JSON-friendly values. */
     final Map<String, Object> context;
@@ -33,8 +35,8 @@ public final class CapturedRecord {
 
     CapturedRecord(List<String> pipelines, boolean stdout, String message, boolean truncated, String traceId,
             long timestampMillis, String serviceName, Level level, String nativeLevel, String framework,
-            String loggerName, Caller caller, String threadName, Map<String, Object> context, Throwable thrown,
-            int maxStackTraceBytes) {
+            String loggerName, Caller caller, CallerTrace callerTrace, String threadName, Map<String, Object> context,
+            Throwable thrown, int maxStackTraceBytes) {
         this.pipelines = pipelines;
         this.stdout = stdout;
         this.message = message;
@@ -47,10 +49,21 @@ public final class CapturedRecord {
         this.framework = framework;
         this.loggerName = loggerName;
         this.caller = caller;
+        this.callerTrace = callerTrace;
         this.threadName = threadName;
         this.context = context;
         this.thrown = thrown;
         this.maxStackTraceBytes = maxStackTraceBytes;
+    }
+
+    /** The call site; read from the stack taken on the logging thread the first time it is asked for. */
+    Caller caller() {
+        Caller known = caller;
+        if (known == null) {
+            known = callerTrace.caller();
+            caller = known;
+        }
+        return known;
     }
 
     /** True when the record goes to the server (it may also, or only, be printed). */

@@ -312,8 +312,17 @@ public final class EventView implements RecordView {
         boolean truncated = text != whole;
         String trace = traceId != null ? traceId : traceIdFromContext();
         Map<String, Object> context = contextCopy();
+        Caller site = caller != null ? caller : mapper.caller(event);
+        CallerTrace stack = null;
+        if (site == null) {
+            if (settings.caller) {
+                stack = new CallerTrace(); // read into a Caller on the agent's thread
+            } else {
+                site = Caller.UNKNOWN;
+            }
+        }
         return new CapturedRecord(pipelines, stdout, text, truncated || contextTruncated, trace,
                 mapper.timestampMillis(event), settings.serviceName, level, nativeLevel(), event.framework,
-                loggerName(), caller(), threadName(), context, thrown(), settings.maxStackTraceBytes);
+                loggerName(), site, stack, threadName(), context, thrown(), settings.maxStackTraceBytes);
     }
 }

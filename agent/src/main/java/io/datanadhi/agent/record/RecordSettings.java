@@ -13,12 +13,23 @@ public final class RecordSettings {
     final int maxMessageBytes;
     /** UTF-8 bytes of {@code context.error.stacktrace}. */
     final int maxStackTraceBytes;
+    /**
+     * Whether a shipped or printed record carries its call site, which costs taking the stack on
+     * the logging thread; without, only what the framework recorded itself (or a rule needed).
+     */
+    final boolean caller;
 
-    public RecordSettings(String serviceName, List<String> traceIdKeys, int maxMessageBytes, int maxStackTraceBytes) {
+    public RecordSettings(String serviceName, List<String> traceIdKeys, int maxMessageBytes, int maxStackTraceBytes,
+            boolean caller) {
         this.serviceName = serviceName;
         this.traceIdKeys = traceIdKeys.toArray(new String[0]);
         this.maxMessageBytes = maxMessageBytes;
         this.maxStackTraceBytes = maxStackTraceBytes;
+        this.caller = caller;
+    }
+
+    public RecordSettings(String serviceName, List<String> traceIdKeys, int maxMessageBytes, int maxStackTraceBytes) {
+        this(serviceName, traceIdKeys, maxMessageBytes, maxStackTraceBytes, true);
     }
 
     public RecordSettings(String serviceName, List<String> traceIdKeys) {

@@ -45,12 +45,13 @@ public final class RecordWriter {
             g.writeStringField("module_name", r.serviceName);
 
             g.writeObjectFieldStart("log_record");
-            g.writeStringField("filename", r.caller.fileName);
-            g.writeStringField("function_name", r.caller.methodName);
-            g.writeNumberField("line_number", r.caller.lineNumber);
+            Caller caller = r.caller();
+            g.writeStringField("filename", caller.fileName);
+            g.writeStringField("function_name", caller.methodName);
+            g.writeNumberField("line_number", caller.lineNumber);
             g.writeStringField("level", r.level.name());
             g.writeStringField("module_name", r.loggerName);
-            g.writeStringField("class_name", r.caller.className);
+            g.writeStringField("class_name", caller.className);
             g.writeStringField("thread_name", r.threadName);
             g.writeStringField("native_level", r.nativeLevel);
             g.writeStringField("framework", r.framework);

@@ -49,6 +49,7 @@ class InvalidValueTest {
                 bad("property", "datanadhi.log.max_stacktrace_bytes", "-1", "log.max_stacktrace_bytes", "65536"),
                 bad("file", "log:\n  max_stacktrace_bytes: 67108865\n", "67108865", "log.max_stacktrace_bytes", "65536"),
                 bad("env", "DATANADHI_ECHOPOST_DISABLE", "maybe", "echopost.disable", "false"),
+                bad("env", "DATANADHI_LOG_CALLER", "sometimes", "log.caller", "true"),
                 bad("env", "DATANADHI_LOG_LEVEL", "LOUD", "log.level", "INFO"),
                 bad("argument", "log.datanadhi_log_level", "chatty", "log.datanadhi_log_level", "INFO"),
                 bad("env", "DATANADHI_AGENT_LOG_LEVEL", "verbose", "log.datanadhi_log_level", "INFO"),

@@ -114,7 +114,7 @@ public final class TestRecords {
 
         public CapturedRecord build() {
             return new CapturedRecord(pipelines, stdout, message, truncated, traceId, timestampMillis, serviceName,
-                    level, nativeLevel, framework, loggerName, caller, threadName, context, thrown,
+                    level, nativeLevel, framework, loggerName, caller, null, threadName, context, thrown,
                     maxStackTraceBytes);
         }
     }

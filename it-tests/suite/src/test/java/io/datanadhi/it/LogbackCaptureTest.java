@@ -79,6 +79,25 @@ class LogbackCaptureTest {
     }
 
     @Test
+    void withLogCallerOffRecordsCarryNoCallSiteAndEverythingElse() throws Exception {
+        TestRules.write(dir, "app.yml", TestRules.ORDERS_WARNINGS_ERRORS);
+        AppRun.Result run = AppRun.logback("basic").shippingTo(server, dir).env("DATANADHI_LOG_CALLER", "false").run();
+        assertEquals(0, run.exitCode, run.toString());
+
+        JsonNode data = only(server.records(r -> r.message().equals("order placed id=42"))).logData();
+        JsonNode record = data.get("log_record");
+        assertTrue(record.get("filename").isNull(), record.toString());
+        assertTrue(record.get("function_name").isNull(), record.toString());
+        assertTrue(record.get("class_name").isNull(), record.toString());
+        assertEquals(0, record.get("line_number").asInt());
+        assertEquals("com.acme.OrderService", record.get("module_name").asText());
+        assertEquals("INFO", record.get("level").asText());
+        assertEquals("trace-abc-123", data.get("trace_id").asText());
+        assertEquals("admin", data.get("context").get("user").asText());
+        assertEquals(3, server.records().size(), server.records() + "\n" + run);
+    }
+
+    @Test
     void julRoutedIntoLogbackByTheBridgeArrivesExactlyOnce() throws Exception {
         TestRules.write(dir, "all.yml", TestRules.EVERYTHING);
         AppRun.Result run = AppRun.logback("bridge", "50").shippingTo(server, dir).run();
