@@ -18,7 +18,10 @@ class InlinedGetterTest {
         }
     }
 
-    /** Two event classes, as two copies of a framework in two class loaders would be. */
+    /**
+     * Three event classes: a framework's mutable and immutable events, and a second copy of it in
+     * another class loader.
+     */
     public static class EventA {
         public Level getLevel() {
             return new Level(20);
@@ -26,6 +29,18 @@ class InlinedGetterTest {
 
         public String getLoggerName() {
             return "a";
+        }
+    }
+
+    public static final class EventC extends EventA {
+        @Override
+        public Level getLevel() {
+            return new Level(60);
+        }
+
+        @Override
+        public String getLoggerName() {
+            return "c";
         }
     }
 
@@ -60,10 +75,10 @@ class InlinedGetterTest {
     }
 
     private static final Map<Class<?>, Access> ACCESS = Map.of(EventA.class, new Access(EventA.class),
-            EventB.class, new Access(EventB.class));
+            EventB.class, new Access(EventB.class), EventC.class, new Access(EventC.class));
 
     @Test
-    void theFirstClassIsBoundAndEveryOtherClassStillReadsItsOwnValues() throws Throwable {
+    void theFirstTwoClassesAreBoundAndEveryOtherClassStillReadsItsOwnValues() throws Throwable {
         MethodHandle level = new InlinedGetter(InlinedGetter.Kind.LEVEL_VALUE, e -> ACCESS.get(e.getClass())).invoker();
         MethodHandle name = new InlinedGetter(InlinedGetter.Kind.LOGGER_NAME, e -> ACCESS.get(e.getClass())).invoker();
         for (int i = 0; i < 20_000; i++) { // long enough for the JIT to compile the bound site
@@ -71,6 +86,8 @@ class InlinedGetterTest {
             assertEquals(40, (int) level.invokeExact((Object) new EventB()));
             assertEquals("a", (Object) name.invokeExact((Object) new EventA()));
             assertEquals("b", (Object) name.invokeExact((Object) new EventB()));
+            assertEquals(60, (int) level.invokeExact((Object) new EventC()));
+            assertEquals("c", (Object) name.invokeExact((Object) new EventC()));
         }
     }
 }
