@@ -46,7 +46,8 @@ final class EventProcessor implements CaptureSink {
         if (mapper == null || !mapper.logged(event, logger)) {
             return;
         }
-        loggingThread(scratch).captured.increment();
+        LoggingThread thread = loggingThread(scratch);
+        thread.captured.increment();
         Level level = mapper.level(event);
         if (!level.atLeast(threshold)) {
             return;
@@ -60,7 +61,7 @@ final class EventProcessor implements CaptureSink {
         }
         CapturedEvent captured = scratch.set(framework, event, logger);
         try {
-            process(loggingThread(scratch).view().reset(captured, mapper, level), match);
+            process(thread.view().reset(captured, mapper, level), match);
         } finally {
             captured.clear();
         }

@@ -82,11 +82,10 @@ public final class Delivery {
     private final int drainStop;
     private final AtomicBoolean primaryUp = new AtomicBoolean(true);
     private final AtomicBoolean fallbackUp = new AtomicBoolean(true);
-    /** Records accepted into the queue whose fate is not settled yet: what shutdown waits for. */
     /**
-     * Records submitted and not yet settled, read only at shutdown: a LongAdder, because logging
-     * threads add and workers subtract, and one shared atomic would bounce its cache line between
-     * them on every record.
+     * Records accepted into the queue whose fate is not settled yet: what shutdown waits for. A
+     * LongAdder, because logging threads add and workers subtract, and one shared atomic would
+     * bounce its cache line between them on every record.
      */
     private final LongAdder outstanding = new LongAdder();
     private final RateLimitedWarning rejectedByPrimary = new RateLimitedWarning("primary_rejected");

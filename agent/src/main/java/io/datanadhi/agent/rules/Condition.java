@@ -104,21 +104,7 @@ public final class Condition {
 
     /** As {@link #matches}, for the text the key names (null: the key is missing). */
     boolean matchesText(String text) {
-        if (text == null) {
-            return false;
-        }
-        boolean holds;
-        switch (type) {
-            case EXACT:
-                holds = value.equals(text);
-                break;
-            case PARTIAL:
-                holds = text.contains(value);
-                break;
-            default:
-                holds = test(text);
-        }
-        return holds != negate;
+        return text != null && test(text) != negate;
     }
 
     /** The record field the key names. */
@@ -129,7 +115,8 @@ public final class Condition {
     private boolean test(CharSequence text) {
         switch (type) {
             case EXACT:
-                return value.contentEquals(text);
+                // String.equals is an intrinsic; contentEquals first asks what kind of text it has
+                return text instanceof String ? value.equals(text) : value.contentEquals(text);
             case PARTIAL:
                 return contains(text, value);
             case REGEX:
