@@ -1,0 +1,214 @@
+package io.datanadhi.http;
+
+import io.grpc.netty.shaded.io.netty.channel.EventLoop;
+import io.grpc.netty.shaded.io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Many requests in flight to one server, one per keep-alive connection: no pipelining, so any
+ * server, however it handles a connection, answers them side by side. A request goes to the
+ * connection that finished last (so that connections beyond what the load needs fall idle and
+ * are closed), or to a new one while there are fewer than {@code maxConnections}, else it waits
+ * for one. A request whose reused connection turns out closed by the server before it answered
+ * is sent once more on a fresh connection. Responses complete on the pool's event loop: callers
+ * must not block in their callbacks.
+ */
+public final class ConnectionPool implements AutoCloseable {
+
+    /** A connection idle this long is closed; servers and load balancers close theirs after 60 s or more. */
+    static final long IDLE_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(20);
+
+    private final HttpTransport transport;
+    private final Endpoint endpoint;
+    private final int maxConnections;
+    private final EventLoop loop;
+    private final Set<Connection> connections = new HashSet<>();
+    /** Idle connections, the most recently used first. */
+    private final ArrayDeque<Connection> idle = new ArrayDeque<>();
+    private final ArrayDeque<Exchange> waiting = new ArrayDeque<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
+    private final Connection.Listener listener = new Connection.Listener() {
+        @Override
+        public void idle(Connection connection) {
+            released(connection);
+        }
+
+        @Override
+        public void closed(Connection connection) {
+            connections.remove(connection);
+            idle.remove(connection);
+            open.set(connections.size());
+            if (!waiting.isEmpty() && !closed) {
+                dispatch(waiting.poll());
+            }
+        }
+
+        @Override
+        public void failed(Exchange exchange, HttpFailure failure) {
+            if (failure.unanswered() && exchange.attempts < 2 && !closed) {
+                dispatch(exchange); // the server closed an idle connection as we used it: once more, on a fresh one
+            } else {
+                exchange.fail(failure);
+            }
+        }
+
+        @Override
+        public void answered(Response response) {
+            double millis = response.roundTripNanos / 1e6;
+            roundTripMillis = roundTripMillis == 0 ? millis : roundTripMillis * 0.95 + millis * 0.05;
+        }
+    };
+    private volatile double roundTripMillis;
+    private ScheduledFuture<?> idleCheck;
+    private boolean closed;
+
+    public ConnectionPool(HttpTransport transport, Endpoint endpoint, int maxConnections) {
+        this.transport = transport;
+        this.endpoint = endpoint;
+        this.maxConnections = Math.max(1, maxConnections);
+        this.loop = transport.nextLoop();
+    }
+
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    /** Sends a request; the future completes with its response or an {@link HttpFailure}, never blocks. */
+    public CompletableFuture<Response> send(Request request) {
+        inFlight.incrementAndGet();
+        Exchange exchange = new Exchange(request, endpoint.timeoutNanos, inFlight::decrementAndGet);
+        try {
+            if (loop.inEventLoop()) {
+                dispatch(exchange);
+            } else {
+                loop.execute(() -> dispatch(exchange));
+            }
+        } catch (RejectedExecutionException stopped) {
+            exchange.fail(new HttpFailure(HttpFailure.Kind.ABORTED, "the HTTP client is closed", stopped));
+        }
+        return exchange.result;
+    }
+
+    /** Requests sent and not yet answered or failed. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Connections open or opening. */
+    public int connections() {
+        return open.get();
+    }
+
+    /** A moving average of the round trip of recent requests, in milliseconds; 0 before the first. */
+    public double roundTripMillis() {
+        return roundTripMillis;
+    }
+
+    private void dispatch(Exchange exchange) {
+        if (closed) {
+            exchange.fail(new HttpFailure(HttpFailure.Kind.ABORTED, "the HTTP client is closed", null));
+            return;
+        }
+        Connection connection = idle.poll();
+        while (connection != null && !connection.usable()) {
+            connection = idle.poll();
+        }
+        if (connection == null) {
+            if (connections.size() >= maxConnections) {
+                wait(exchange);
+                return;
+            }
+            connection = new Connection(transport, endpoint, loop, listener);
+            connections.add(connection);
+            open.set(connections.size());
+            connection.open();
+            startIdleCheck();
+        }
+        connection.add(exchange);
+    }
+
+    /** Every connection is busy: the request waits for one, within its deadline. */
+    private void wait(Exchange exchange) {
+        waiting.add(exchange);
+        loop.schedule(() -> {
+            if (waiting.remove(exchange)) {
+                exchange.fail(new HttpFailure(HttpFailure.Kind.TIMEOUT, "no connection to " + endpoint.target
+                        + " came free within " + TimeUnit.NANOSECONDS.toMillis(exchange.timeoutNanos) + " ms ("
+                        + maxConnections + " in use)", null));
+            }
+        }, exchange.timeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void released(Connection connection) {
+        Exchange next = waiting.poll();
+        if (next != null) {
+            connection.add(next);
+        } else {
+            idle.push(connection);
+        }
+    }
+
+    private void startIdleCheck() {
+        if (idleCheck == null) {
+            idleCheck = loop.scheduleWithFixedDelay(this::closeIdle, 5, 5, TimeUnit.SECONDS);
+        }
+    }
+
+    private void closeIdle() {
+        long now = System.nanoTime();
+        List<Connection> stale = new ArrayList<>();
+        for (Connection connection : idle) {
+            if (now - connection.idleSinceNanos() > IDLE_CLOSE_NANOS) {
+                stale.add(connection);
+            }
+        }
+        for (Connection connection : stale) {
+            connection.close(new HttpFailure(HttpFailure.Kind.ABORTED, "closed after being idle", null));
+        }
+    }
+
+    /** Closes every connection; what is in flight fails as {@link HttpFailure.Kind#ABORTED}. Waits at most 1 s. */
+    @Override
+    public void close() {
+        CountDownLatch done = new CountDownLatch(1);
+        Runnable closing = () -> {
+            try {
+                closed = true;
+                if (idleCheck != null) {
+                    idleCheck.cancel(false);
+                }
+                HttpFailure aborted = new HttpFailure(HttpFailure.Kind.ABORTED, "the HTTP client was closed", null);
+                while (!waiting.isEmpty()) {
+                    waiting.poll().fail(aborted);
+                }
+                for (Connection connection : new ArrayList<>(connections)) {
+                    connection.close(aborted);
+                }
+            } finally {
+                done.countDown();
+            }
+        };
+        try {
+            if (loop.inEventLoop()) {
+                closing.run();
+            } else {
+                loop.execute(closing);
+            }
+            done.await(1, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException alreadyStopped) {
+            // the transport is down: nothing is open
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.datanadhi.http;
+
+/** One request: method, path below the target's base path, headers, and a body or none. */
+public final class Request {
+
+    private static final String[] NO_HEADERS = {};
+
+    final String method;
+    final String path;
+    /** Name, value, name, value, ... */
+    final String[] headers;
+    /** Null for none. */
+    final byte[] body;
+    /** The deadline for this request, or 0 for the client's own. */
+    final long timeoutNanos;
+
+    private Request(String method, String path, String[] headers, byte[] body, long timeoutNanos) {
+        this.method = method;
+        this.path = path;
+        this.headers = headers;
+        this.body = body;
+        this.timeoutNanos = timeoutNanos;
+    }
+
+    public static Request get(String path) {
+        return new Request("GET", path, NO_HEADERS, null, 0);
+    }
+
+    /** @param headers name, value, name, value, ...; Host, User-Agent and Content-Length are added */
+    public static Request post(String path, String[] headers, byte[] body) {
+        return new Request("POST", path, headers, body, 0);
+    }
+
+    /** The same request with its own deadline for the whole exchange. */
+    public Request timeoutMillis(long millis) {
+        return new Request(method, path, headers, body, millis * 1_000_000L);
+    }
+
+    public String method() {
+        return method;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    /** Bytes of the body, 0 for none. */
+    public int bodyLength() {
+        return body == null ? 0 : body.length;
+    }
+}
