@@ -316,7 +316,7 @@ public final class EchoPostBenchmark {
                 out.write(head);
                 out.write(body);
                 out.flush();
-                HttpLoadClient.readBodilessResponse(in);
+                HttpLoadClient.readResponse(in);
             }
             return requests / ((System.nanoTime() - start) / 1e9);
         }

@@ -1,5 +1,14 @@
 package io.datanadhi.bench;
 
+import io.datanadhi.http.ConnectionPool;
+import io.datanadhi.http.Endpoint;
+import io.datanadhi.http.HttpTarget;
+import io.datanadhi.http.HttpTransport;
+import io.datanadhi.http.PipelinedConnection;
+import io.datanadhi.http.Proxies;
+import io.datanadhi.http.Request;
+import io.datanadhi.http.Response;
+import io.datanadhi.http.TlsSettings;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -15,21 +24,34 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 /**
- * The shipping benchmark's baselines: a bare client posting the same kind of body to the same
- * server, in its own JVM like the agent, with nothing else to do.
+ * A bare HTTP client posting the same kind of body to the same server, in its own JVM, with
+ * nothing else to do: the baselines of the shipping and HTTP benchmarks.
  *
- * <pre>HttpLoadClient jdk|socket PORT THREADS IN_FLIGHT SECONDS BODY_BYTES</pre>
+ * <pre>HttpLoadClient MODE PORT THREADS IN_FLIGHT SECONDS BODY_BYTES</pre>
  *
- * {@code jdk}: {@code java.net.http} (HTTP/1.1, keep-alive), each thread sends IN_FLIGHT requests
- * at once and waits for all of them, as the agent's workers do. {@code socket}: one plain
- * keep-alive socket per thread, one request at a time (IN_FLIGHT ignored). Prints
- * {@code sent N in S s, F failed}.
+ * <ul>
+ *   <li>{@code socket}: THREADS plain keep-alive sockets, each one request at a time, on a thread
+ *       of its own ({@code HttpConnection} multiplied; IN_FLIGHT ignored).
+ *   <li>{@code jdk}: {@code java.net.http} (HTTP/1.1) with an executor of 2 threads of ours;
+ *       THREADS senders share a window of IN_FLIGHT requests.
+ *   <li>{@code netty}: the agent's {@code ConnectionPool}, up to IN_FLIGHT connections, a window
+ *       of IN_FLIGHT requests shared by THREADS senders.
+ *   <li>{@code pipelined}: the replay's {@code PipelinedConnection}: one connection, a window of
+ *       IN_FLIGHT pipelined requests (THREADS ignored).
+ * </ul>
+ * Prints {@code sent N in S s, F failed, C connections}.
  */
 public final class HttpLoadClient {
+
+    private static final String[] HEADERS = {"Content-Type", "application/json", "x-datanadhi-api-key", "bench-key-0000000000"};
 
     public static void main(String[] args) throws Exception {
         String mode = args[0];
@@ -41,41 +63,86 @@ public final class HttpLoadClient {
         long end = System.nanoTime() + (long) (seconds * 1e9);
         AtomicLong sent = new AtomicLong();
         AtomicLong failed = new AtomicLong();
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).executor(Executors.newCachedThreadPool()).build();
-        URI uri = URI.create("http://127.0.0.1:" + port + "/log");
         long start = System.nanoTime();
+        String connections = "";
+        switch (mode) {
+            case "socket":
+                run(threads, () -> {
+                    try {
+                        sent.addAndGet(socketLoop(port, body, end));
+                    } catch (IOException e) {
+                        failed.incrementAndGet();
+                    }
+                });
+                connections = threads + " connections";
+                break;
+            case "jdk": {
+                ExecutorService executor = Executors.newFixedThreadPool(2);
+                HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(Duration.ofSeconds(10)).executor(executor).build();
+                URI uri = URI.create("http://127.0.0.1:" + port + "/log");
+                Semaphore window = new Semaphore(inFlight);
+                windowed(threads, window, end, (release, n) -> {
+                    HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                            .headers(HEADERS).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                    client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
+                        (error == null && response.statusCode() == 200 ? sent : failed).incrementAndGet();
+                        release.run();
+                    });
+                });
+                window.acquire(inFlight);
+                executor.shutdownNow();
+                break;
+            }
+            case "netty":
+            case "pipelined": {
+                HttpTransport transport = new HttpTransport(Executors.defaultThreadFactory(), 1);
+                Endpoint endpoint = Endpoint.of(HttpTarget.parse("http://127.0.0.1:" + port), TlsSettings.jvm(),
+                        Proxies.none(), "bench", Duration.ofSeconds(10));
+                ConnectionPool pool = mode.equals("netty") ? new ConnectionPool(transport, endpoint, inFlight) : null;
+                PipelinedConnection pipeline = pool == null ? new PipelinedConnection(transport, endpoint) : null;
+                Semaphore window = new Semaphore(inFlight);
+                windowed(pool != null ? threads : 1, window, end, (release, n) -> {
+                    Request request = Request.post("/log", HEADERS, body);
+                    CompletableFuture<Response> result = pool != null ? pool.send(request) : pipeline.send(request);
+                    result.whenComplete((response, error) -> {
+                        (error == null && response.status == 200 ? sent : failed).incrementAndGet();
+                        release.run();
+                    });
+                });
+                window.acquire(inFlight);
+                connections = (pool != null ? "up to " + inFlight : "1") + " connections";
+                transport.close();
+                break;
+            }
+            default:
+                throw new IllegalArgumentException(mode);
+        }
+        System.out.printf("sent %d in %.3f s, %d failed, %s%n", sent.get(), (System.nanoTime() - start) / 1e9,
+                failed.get(), connections);
+        System.exit(0);
+    }
+
+    /** THREADS senders, each taking a slot of the shared window per request until the end. */
+    private static void windowed(int threads, Semaphore window, long end, BiConsumer<Runnable, Long> send)
+            throws InterruptedException {
+        run(threads, () -> {
+            long n = 0;
+            try {
+                while (System.nanoTime() < end) {
+                    if (window.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                        send.accept(window::release, n++);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    private static void run(int threads, Runnable loop) throws InterruptedException {
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-            Runnable loop = mode.equals("jdk") ? () -> {
-                List<CompletableFuture<HttpResponse<String>>> results = new ArrayList<>();
-                while (System.nanoTime() < end) {
-                    results.clear();
-                    for (int i = 0; i < inFlight; i++) {
-                        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
-                                .header("Content-Type", "application/json").header("x-datanadhi-api-key", "bench-key-0000000000")
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-                        results.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
-                    }
-                    for (CompletableFuture<HttpResponse<String>> result : results) {
-                        try {
-                            if (result.join().statusCode() == 200) {
-                                sent.incrementAndGet();
-                            } else {
-                                failed.incrementAndGet();
-                            }
-                        } catch (RuntimeException e) {
-                            failed.incrementAndGet();
-                        }
-                    }
-                }
-            } : () -> {
-                try {
-                    sent.addAndGet(socketLoop(port, body, end));
-                } catch (IOException e) {
-                    failed.incrementAndGet();
-                }
-            };
             Thread worker = new Thread(loop, "load-" + t);
             worker.start();
             workers.add(worker);
@@ -83,8 +150,6 @@ public final class HttpLoadClient {
         for (Thread worker : workers) {
             worker.join();
         }
-        System.out.printf("sent %d in %.3f s, %d failed%n", sent.get(), (System.nanoTime() - start) / 1e9, failed.get());
-        System.exit(0);
     }
 
     private static long socketLoop(int port, byte[] body, long end) throws IOException {
@@ -100,28 +165,36 @@ public final class HttpLoadClient {
                 out.write(head);
                 out.write(body);
                 out.flush();
-                readBodilessResponse(in);
+                readResponse(in);
                 sent++;
             }
         }
         return sent;
     }
 
-    /** Reads one response that has no body: up to the empty line that ends its headers. */
-    static void readBodilessResponse(InputStream in) throws IOException {
+    /** Reads one response: its head, then as many body bytes as its Content-Length says. */
+    static void readResponse(InputStream in) throws IOException {
         int newlines = 0;
         int previous = 0;
+        StringBuilder head = new StringBuilder();
         while (newlines < 2) {
             int c = in.read();
             if (c < 0) {
                 throw new IOException("closed");
             }
+            head.append((char) c);
             if (c == '\n' && previous == '\r') {
                 newlines++;
             } else if (c != '\r') {
                 newlines = 0;
             }
             previous = c;
+        }
+        String lower = head.toString().toLowerCase(java.util.Locale.ROOT);
+        int at = lower.indexOf("content-length:");
+        if (at >= 0) {
+            int length = Integer.parseInt(lower.substring(at + 15, lower.indexOf('\r', at)).trim());
+            in.readNBytes(length);
         }
     }
 
