@@ -63,6 +63,9 @@ final class Connection {
 
         /** A response, for the owner's round-trip figure. */
         default void answered(Response response) {}
+
+        /** Connected (proxy tunnel and TLS handshake done); requests waiting on it are written now. */
+        default void ready(Connection connection) {}
     }
 
     /** The largest response body accepted; a larger one is a server gone wrong. */
@@ -120,6 +123,11 @@ final class Connection {
 
     boolean reused() {
         return answered > 0;
+    }
+
+    /** Connected, tunnelled and through the handshake. */
+    boolean isReady() {
+        return ready;
     }
 
     long idleSinceNanos() {
@@ -221,10 +229,15 @@ final class Connection {
             return;
         }
         ready = true;
+        listener.ready(this);
         for (Exchange exchange : outstanding) {
             write(exchange);
         }
         channel.flush();
+        if (outstanding.isEmpty()) {
+            idleSinceNanos = System.nanoTime();
+            listener.idle(this); // opened ahead of any request
+        }
     }
 
     // ---- requests ----
@@ -262,7 +275,8 @@ final class Connection {
                 headers.set(HttpHeaderNames.PROXY_AUTHORIZATION, proxyAuthorization);
             }
         } catch (RuntimeException e) {
-            // A header the client should never have been given; this request only.
+            // A header the client should never have been given (not a valid HTTP token): the
+            // connection goes down with it, as its requests would be out of step with the answers.
             fail(new HttpFailure(HttpFailure.Kind.PROTOCOL, "the request cannot be written: " + e.getMessage(), e));
             return;
         }
@@ -351,8 +365,14 @@ final class Connection {
     }
 
     private HttpFailure proxyFailure(Throwable cause) {
+        // Netty's message is "http, basic, /10.0.0.1:3128 => host:443, status: 407 Proxy ...": the status is the news.
+        String message = String.valueOf(cause.getMessage());
+        int status = message.indexOf("status: ");
+        String why = status >= 0 ? "HTTP " + message.substring(status + 8)
+                : message.contains("timeout") ? "it did not answer in time" : describe(cause);
+        String hint = why.startsWith("HTTP 407") ? " (give the user and password in the proxy URL)" : "";
         return new HttpFailure(HttpFailure.Kind.PROXY, "the proxy " + endpoint.proxy + " did not open a tunnel to "
-                + endpoint.target + ": " + describe(cause), cause);
+                + endpoint.target + ": " + why + hint, cause);
     }
 
     private static String describe(Throwable cause) {

@@ -18,14 +18,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * server, however it handles a connection, answers them side by side. A request goes to the
  * connection that finished last (so that connections beyond what the load needs fall idle and
  * are closed), or to a new one while there are fewer than {@code maxConnections}, else it waits
- * for one. A request whose reused connection turns out closed by the server before it answered
- * is sent once more on a fresh connection. Responses complete on the pool's event loop: callers
- * must not block in their callbacks.
+ * for one. New connections open at most {@link #MAX_CONNECTING} at a time, and more only while
+ * requests wait: a burst (the records an application logged before the agent was ready) grows
+ * the pool to what the server's distance needs rather than opening the whole window at once, a
+ * TLS handshake each. A request whose reused connection turns out closed by the server before it
+ * answered is sent once more on a fresh connection. Responses complete on the pool's event loop:
+ * callers must not block in their callbacks.
  */
 public final class ConnectionPool implements AutoCloseable {
 
     /** A connection idle this long is closed; servers and load balancers close theirs after 60 s or more. */
     static final long IDLE_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(20);
+    /** Connections being opened at once (connect, proxy tunnel, TLS handshake). */
+    static final int MAX_CONNECTING = 8;
 
     private final HttpTransport transport;
     private final Endpoint endpoint;
@@ -44,13 +49,20 @@ public final class ConnectionPool implements AutoCloseable {
         }
 
         @Override
+        public void ready(Connection connection) {
+            connecting--;
+            grow();
+        }
+
+        @Override
         public void closed(Connection connection) {
             connections.remove(connection);
             idle.remove(connection);
             open.set(connections.size());
-            if (!waiting.isEmpty() && !closed) {
-                dispatch(waiting.poll());
+            if (!connection.isReady()) {
+                connecting--;
             }
+            grow();
         }
 
         @Override
@@ -70,6 +82,8 @@ public final class ConnectionPool implements AutoCloseable {
     };
     private volatile double roundTripMillis;
     private ScheduledFuture<?> idleCheck;
+    /** Connections opened and not yet ready. */
+    private int connecting;
     private boolean closed;
 
     public ConnectionPool(HttpTransport transport, Endpoint endpoint, int maxConnections) {
@@ -99,6 +113,22 @@ public final class ConnectionPool implements AutoCloseable {
         return exchange.result;
     }
 
+    /**
+     * Opens one connection ahead of the first request (name lookup, proxy tunnel and TLS handshake
+     * included), so that the first request does not wait for them. Never blocks.
+     */
+    public void preconnect() {
+        try {
+            loop.execute(() -> {
+                if (!closed && connections.isEmpty()) {
+                    openConnection();
+                }
+            });
+        } catch (RejectedExecutionException stopped) {
+            // closed: nothing to open
+        }
+    }
+
     /** Requests sent and not yet answered or failed. */
     public int inFlight() {
         return inFlight.get();
@@ -124,17 +154,30 @@ public final class ConnectionPool implements AutoCloseable {
             connection = idle.poll();
         }
         if (connection == null) {
-            if (connections.size() >= maxConnections) {
+            if (connections.size() >= maxConnections || connecting >= MAX_CONNECTING) {
                 wait(exchange);
                 return;
             }
-            connection = new Connection(transport, endpoint, loop, listener);
-            connections.add(connection);
-            open.set(connections.size());
-            connection.open();
-            startIdleCheck();
+            connection = openConnection();
         }
         connection.add(exchange);
+    }
+
+    private Connection openConnection() {
+        Connection connection = new Connection(transport, endpoint, loop, listener);
+        connections.add(connection);
+        open.set(connections.size());
+        connecting++;
+        connection.open();
+        startIdleCheck();
+        return connection;
+    }
+
+    /** Requests wait: open more connections for them, as many as may be opening at once. */
+    private void grow() {
+        while (!closed && !waiting.isEmpty() && connections.size() < maxConnections && connecting < MAX_CONNECTING) {
+            openConnection().add(waiting.poll());
+        }
     }
 
     /** Every connection is busy: the request waits for one, within its deadline. */

@@ -37,6 +37,11 @@ public final class NettyLogging {
         }
     }
 
+    /** A logger writing to {@code sink}, without installing anything: for tests. */
+    static InternalLogger logger(String name, Sink sink) {
+        return new Logger(name, sink);
+    }
+
     private static final class Logger extends AbstractInternalLogger {
         private static final long serialVersionUID = 1L;
         private final transient Sink sink;

@@ -59,6 +59,27 @@ class ConnectionPoolTest {
     }
 
     @Test
+    void aBurstOpensAtMostEightConnectionsAtOnce() throws Exception {
+        // An https:// URL to a server that never answers the handshake: every connection stays "opening".
+        try (MisbehavingServer stuck = MisbehavingServer.start(Fault.NEVER_ANSWERS)) {
+            String url = stuck.url().replace("http://", "https://");
+            ConnectionPool pool = new ConnectionPool(transport, Clients.endpoint(url, Duration.ofMillis(1500)), 256);
+            List<CompletableFuture<Response>> results = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                results.add(pool.send(post("{}")));
+            }
+            for (CompletableFuture<Response> result : results) {
+                HttpFailure failure = failure(result);
+                assertTrue(failure.kind() == HttpFailure.Kind.TIMEOUT || failure.kind() == HttpFailure.Kind.TLS,
+                        failure.getMessage());
+            }
+            assertTrue(stuck.connectionsAccepted() <= ConnectionPool.MAX_CONNECTING * 2,
+                    "connections opened for 100 requests while none could be used: " + stuck.connectionsAccepted());
+            assertTrue(stuck.connectionsAccepted() >= 1);
+        }
+    }
+
+    @Test
     void connectionsAreReusedWhenTheLoadAllowsIt() throws Exception {
         try (TestServer server = TestServer.start()) {
             ConnectionPool pool = new ConnectionPool(transport, Clients.endpoint(server.url(), Duration.ofSeconds(10)), 64);

@@ -48,8 +48,10 @@ public final class MisbehavingServer implements AutoCloseable {
     private final ServerSocket socket;
     private volatile Fault fault;
     private final List<String> bodies = new CopyOnWriteArrayList<>();
+    private final List<Delivered> delivered = new CopyOnWriteArrayList<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger answered = new AtomicInteger();
+    private final AtomicInteger accepted = new AtomicInteger();
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
 
     private MisbehavingServer(Fault fault) throws IOException {
@@ -82,6 +84,33 @@ public final class MisbehavingServer implements AutoCloseable {
         }
     }
 
+    /** A POST answered 200 by the correct server: truly delivered. */
+    public static final class Delivered {
+        public final String body;
+        /** The request's User-Agent, "" when it had none. */
+        public final String userAgent;
+
+        Delivered(String body, String userAgent) {
+            this.body = body;
+            this.userAgent = userAgent == null ? "" : userAgent;
+        }
+
+        /** Sent by EchoPost's replay rather than by the agent. */
+        public boolean fromEchoPost() {
+            return userAgent.startsWith("datanadhi-echopost");
+        }
+
+        @Override
+        public String toString() {
+            return userAgent + " " + body;
+        }
+    }
+
+    /** POSTs answered 200 while the server was correct ({@link Fault#NONE}, or after {@link #heal()}), in order. */
+    public List<Delivered> delivered() {
+        return new ArrayList<>(delivered);
+    }
+
     /** Every POST body read, in arrival order, whatever the answer. */
     public List<String> bodies() {
         return new ArrayList<>(bodies);
@@ -93,6 +122,11 @@ public final class MisbehavingServer implements AutoCloseable {
     }
 
     /** Requests answered correctly (after {@link #heal()}). */
+    /** Connections accepted since start. */
+    public int connectionsAccepted() {
+        return accepted.get();
+    }
+
     public int answered() {
         return answered.get();
     }
@@ -103,6 +137,7 @@ public final class MisbehavingServer implements AutoCloseable {
                 Socket connection = socket.accept();
                 connection.setTcpNoDelay(true);
                 connections.add(connection);
+                accepted.incrementAndGet();
                 Thread thread = new Thread(() -> serve(connection), "misbehaving-connection");
                 thread.setDaemon(true);
                 thread.start();
@@ -118,6 +153,7 @@ public final class MisbehavingServer implements AutoCloseable {
             OutputStream out = connection.getOutputStream();
             while (true) {
                 String requestLine = null;
+                String userAgent = null;
                 int length = 0;
                 StringBuilder line = new StringBuilder();
                 while (true) {
@@ -143,6 +179,8 @@ public final class MisbehavingServer implements AutoCloseable {
                         requestLine = text;
                     } else if (text.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
                         length = Integer.parseInt(text.substring(15).trim());
+                    } else if (text.toLowerCase(Locale.ROOT).startsWith("user-agent:")) {
+                        userAgent = text.substring(11).trim();
                     }
                 }
                 byte[] body = in.readNBytes(length);
@@ -152,7 +190,11 @@ public final class MisbehavingServer implements AutoCloseable {
                 if (parts[0].equals("POST")) {
                     bodies.add(new String(body, StandardCharsets.UTF_8));
                 }
-                if (!misbehave(now, out)) {
+                boolean keepOpen = misbehave(now, out);
+                if (now == Fault.NONE && parts[0].equals("POST")) {
+                    delivered.add(new Delivered(new String(body, StandardCharsets.UTF_8), userAgent));
+                }
+                if (!keepOpen) {
                     return;
                 }
             }
