@@ -7,6 +7,11 @@ import io.datanadhi.echopost.server.SocketServer;
 import io.datanadhi.echopost.store.Store;
 import io.datanadhi.echopost.store.StoreFiles;
 import io.datanadhi.echopost.store.StoredRecord;
+import io.datanadhi.http.Endpoint;
+import io.datanadhi.http.HttpTarget;
+import io.datanadhi.http.NettyLogging;
+import io.datanadhi.http.Proxies;
+import io.datanadhi.http.TlsSettings;
 import io.datanadhi.proto.LogRequest;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -16,6 +21,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.CountDownLatch;
@@ -39,12 +45,9 @@ public final class EchoPost {
     static final long STOP_TIMEOUT_MILLIS = 10_000;
     static final long FINAL_REPLAY_MILLIS = 30_000;
 
-    /**
-     * grpc-netty sets SO_KEEPALIVE on every connection, which a UNIX socket does not have: Netty
-     * would warn about it on stderr for each client. Held here, since JUL keeps loggers weakly.
-     */
-    private static final java.util.logging.Logger QUIET_NETTY_BOOTSTRAP =
-            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
+    /** Set (to anything but 0 or false) to have Netty's own log lines in the event log, as DEBUG. */
+    static final String NETTY_LOG_VARIABLE = "DATANADHI_ECHOPOST_NETTY_LOG";
+    private static final NettyLines NETTY_LINES = new NettyLines();
 
     private static final DateTimeFormatter SESSION =
             DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
@@ -59,7 +62,10 @@ public final class EchoPost {
 
     private EventLog events;
     private Store store;
-    private Replayer replayer;
+    private volatile Replayer replayer;
+    /** The Data Nadhi server replay sends to. */
+    private HttpTarget target;
+    private Proxies proxies;
 
     private EchoPost(Options options, PrintStream out) {
         this.options = options;
@@ -67,7 +73,10 @@ public final class EchoPost {
     }
 
     public static void main(String[] args) {
-        QUIET_NETTY_BOOTSTRAP.setLevel(java.util.logging.Level.SEVERE);
+        // Before any Netty class logs: its lines never go through java.util.logging (the gRPC
+        // socket's "SO_KEEPALIVE is not supported" for every client, among others).
+        NETTY_LINES.wanted = isSet(System.getenv(NETTY_LOG_VARIABLE));
+        NettyLogging.install(NETTY_LINES);
         int code;
         try {
             code = run(args, System.getenv(), System.out, System.err);
@@ -97,7 +106,10 @@ public final class EchoPost {
         if (status) {
             return Status.print(options.dir, out, err);
         }
-        return new EchoPost(options, out).serve(err);
+        EchoPost echoPost = new EchoPost(options, out);
+        echoPost.target = HttpTarget.parse(options.healthUrl);
+        echoPost.proxies = Proxies.from(environment, System.getProperties());
+        return echoPost.serve(err);
     }
 
     private int serve(PrintStream err) {
@@ -153,6 +165,7 @@ public final class EchoPost {
         Path session = newSessionDir(dir);
         events = new EventLog(session.resolve("events.log"), out);
         events.redact(options.apiKey);
+        NETTY_LINES.events = events;
         // A thread that dies (an io loop, replay) leaves a process that accepts and never answers
         // or never replays: exit instead. What was acknowledged is on disk; the agent starts a
         // new EchoPost when its next call fails.
@@ -166,9 +179,16 @@ public final class EchoPost {
         });
         try (EventLog.RecordLog success = new EventLog.RecordLog(session.resolve("agent-success.log"));
                 EventLog.RecordLog failure = new EventLog.RecordLog(session.resolve("agent-failure.log"))) {
-            events.info("started", "EchoPost " + version() + " serving " + dir, "pid", ProcessHandle.current().pid(),
-                    "dir", dir.toString(), "health_url", options.healthUrl, "max_disk_mb",
-                    options.maxDiskBytes / (1024 * 1024), "session", session.toString());
+            Proxies.Proxy proxy = proxies.forTarget(target);
+            events.info("started", "EchoPost " + version() + " serving " + dir
+                    + (proxy == null ? "" : "; replay goes through the proxy " + proxy), "pid",
+                    ProcessHandle.current().pid(), "dir", dir.toString(), "health_url", options.healthUrl,
+                    "max_disk_mb", options.maxDiskBytes / (1024 * 1024), "session", session.toString(),
+                    "proxy", proxy == null ? "none" : proxy.toString(), "timeout_s", options.timeoutSeconds,
+                    "max_in_flight", options.maxInFlight);
+            for (String problem : proxies.problems()) {
+                events.warn("proxy_setting_ignored", problem);
+            }
             if (options.apiKey == null) {
                 events.warn("api_key_missing", "no API key (DATANADHI_API_KEY or -api-key): replay uses the key"
                         + " that clients send with their records");
@@ -181,18 +201,22 @@ public final class EchoPost {
             }
             return serveWithStore(socket, success, failure);
         } finally {
+            NETTY_LINES.events = null;
             events.close();
         }
     }
 
     private int serveWithStore(Path socket, EventLog.RecordLog success, EventLog.RecordLog failure)
             throws IOException {
-        ServerClient server = new ServerClient(options.healthUrl, options.logUrl(), options.apiKeyHeader,
-                () -> options.apiKey != null ? options.apiKey : clientApiKey);
         Replayer.Listener listener = new Replayer.Listener() {
             @Override
             public void event(String name, String message, Object... fields) {
                 events.info(name, message, fields);
+            }
+
+            @Override
+            public void warn(String name, String message, Object... fields) {
+                events.warn(name, message, fields);
             }
 
             @Override
@@ -212,7 +236,6 @@ public final class EchoPost {
         };
         store = Store.open(options.dir.resolve("store"), new StoreFiles(),
                 new Store.Limits(options.maxDiskBytes, options.minFreeBytes), events, this::activity);
-        replayer = new Replayer(store, server, listener, IDLE_MILLIS_BEFORE_EXIT);
         // The hook goes in before the socket exists: a client that sees the socket may stop us at once.
         Thread hook = new Thread(this::onSignal, "echopost-sigterm");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -227,6 +250,12 @@ public final class EchoPost {
             return 2;
         }
         events.info("accepting", "listening on " + socket, "socket", socket.toString(), "backlog", store.backlog());
+        // Only now: loading TLS stores and starting the HTTP client must not delay the socket.
+        ServerClient client = new ServerClient(
+                Endpoint.of(target, tlsSettings(), proxies, ServerClient.USER_AGENT,
+                        Duration.ofSeconds(options.timeoutSeconds)),
+                options.apiKeyHeader, () -> options.apiKey != null ? options.apiKey : clientApiKey);
+        replayer = new Replayer(store, client, listener, IDLE_MILLIS_BEFORE_EXIT, options.maxInFlight);
         Thread replay = new Thread(replayer, "echopost-replay");
         replay.setDaemon(true);
         replay.start();
@@ -237,17 +266,16 @@ public final class EchoPost {
         grpc.stop(STOP_TIMEOUT_MILLIS);
         replayer.stop();
         join(replay);
-        if ("drained".equals(reason) && store.backlog() > 0) {
+        if ("drained".equals(reason) && store.backlog() > 0 && !replay.isAlive()) {
             // Records that arrived while we were stopping: the server is up, send them now.
-            Replayer last = new Replayer(store, server, listener, 0);
-            last.replayWhileHealthy(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FINAL_REPLAY_MILLIS));
+            replayer.replayBeforeExit(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FINAL_REPLAY_MILLIS));
         }
         store.close();
         long left = store.backlog();
         if (left == 0) {
             store.deleteIfEmpty();
         }
-        server.close();
+        client.close();
         events.info("exiting", left == 0 ? "everything delivered; store removed"
                 : left + " record(s) kept in the store for the next start", "reason", reason, "backlog", left);
         finished.countDown();
@@ -255,6 +283,73 @@ public final class EchoPost {
             removeHook(hook);
         }
         return 0;
+    }
+
+    /**
+     * The replay's TLS stores. One that cannot be loaded is reported, and the JVM's own is used in
+     * its place: records are still taken and stored, and a server whose certificate the JVM
+     * trusts still gets them. For an {@code https://} server the stores are loaded here, not on
+     * the event loop within the first health check's 2 s.
+     */
+    private TlsSettings tlsSettings() {
+        Options.TlsStores stores = options.tls;
+        if (!stores.any()) {
+            return target.tls() ? loaded(TlsSettings.jvm()) : TlsSettings.jvm();
+        }
+        boolean trustUsable = stores.trustStore == null || loads(TlsSettings.of(stores.trustStore,
+                stores.trustStorePassword, stores.trustStoreType, null, null, null), stores.trustStore,
+                "replay checks the server's certificate against the JVM's trust store instead");
+        boolean keyUsable = stores.keyStore == null || loads(TlsSettings.of(null, null, null, stores.keyStore,
+                stores.keyStorePassword, stores.keyStoreType), stores.keyStore,
+                "replay offers no client certificate");
+        return loaded(TlsSettings.of(trustUsable ? stores.trustStore : null, stores.trustStorePassword,
+                stores.trustStoreType, keyUsable ? stores.keyStore : null, stores.keyStorePassword,
+                stores.keyStoreType));
+    }
+
+    private static TlsSettings loaded(TlsSettings settings) {
+        try {
+            settings.context(); // made once, and kept
+        } catch (TlsSettings.Invalid e) {
+            // each store loaded alone above; a connection would report it
+        }
+        return settings;
+    }
+
+    private boolean loads(TlsSettings settings, Path store, String instead) {
+        try {
+            settings.context();
+            return true;
+        } catch (TlsSettings.Invalid e) {
+            events.warn("tls_settings_invalid", e.getMessage() + "; " + instead, "file", store.toString());
+            return false;
+        }
+    }
+
+    private static boolean isSet(String value) {
+        return value != null && !value.isBlank() && !value.trim().equals("0") && !value.trim().equalsIgnoreCase("false");
+    }
+
+    /**
+     * Netty's own log lines: dropped (they were only ever Netty talking to itself), or, with
+     * {@value #NETTY_LOG_VARIABLE} set, in the event log as DEBUG lines.
+     */
+    private static final class NettyLines implements NettyLogging.Sink {
+        volatile boolean wanted;
+        volatile EventLog events;
+
+        @Override
+        public boolean enabled() {
+            return wanted && events != null;
+        }
+
+        @Override
+        public void log(String logger, String message, Throwable error) {
+            EventLog log = events;
+            if (log != null) {
+                log.write("DEBUG", "netty", error == null ? message : message + " (" + error + ")", "logger", logger);
+            }
+        }
     }
 
     private static void removeHook(Thread hook) {

@@ -20,6 +20,8 @@ import java.util.stream.Collectors;
 final class EchoPostProcess implements AutoCloseable {
 
     private static final JsonFactory JSON = new JsonFactory();
+    private static final java.util.Set<String> PROXY_VARIABLES = java.util.Set.of("http_proxy", "https_proxy", "no_proxy",
+            "all_proxy");
 
     static Path jar() {
         Path jar = Path.of(System.getProperty("echopost.jar", "target/echopost.jar")).toAbsolutePath();
@@ -94,7 +96,9 @@ final class EchoPostProcess implements AutoCloseable {
             }
             command.addAll(args);
             ProcessBuilder builder = new ProcessBuilder(command);
-            builder.environment().keySet().removeIf(k -> k.startsWith("DATANADHI_") || k.equals("JAVA_TOOL_OPTIONS"));
+            // Nor the proxies of whoever runs the tests: replay honours them, and the servers are local.
+            builder.environment().keySet().removeIf(k -> k.startsWith("DATANADHI_") || k.equals("JAVA_TOOL_OPTIONS")
+                    || PROXY_VARIABLES.contains(k.toLowerCase(java.util.Locale.ROOT)));
             builder.environment().putAll(env);
             Path out = Files.createTempFile("echopost-out", ".txt");
             Path err = Files.createTempFile("echopost-err", ".txt");

@@ -235,6 +235,10 @@ class LimitsIT {
                 List.of("-datanadhi", home.toString(), "-max-disk-mb", "-5"), "invalid value \"-5\" for flag -max-disk-mb",
                 List.of("-datanadhi", home.toString(), "-health-url", "ftp://example.com"), "-health-url must be an http://",
                 List.of("-datanadhi", home.toString(), "stray"), "unexpected argument \"stray\"",
+                List.of("-datanadhi", home.toString(), "-timeout", "0"), "invalid value \"0\" for flag -timeout",
+                List.of("-datanadhi", home.toString(), "--max-in-flight=5000"), "invalid value \"5000\" for flag -max-in-flight",
+                List.of("-datanadhi", home.toString(), "-tls-key-store-type", "PEM"),
+                "invalid value \"PEM\" for flag -tls-key-store-type",
                 List.of("-datanadhi"), "flag needs an argument: -datanadhi");
         for (Map.Entry<List<String>, String> entry : cases.entrySet()) {
             try (EchoPostProcess echo = EchoPostProcess.in(home).bare().arg(entry.getKey().toArray(new String[0])).start()) {
