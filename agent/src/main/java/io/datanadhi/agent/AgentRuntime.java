@@ -13,6 +13,7 @@ import io.datanadhi.agent.echopost.Platform;
 import io.datanadhi.agent.jmx.AgentMetrics;
 import io.datanadhi.agent.jmx.PlatformMBean;
 import io.datanadhi.agent.delivery.HttpClients;
+import io.datanadhi.agent.delivery.Servers;
 import io.datanadhi.agent.delivery.StdoutPrinter;
 import io.datanadhi.agent.diag.CounterSummary;
 import io.datanadhi.agent.diag.Counters;
@@ -22,10 +23,12 @@ import io.datanadhi.agent.rules.ResolvedRulesWriter;
 import io.datanadhi.agent.rules.RuleLoadResult;
 import io.datanadhi.agent.rules.RuleLoader;
 import io.datanadhi.bootstrap.CaptureBridge;
+import io.datanadhi.http.HttpTransport;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -50,12 +53,10 @@ final class AgentRuntime {
     private volatile Delivery delivery;
     private volatile PlatformMBean mbean;
 
-    private final Instrumentation instrumentation;
     private final Path agentJar;
 
-    private AgentRuntime(String agentArgs, Instrumentation instrumentation, Path agentJar) {
+    private AgentRuntime(String agentArgs, Path agentJar) {
         this.agentArgs = agentArgs;
-        this.instrumentation = instrumentation;
         this.agentJar = agentJar;
     }
 
@@ -65,7 +66,7 @@ final class AgentRuntime {
                     + (lateAttach ? "this attach" : "this -javaagent") + " changes nothing", "late_attach", lateAttach);
             return;
         }
-        AgentRuntime runtime = new AgentRuntime(args, inst, agentJar);
+        AgentRuntime runtime = new AgentRuntime(args, agentJar);
         CaptureBridge.install(runtime.pending);
         CaptureInstaller.install(inst);
         String shutdownHow = LastShutdownHook.register(inst, runtime::shutdown, "datanadhi-shutdown");
@@ -77,11 +78,13 @@ final class AgentRuntime {
 
     private void initialize() {
         RuleLoadResult rules = null;
-        HttpClients http = null;
+        CompletableFuture<HttpTransport> http = null;
         try {
             AgentConfig resolved = ConfigResolver.resolveForThisJvm(agentArgs);
             config = resolved;
             phase("config resolved");
+            // The HTTP client's classes load beside the rules, not after them.
+            http = resolved.apiKey() != null ? HttpClients.start() : null;
             rules = RuleLoader.read(resolved.dir());
             phase("rules read");
 
@@ -89,6 +92,7 @@ final class AgentRuntime {
             boolean printing = rules.rules().rules().stream().anyMatch(rule -> rule.stdout());
             if (rules.rules().isEmpty() || (!shipping && !printing)) {
                 // Nothing can ever leave the process: stop capturing altogether.
+                stop(http);
                 CaptureBridge.install(null);
                 pending.handOff(null);
                 ready.countDown();
@@ -97,10 +101,11 @@ final class AgentRuntime {
                 return;
             }
 
-            http = new HttpClients(instrumentation);
+            Servers servers = Servers.from(resolved);
             Delivery running = new Delivery(new Delivery.Settings(resolved.queueSize(), resolved.workers(),
-                    resolved.exitTimeout(), resolved.serverHost(), resolved.fallbackHost(), resolved.apiKeyHeader(),
-                    resolved.apiKey()), http, echoPost(resolved), new DroppedFiles(resolved.dir(), counters),
+                    resolved.maxInFlight(), resolved.exitTimeout(), servers, resolved.apiKeyHeader(), resolved.apiKey()),
+                    http != null ? http : HttpClients.start(), echoPost(resolved, servers),
+                    new DroppedFiles(resolved.dir(), counters),
                     new StdoutPrinter(counters), counters);
             running.start();
             delivery = running;
@@ -127,6 +132,9 @@ final class AgentRuntime {
                     "version", AgentVersion.get(), "dir", resolved.dir().toString(),
                     "rules", rules.rules().size(), "shipping", shipping, "millis", millis());
         } catch (Throwable t) {
+            if (delivery == null) {
+                stop(http);
+            }
             CaptureBridge.install(null);
             pending.handOff(null);
             Diagnostics.error("agent_init_failed",
@@ -155,21 +163,24 @@ final class AgentRuntime {
     }
 
     /** EchoPost, installed and started only when a record first needs it. */
-    private EchoPostLink echoPost(AgentConfig config) {
+    private EchoPostLink echoPost(AgentConfig config, Servers servers) {
         Path dir = config.dir().resolve("echopost");
         EchoPostInstaller installer = new EchoPostInstaller(dir, agentJar, config.echopostBinary(),
                 config.echopostDownloadUrl(), config.echopostSha256(), Platform.current());
         EchoPostLauncher launcher = new EchoPostLauncher(new EchoPostLauncher.Settings(dir, config.serverHost(),
-                config.apiKeyHeader(), config.apiKey(), config.echopostMaxDiskMb(), config.echopostStartTimeout()),
+                config.apiKeyHeader(), config.apiKey(), config.echopostMaxDiskMb(), config.echopostStartTimeout(),
+                config.serverTimeout(), config.maxInFlight(), EchoPostLauncher.ReplayTls.of(config.tls())),
                 installer);
         return new EchoPostLink(launcher, config.apiKey(), config.echopostDisabled() ? "echopost.disable is set" : null);
     }
 
-    /**
-     * What start-up still owes once events flow: the resolved files. (The JDK HTTP client, 150 ms
-     * to create, is no longer warmed here: records go over the workers' own connections, and the
-     * client serves only health checks and the fallback, so it is made at the first failure.)
-     */
+    private static void stop(CompletableFuture<HttpTransport> http) {
+        if (http != null) {
+            http.thenAccept(HttpTransport::close);
+        }
+    }
+
+    /** What start-up still owes once events flow: the resolved files. */
     private void afterReady(RuleLoadResult rules) {
         try {
             AgentConfig resolved = config;

@@ -7,6 +7,8 @@ import io.datanadhi.agent.config.AgentConfig;
 import io.datanadhi.agent.config.ConfigResolver;
 import io.datanadhi.agent.config.ConfigValue;
 import io.datanadhi.agent.delivery.DroppedFiles;
+import io.datanadhi.agent.delivery.HttpClients;
+import io.datanadhi.agent.delivery.Servers;
 import io.datanadhi.agent.diag.Diagnostics;
 import io.datanadhi.agent.echopost.EchoPostInstaller;
 import io.datanadhi.agent.echopost.EchoPostJvm;
@@ -14,13 +16,15 @@ import io.datanadhi.agent.json.JsonText;
 import io.datanadhi.agent.rules.RuleLoadResult;
 import io.datanadhi.agent.rules.RuleLoader;
 import io.datanadhi.agent.rules.RuleProblem;
+import io.datanadhi.http.ConnectionPool;
+import io.datanadhi.http.Endpoint;
+import io.datanadhi.http.HttpFailure;
+import io.datanadhi.http.HttpTransport;
+import io.datanadhi.http.Request;
+import io.datanadhi.http.Response;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +35,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -168,38 +174,56 @@ final class Doctor {
 
     private void servers(AgentConfig config) {
         Map<String, Object> section = new LinkedHashMap<>();
-        HttpClient client = HttpClient.newBuilder().connectTimeout(SERVER_TIMEOUT).build();
-        section.put("primary", probe(client, "primary", config.serverHost()));
-        section.put("fallback", probe(client, "fallback", config.fallbackHost()));
+        // The agent's own way there: its TLS stores, its proxy, a deadline for the whole exchange.
+        Servers servers = Servers.from(config, System.getenv(), System.getProperties(), false);
+        for (String problem : servers.proxies().problems()) {
+            problems.add("proxy: " + problem);
+        }
+        HttpTransport transport = HttpClients.transport();
+        try {
+            section.put("primary", probe(transport, "primary", servers.primary().withTimeout(SERVER_TIMEOUT)));
+            section.put("fallback", probe(transport, "fallback", servers.fallback().withTimeout(SERVER_TIMEOUT)));
+        } finally {
+            transport.close();
+        }
         report.put("servers", section);
     }
 
-    private Map<String, Object> probe(HttpClient client, String role, String host) {
+    private Map<String, Object> probe(HttpTransport transport, String role, Endpoint endpoint) {
         Map<String, Object> result = new LinkedHashMap<>();
-        String url = host.endsWith("/") ? host : host + "/";
+        String url = endpoint.target() + "/";
         result.put("url", url);
+        if (endpoint.proxy() != null) {
+            result.put("proxy", endpoint.proxy());
+        }
+        if (endpoint.target().tls()) {
+            result.put("trust_store", endpoint.tls().usesJvmTrustStore() ? "the JVM's" : endpoint.tls().trustStore().toString());
+        }
+        ConnectionPool pool = new ConnectionPool(transport, endpoint, 1);
         long start = System.nanoTime();
         try {
-            HttpResponse<Void> response = client.send(HttpRequest.newBuilder(URI.create(url)).timeout(SERVER_TIMEOUT)
-                    .GET().build(), HttpResponse.BodyHandlers.discarding());
+            Response response = pool.send(Request.get("/")).get(SERVER_TIMEOUT.toMillis() + 2000, TimeUnit.MILLISECONDS);
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            boolean healthy = response.statusCode() / 100 == 2;
+            boolean healthy = response.status / 100 == 2;
             result.put("reachable", true);
             result.put("healthy", healthy);
-            result.put("status", response.statusCode());
+            result.put("status", response.status);
             result.put("latency_ms", millis);
             if (!healthy) {
-                problems.add(role + " server " + url + " answered " + response.statusCode() + " to GET (not 2xx)");
+                problems.add(role + " server " + url + " answered " + response.status + " to GET (not 2xx)");
             }
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (ExecutionException | TimeoutException e) {
+            String why = HttpFailure.of(e).getMessage();
             result.put("reachable", false);
             result.put("healthy", false);
-            result.put("error", describe(e));
-            problems.add(role + " server " + url + " is unreachable: " + describe(e));
+            result.put("error", why);
+            problems.add(role + " server " + url + " is unreachable: " + why);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             result.put("reachable", false);
             result.put("error", "interrupted");
+        } finally {
+            pool.close();
         }
         return result;
     }

@@ -13,8 +13,10 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Replays one dropped file. The file is read from where an earlier, interrupted run stopped (its
@@ -103,35 +105,49 @@ final class DroppedFileReplay {
         }
     }
 
+    /**
+     * Sends the lines from the saved offset, up to the sender's window outstanding at once, and
+     * settles them in file order as the answers come back. When the server stops taking records
+     * (above 500, 408, 429, no answer), nothing more is sent; what was already sent is settled (a
+     * record behind the failed one may have been delivered), each failed line is kept in the file,
+     * and the rest of the file is left for the next run.
+     */
     private void sendFrom(FileChannel channel, ReplayProgress progress, Report report) throws IOException {
         DroppedLines lines = new DroppedLines(channel, progress.offset, progress.lines);
         int sinceCheckpoint = 0;
         long nextProgressLine = System.nanoTime() + PROGRESS_LINE_NANOS;
-        List<DroppedLines.Line> batch = new ArrayList<>(sender.batchSize());
-        List<byte[]> envelopes = new ArrayList<>(sender.batchSize());
+        ArrayDeque<Pending> window = new ArrayDeque<>();
+        boolean sending = true;
         while (true) {
-            batch.clear();
-            envelopes.clear();
-            DroppedLines.Line line = null;
-            while (envelopes.size() < sender.batchSize() && (line = lines.next()) != null) {
-                batch.add(line);
-                if (line.envelope != null) {
-                    envelopes.add(line.envelope);
+            while (sending && window.size() < sender.window()) {
+                Pending next = nextBatch(lines);
+                if (next == null) {
+                    break;
                 }
+                window.add(next);
             }
-            if (batch.isEmpty()) {
-                return;
+            Pending head = window.poll();
+            if (head == null) {
+                break;
             }
-            SendResult outcome = envelopes.isEmpty() ? null : sender.send(envelopes);
+            SendResult outcome = head.result == null ? null : sender.await(head.result);
             if (outcome != null && outcome.kind == SendResult.Kind.RETRY) {
-                report.stopped = outcome.detail;
-                report.left = batch.size() + countRest(lines);
-                return;
+                if (report.stopped == null) {
+                    report.stopped = outcome.detail;
+                }
+                sending = false;
+                for (DroppedLines.Line failed : head.lines) {
+                    report.left++;
+                    progress.keep(failed.start, failed.end);
+                    progress.offset = failed.end;
+                    progress.lines = failed.number;
+                }
+                continue;
             }
-            for (DroppedLines.Line handled : batch) {
+            for (DroppedLines.Line handled : head.lines) {
                 commit(progress, handled, outcome);
             }
-            sinceCheckpoint += envelopes.size();
+            sinceCheckpoint += head.records;
             if (sinceCheckpoint >= CHECKPOINT_RECORDS) {
                 progress.save(report.file);
                 sinceCheckpoint = 0;
@@ -143,6 +159,35 @@ final class DroppedFileReplay {
                 }
             }
         }
+        if (!sending) {
+            report.left += countRest(lines);
+        }
+    }
+
+    /** Lines sent together (one to the primary, up to 100 to the fallback), and their answer to come. */
+    private static final class Pending {
+        final List<DroppedLines.Line> lines = new ArrayList<>();
+        int records;
+        /** Null when none of them is a record (unreadable lines only). */
+        CompletableFuture<SendResult> result;
+    }
+
+    private Pending nextBatch(DroppedLines lines) throws IOException {
+        Pending pending = new Pending();
+        List<byte[]> envelopes = new ArrayList<>(sender.batchSize());
+        DroppedLines.Line line;
+        while (envelopes.size() < sender.batchSize() && (line = lines.next()) != null) {
+            pending.lines.add(line);
+            if (line.envelope != null) {
+                envelopes.add(line.envelope);
+            }
+        }
+        if (pending.lines.isEmpty()) {
+            return null;
+        }
+        pending.records = envelopes.size();
+        pending.result = envelopes.isEmpty() ? null : sender.sendAsync(envelopes);
+        return pending;
     }
 
     private static void commit(ReplayProgress progress, DroppedLines.Line line, SendResult outcome) {

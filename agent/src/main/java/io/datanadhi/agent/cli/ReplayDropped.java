@@ -4,6 +4,7 @@ import io.datanadhi.agent.config.AgentConfig;
 import io.datanadhi.agent.config.ConfigResolver;
 import io.datanadhi.agent.delivery.DroppedFiles;
 import io.datanadhi.agent.delivery.ReplaySender;
+import io.datanadhi.agent.delivery.Servers;
 import io.datanadhi.agent.diag.Counters.DropKind;
 import io.datanadhi.agent.files.AtomicFiles;
 import java.io.IOException;
@@ -133,10 +134,13 @@ final class ReplayDropped {
             return 2;
         }
         Path dropped = config.dir().resolve("dropped");
-        String host = toFallback ? config.fallbackHost() : config.serverHost();
+        Servers servers = Servers.from(config, System.getenv(), System.getProperties(), false);
+        for (String problem : servers.proxies().problems()) {
+            err.println("replay-dropped: " + problem);
+        }
         try (ReplaySender sender = toFallback
-                ? ReplaySender.toFallback(host, config.apiKeyHeader(), config.apiKey())
-                : ReplaySender.toPrimary(host, config.apiKeyHeader(), config.apiKey())) {
+                ? ReplaySender.toFallback(servers, config.apiKeyHeader(), config.apiKey())
+                : ReplaySender.toPrimary(servers, config.apiKeyHeader(), config.apiKey(), config.maxInFlight())) {
             return replayAll(dropped, reasons, sender, out, err);
         } catch (IOException e) {
             err.println("replay-dropped: " + dropped + ": " + e);

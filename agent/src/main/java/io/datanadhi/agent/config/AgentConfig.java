@@ -52,6 +52,58 @@ public final class AgentConfig {
         return (String) values.get(ConfigKey.API_KEY_HEADER);
     }
 
+    /** The deadline of one request to a server, for the whole exchange. */
+    public Duration serverTimeout() {
+        return (Duration) values.get(ConfigKey.SERVER_TIMEOUT);
+    }
+
+    /** The primary's trust and key stores ({@code server.tls.*}). */
+    public TlsStores tls() {
+        return new TlsStores(
+                (String) values.get(ConfigKey.TLS_TRUST_STORE), (String) values.get(ConfigKey.TLS_TRUST_STORE_PASSWORD),
+                (String) values.get(ConfigKey.TLS_TRUST_STORE_TYPE), (String) values.get(ConfigKey.TLS_KEY_STORE),
+                (String) values.get(ConfigKey.TLS_KEY_STORE_PASSWORD), (String) values.get(ConfigKey.TLS_KEY_STORE_TYPE),
+                "server.tls");
+    }
+
+    /** The fallback's ({@code server.fallback_tls.*}); a store not set there is the primary's. */
+    public TlsStores fallbackTls() {
+        TlsStores primary = tls();
+        String trustStore = (String) values.get(ConfigKey.FALLBACK_TLS_TRUST_STORE);
+        String keyStore = (String) values.get(ConfigKey.FALLBACK_TLS_KEY_STORE);
+        return new TlsStores(
+                trustStore != null ? trustStore : primary.trustStore,
+                trustStore != null ? (String) values.get(ConfigKey.FALLBACK_TLS_TRUST_STORE_PASSWORD) : primary.trustStorePassword,
+                trustStore != null ? (String) values.get(ConfigKey.FALLBACK_TLS_TRUST_STORE_TYPE) : primary.trustStoreType,
+                keyStore != null ? keyStore : primary.keyStore,
+                keyStore != null ? (String) values.get(ConfigKey.FALLBACK_TLS_KEY_STORE_PASSWORD) : primary.keyStorePassword,
+                keyStore != null ? (String) values.get(ConfigKey.FALLBACK_TLS_KEY_STORE_TYPE) : primary.keyStoreType,
+                trustStore != null || keyStore != null ? "server.fallback_tls" : "server.tls");
+    }
+
+    /** Trust and key stores as configured: paths as given, null where the JVM's own are used. */
+    public static final class TlsStores {
+        public final String trustStore;
+        public final String trustStorePassword;
+        public final String trustStoreType;
+        public final String keyStore;
+        public final String keyStorePassword;
+        public final String keyStoreType;
+        /** The keys they come from, for messages: {@code server.tls} or {@code server.fallback_tls}. */
+        public final String keys;
+
+        TlsStores(String trustStore, String trustStorePassword, String trustStoreType, String keyStore,
+                String keyStorePassword, String keyStoreType, String keys) {
+            this.trustStore = trustStore;
+            this.trustStorePassword = trustStorePassword;
+            this.trustStoreType = trustStoreType;
+            this.keyStore = keyStore;
+            this.keyStorePassword = keyStorePassword;
+            this.keyStoreType = keyStoreType;
+            this.keys = keys;
+        }
+    }
+
     /** The service name: configured, else the main class or jar, else {@code java-app}. */
     public String moduleName() {
         return (String) values.get(ConfigKey.MODULE_NAME);
@@ -94,6 +146,11 @@ public final class AgentConfig {
 
     public int workers() {
         return (Integer) values.get(ConfigKey.WORKERS);
+    }
+
+    /** Requests to the primary in flight at once. */
+    public int maxInFlight() {
+        return (Integer) values.get(ConfigKey.MAX_IN_FLIGHT);
     }
 
     public Duration exitTimeout() {

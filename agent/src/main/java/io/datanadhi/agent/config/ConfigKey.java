@@ -17,6 +17,27 @@ enum ConfigKey {
     FALLBACK_HOST("server.fallback_host", "DATANADHI_FALLBACK_SERVER_HOST", ValueTypes.httpUrl(),
             "http://datanadhi-fallback-server:5001"),
     API_KEY_HEADER("server.api_key_header", "DATANADHI_API_KEY_HEADER", ValueTypes.headerName(), "x-datanadhi-api-key"),
+    // The deadline of one request to a server, from connecting to the last byte of the response.
+    SERVER_TIMEOUT("server.timeout", "DATANADHI_SERVER_TIMEOUT", ValueTypes.seconds(1, 300), "5"),
+    // The agent's own trust and key stores (null: the JVM's); the fallback's default to these.
+    TLS_TRUST_STORE("server.tls.trust_store", "DATANADHI_TLS_TRUST_STORE", ValueTypes.filePath(), null),
+    TLS_TRUST_STORE_PASSWORD("server.tls.trust_store_password", "DATANADHI_TLS_TRUST_STORE_PASSWORD",
+            ValueTypes.password(), null),
+    TLS_TRUST_STORE_TYPE("server.tls.trust_store_type", "DATANADHI_TLS_TRUST_STORE_TYPE", ValueTypes.storeType(), null),
+    TLS_KEY_STORE("server.tls.key_store", "DATANADHI_TLS_KEY_STORE", ValueTypes.filePath(), null),
+    TLS_KEY_STORE_PASSWORD("server.tls.key_store_password", "DATANADHI_TLS_KEY_STORE_PASSWORD", ValueTypes.password(), null),
+    TLS_KEY_STORE_TYPE("server.tls.key_store_type", "DATANADHI_TLS_KEY_STORE_TYPE", ValueTypes.storeType(), null),
+    FALLBACK_TLS_TRUST_STORE("server.fallback_tls.trust_store", "DATANADHI_FALLBACK_TLS_TRUST_STORE",
+            ValueTypes.filePath(), null),
+    FALLBACK_TLS_TRUST_STORE_PASSWORD("server.fallback_tls.trust_store_password",
+            "DATANADHI_FALLBACK_TLS_TRUST_STORE_PASSWORD", ValueTypes.password(), null),
+    FALLBACK_TLS_TRUST_STORE_TYPE("server.fallback_tls.trust_store_type", "DATANADHI_FALLBACK_TLS_TRUST_STORE_TYPE",
+            ValueTypes.storeType(), null),
+    FALLBACK_TLS_KEY_STORE("server.fallback_tls.key_store", "DATANADHI_FALLBACK_TLS_KEY_STORE", ValueTypes.filePath(), null),
+    FALLBACK_TLS_KEY_STORE_PASSWORD("server.fallback_tls.key_store_password", "DATANADHI_FALLBACK_TLS_KEY_STORE_PASSWORD",
+            ValueTypes.password(), null),
+    FALLBACK_TLS_KEY_STORE_TYPE("server.fallback_tls.key_store_type", "DATANADHI_FALLBACK_TLS_KEY_STORE_TYPE",
+            ValueTypes.storeType(), null),
     // Default derived from the java command line, see ModuleName.
     MODULE_NAME("module_name", "DATANADHI_MODULE_NAME", ValueTypes.text(), null),
     LOG_LEVEL("log.level", "DATANADHI_LOG_LEVEL", ValueTypes.recordLevel(), "INFO"),
@@ -30,6 +51,9 @@ enum ConfigKey {
     CALLER("log.caller", "DATANADHI_LOG_CALLER", ValueTypes.bool(), "true"),
     QUEUE_SIZE("async.queue_size", "DATANADHI_QUEUE_SIZE", ValueTypes.integer(1, 10_000_000), "10000"),
     WORKERS("async.workers", "DATANADHI_WORKERS", ValueTypes.integer(1, 64), "2"),
+    // Requests to the primary in flight at once, each on its own keep-alive connection: 256 carry
+    // 5 000 records/s to a server 30 ms away, or 2 000/s at 100 ms, with room to spare.
+    MAX_IN_FLIGHT("async.max_in_flight", "DATANADHI_MAX_IN_FLIGHT", ValueTypes.integer(1, 4096), "256"),
     EXIT_TIMEOUT("async.exit_timeout", "DATANADHI_EXIT_TIMEOUT", ValueTypes.seconds(0, 3600), "5"),
     ECHOPOST_DISABLE("echopost.disable", "DATANADHI_ECHOPOST_DISABLE", ValueTypes.bool(), "false"),
     ECHOPOST_BINARY("echopost.binary", "DATANADHI_ECHOPOST_BINARY", ValueTypes.filePath(), null),
@@ -68,8 +92,14 @@ enum ConfigKey {
         return PROPERTY_PREFIX + dotted;
     }
 
+    /** Never shown: the API key (masked to its last 4 characters) and the store passwords (not at all). */
     boolean isSecret() {
-        return this == API_KEY;
+        return this == API_KEY || isPassword();
+    }
+
+    boolean isPassword() {
+        return this == TLS_TRUST_STORE_PASSWORD || this == TLS_KEY_STORE_PASSWORD
+                || this == FALLBACK_TLS_TRUST_STORE_PASSWORD || this == FALLBACK_TLS_KEY_STORE_PASSWORD;
     }
 
     /** The key with this dotted name, or null. */

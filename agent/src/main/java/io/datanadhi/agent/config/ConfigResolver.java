@@ -253,7 +253,7 @@ public final class ConfigResolver {
             } catch (InvalidValueException e) {
                 String action = wins ? usingDefault(key) + consequence
                         : "ignored; " + winnerDetail + " takes precedence";
-                invalidValue(key, raw.detail, key.isSecret() ? ApiKeys.mask(raw.text) : raw.text,
+                invalidValue(key, raw.detail, key.isSecret() ? mask(key, raw.text) : raw.text,
                         e.getMessage(), action);
             }
         }
@@ -381,7 +381,7 @@ public final class ConfigResolver {
             return null;
         }
         if (key.isSecret()) {
-            return ApiKeys.mask((String) value);
+            return mask(key, (String) value);
         }
         if (value instanceof List) {
             return String.join(", ", castList(value));
@@ -390,6 +390,11 @@ public final class ConfigResolver {
             return String.valueOf(((Duration) value).getSeconds());
         }
         return String.valueOf(value);
+    }
+
+    /** The API key keeps its last 4 characters; a password shows nothing. */
+    static String mask(ConfigKey key, String value) {
+        return key.isPassword() ? "****" : ApiKeys.mask(value);
     }
 
     private static Object json(ConfigKey key, Object value) {

@@ -72,6 +72,9 @@ final class ValueTypes {
             if (uri.getHost() == null || uri.getHost().isEmpty()) {
                 throw new InvalidValueException("has no host name");
             }
+            if (uri.getRawAuthority().endsWith(":")) {
+                throw new InvalidValueException("has an empty port");
+            }
             if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
                 throw new InvalidValueException("must be a base URL without ?query or #fragment");
             }
@@ -116,6 +119,27 @@ final class ValueTypes {
             } catch (InvalidPathException e) {
                 throw new InvalidValueException("is not a valid path");
             }
+        };
+    }
+
+    /** A key or trust store's password: any single line, kept as given (spaces included). */
+    static ValueType password() {
+        return raw -> {
+            if (!raw.scalar) {
+                throw new InvalidValueException("is a list or mapping, but one value is expected");
+            }
+            return singleLine(raw.text);
+        };
+    }
+
+    /** A key or trust store's format. */
+    static ValueType storeType() {
+        return raw -> {
+            String type = scalar(raw).toUpperCase(Locale.ROOT);
+            if (!type.equals("PKCS12") && !type.equals("JKS") && !type.equals("PEM")) {
+                throw new InvalidValueException("is not a store type (PKCS12, JKS, PEM)");
+            }
+            return type;
         };
     }
 

@@ -5,15 +5,23 @@ import io.datanadhi.agent.diag.Counters;
 import io.datanadhi.agent.diag.Counters.DropKind;
 import io.datanadhi.agent.diag.Diagnostics;
 import io.datanadhi.agent.record.CapturedRecord;
-import io.datanadhi.http.HttpConnection;
+import io.datanadhi.agent.record.RecordWriter;
+import io.datanadhi.http.Endpoint;
+import io.datanadhi.http.HttpTransport;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,37 +34,55 @@ import java.util.concurrent.locks.LockSupport;
  * {@code dropped/}. A bounded queue that never blocks a producer feeds {@code async.workers}
  * workers; a health monitor per server switches routing back as soon as a server answers.
  *
+ * <p>To the primary, the workers keep a window of up to {@code async.max_in_flight} requests in
+ * flight, each on a keep-alive connection of its own: a server tens of milliseconds away gets as
+ * many records a second as the window holds per round trip. Answers come back on the HTTP
+ * client's thread, which settles them: counted, or handed back to a worker to be written to
+ * {@code dropped/} (refused) or sent elsewhere (the server is down). When the window stays full
+ * and the queue grows, the server is too slow for the log rate: one {@code primary_slow} warning
+ * a minute says so.
+ *
  * <p>At 90 % queue fill one extra worker drains the queue to the fallback until it is at 10 %; a
  * full queue spills to {@code dropped/queue_full_*}. At exit, up to {@code async.exit_timeout} is
  * given to deliver by the current route, and what is left goes to {@code dropped/shutdown_unsent_*}.
  */
 public final class Delivery {
 
-    /** Records a worker takes for the primary, sent one after another on its connection. */
+    /** Records a worker takes from the queue at a time for the primary, each sent as the window allows. */
     static final int PRIMARY_BATCH = 64;
     /** The smallest overflow buffer, in records; it holds references only while the spill thread catches up. */
     static final int OVERFLOW_MIN = 16_384;
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
+    /** How often the window is looked at for {@code primary_slow}; it is reported at most once a minute. */
+    static final long SLOW_CHECK_MILLIS = 5_000;
+    private static final long SLOW_REPEAT_NANOS = TimeUnit.MINUTES.toNanos(1);
+
     /** What delivery needs to know from the configuration. */
     public static final class Settings {
         final int queueSize;
         final int workers;
+        final int maxInFlight;
         final Duration exitTimeout;
+        final Endpoint primary;
+        final Endpoint fallback;
         final String serverHost;
         final String fallbackHost;
         final String apiKeyHeader;
         final String apiKey;
 
         /** {@code apiKey} null: nothing is shipped; records are only printed when a rule says so. */
-        public Settings(int queueSize, int workers, Duration exitTimeout, String serverHost, String fallbackHost,
+        public Settings(int queueSize, int workers, int maxInFlight, Duration exitTimeout, Servers servers,
                 String apiKeyHeader, String apiKey) {
             this.queueSize = queueSize;
             this.workers = workers;
+            this.maxInFlight = maxInFlight;
             this.exitTimeout = exitTimeout;
-            this.serverHost = serverHost;
-            this.fallbackHost = fallbackHost;
+            this.primary = servers.primary();
+            this.fallback = servers.fallback();
+            this.serverHost = primary.target().toString();
+            this.fallbackHost = fallback.target().toString();
             this.apiKeyHeader = apiKeyHeader;
             this.apiKey = apiKey;
         }
@@ -68,7 +94,7 @@ public final class Delivery {
     private final DroppedFiles dropped;
     private final StdoutPrinter stdout;
     private final OverflowSpiller overflow;
-    private final HttpClients http;
+    private final CompletableFuture<HttpTransport> http;
     private final ScheduledExecutorService scheduler;
     private final PrimaryServer primary;
     private final HealthMonitor primaryHealth;
@@ -88,13 +114,26 @@ public final class Delivery {
      * bounce its cache line between them on every record.
      */
     private final LongAdder outstanding = new LongAdder();
+    /** Requests to the primary that may be in flight at once. */
+    private final Semaphore window;
+    /** Records sent to the primary and not answered yet; whoever removes one settles it. */
+    private final Set<CapturedRecord> inFlight = ConcurrentHashMap.newKeySet();
+    /** Answered with "down" (above 500, no answer): for a worker to send elsewhere, or again. */
+    private final ConcurrentLinkedQueue<CapturedRecord> returned = new ConcurrentLinkedQueue<>();
+    /** Refused by the primary (3xx..500): for a worker to write to {@code dropped/primary_failed_*}. */
+    private final ConcurrentLinkedQueue<Refusal> refused = new ConcurrentLinkedQueue<>();
+    /** Records the application handed over for shipping, and nanoseconds workers waited for a full window. */
+    private final LongAdder submittedToShip = new LongAdder();
+    private final LongAdder windowWaitNanos = new LongAdder();
+    private final SlowServerCheck slowCheck = new SlowServerCheck();
     private final RateLimitedWarning rejectedByPrimary = new RateLimitedWarning("primary_rejected");
     private final RateLimitedWarning fallbackFailed = new RateLimitedWarning("fallback_failed");
     private final RateLimitedWarning drainFailed = new RateLimitedWarning("drain_worker_failed");
     private volatile boolean closed;
     private final AtomicBoolean loggedAfterShutdown = new AtomicBoolean();
 
-    public Delivery(Settings settings, HttpClients http, EchoPostLink echoPost, DroppedFiles dropped,
+    /** @param http the HTTP client's threads, made in the background ({@link HttpClients#start()}) */
+    public Delivery(Settings settings, CompletableFuture<HttpTransport> http, EchoPostLink echoPost, DroppedFiles dropped,
             StdoutPrinter stdout, Counters counters) {
         this.settings = settings;
         this.counters = counters;
@@ -108,10 +147,11 @@ public final class Delivery {
         this.echoPost = echoPost;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(AgentThreads.factory("datanadhi-health"));
         String key = settings.apiKey == null ? "" : settings.apiKey;
-        this.primary = new PrimaryServer(http, settings.serverHost, settings.apiKeyHeader, key);
+        this.window = new Semaphore(settings.maxInFlight);
+        this.primary = new PrimaryServer(http, settings.primary, settings.maxInFlight, settings.apiKeyHeader, key);
         this.primaryHealth = new HealthMonitor("the primary server " + settings.serverHost, primary::healthy,
                 this::primaryRecovered, scheduler);
-        this.fallback = new FallbackServer(http, settings.fallbackHost, settings.apiKeyHeader, key);
+        this.fallback = new FallbackServer(http, settings.fallback, settings.apiKeyHeader, key);
         this.fallbackHealth = new HealthMonitor("the fallback server " + settings.fallbackHost, fallback::healthy,
                 this::fallbackRecovered, scheduler);
         for (int i = 1; i <= settings.workers; i++) {
@@ -128,6 +168,10 @@ public final class Delivery {
             worker.thread.start();
         }
         drainWorker.thread.start();
+        every(Duration.ofMillis(SLOW_CHECK_MILLIS), Duration.ofMillis(SLOW_CHECK_MILLIS), slowCheck);
+        if (settings.apiKey != null) {
+            scheduler.execute(primary::preconnect); // the connection is ready when the first record is
+        }
     }
 
     /** Called on the logging thread. Never blocks; a full queue sends the record to disk. */
@@ -137,6 +181,9 @@ public final class Delivery {
             return;
         }
         outstanding.increment();
+        if (record.shipped()) {
+            submittedToShip.increment();
+        }
         if (queue.offer(record)) {
             wakeOneWorker();
             if (queue.size() >= drainStart && draining.compareAndSet(false, true)) {
@@ -158,6 +205,25 @@ public final class Delivery {
 
     public boolean primaryUp() {
         return primaryUp.get();
+    }
+
+    /** Requests to the primary in flight now. */
+    public int inFlight() {
+        return primary.inFlight();
+    }
+
+    public int maxInFlight() {
+        return settings.maxInFlight;
+    }
+
+    /** Looks at the window now, as the periodic check does (tests). */
+    void checkSlow() {
+        slowCheck.run();
+    }
+
+    /** A moving average of the primary's round trip, in milliseconds; 0 before the first answer. */
+    public double roundTripMillis() {
+        return primary.roundTripMillis();
     }
 
     /** An EchoPost serves the directory now: cheap, probes nothing and starts nothing. */
@@ -198,6 +264,9 @@ public final class Delivery {
     }
 
     private void primaryDown(String detail) {
+        if (closed) {
+            return;
+        }
         if (primaryUp.compareAndSet(true, false)) {
             Diagnostics.warn("primary_down",
                     "the Data Nadhi server at " + settings.serverHost + " is not answering (" + detail + "); "
@@ -250,6 +319,17 @@ public final class Delivery {
         }
     }
 
+    /** The calling thread is a worker the shutdown hook has stopped (one that was stuck, then carried on). */
+    private boolean onAStoppedWorker() {
+        Thread current = Thread.currentThread();
+        for (Worker worker : workers) {
+            if (worker.thread == current) {
+                return worker.stopped;
+            }
+        }
+        return drainWorker.thread == current && drainWorker.stopped;
+    }
+
     /** Consecutive runs of at most {@code maxCount} records and (unless one alone is larger) {@code maxBytes}. */
     static List<List<CapturedRecord>> chunks(List<CapturedRecord> records, int maxCount, int maxBytes) {
         List<List<CapturedRecord>> chunks = new ArrayList<>();
@@ -295,6 +375,9 @@ public final class Delivery {
     }
 
     private void drop(DropKind reason, List<CapturedRecord> records, String why) {
+        if (closed && onAStoppedWorker()) {
+            return; // the shutdown hook stopped this worker and wrote what it held to shutdown_unsent
+        }
         dropped.write(reason, records);
         (reason == DropKind.DRAIN_WORKER_FAILED ? drainFailed : fallbackFailed).report(records.size(),
                 why + "; written to " + dropped.directory() + "/" + DroppedFiles.fileName(reason) + "_*.jsonl");
@@ -313,8 +396,10 @@ public final class Delivery {
 
     /**
      * The shutdown hook's part: up to {@code async.exit_timeout} to deliver what is queued (by the
-     * current route, EchoPost included), then what is left goes to {@code dropped/shutdown_unsent_*}.
-     * Records logged after this go straight to disk.
+     * current route, EchoPost included), then what is left goes to {@code dropped/shutdown_unsent_*}:
+     * what is queued, what the workers hold, and requests still in flight (their connections are
+     * closed; a record the server answered in the meantime is counted as delivered, never also
+     * written). Records logged after this go straight to disk.
      */
     public void shutdown() {
         long deadline = System.nanoTime() + settings.exitTimeout.toNanos();
@@ -328,9 +413,6 @@ public final class Delivery {
         for (Worker worker : all) {
             worker.stopped = true;
             worker.thread.interrupt();
-            if (worker.connection != null) {
-                worker.connection.abort(); // a request blocked on a slow server fails now
-            }
         }
         for (Worker worker : all) {
             try {
@@ -339,11 +421,35 @@ public final class Delivery {
                 Thread.currentThread().interrupt();
             }
         }
-        List<CapturedRecord> unsent = new ArrayList<>();
+        // A record can be in two of these places for a moment (a worker's batch as it is sent): once each.
+        Set<CapturedRecord> unsent = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<CapturedRecord> ordered = new ArrayList<>();
+        for (CapturedRecord record : new ArrayList<>(inFlight)) {
+            if (inFlight.remove(record) && unsent.add(record)) {
+                ordered.add(record);
+            }
+        }
+        primary.close(); // what was in flight is ours now; its answers are ignored
         for (Worker worker : all) {
             for (CapturedRecord record : worker.holding) {
-                unsent.add(record);
+                if (unsent.add(record)) {
+                    ordered.add(record);
+                }
             }
+        }
+        for (CapturedRecord record; (record = returned.poll()) != null; ) {
+            if (unsent.add(record)) {
+                ordered.add(record);
+            }
+        }
+        List<CapturedRecord> refusedAtExit = new ArrayList<>();
+        for (Refusal refusal; (refusal = refused.poll()) != null; ) {
+            if (unsent.add(refusal.record)) {
+                refusedAtExit.add(refusal.record);
+            }
+        }
+        if (!refusedAtExit.isEmpty()) {
+            dropped.write(DropKind.PRIMARY_FAILED, refusedAtExit);
         }
         List<CapturedRecord> queued = new ArrayList<>();
         queue.drainTo(queued, Integer.MAX_VALUE);
@@ -351,24 +457,25 @@ public final class Delivery {
             if (record.stdout) {
                 stdout.print(record);
             }
-            if (record.shipped()) {
-                unsent.add(record);
+            if (record.shipped() && unsent.add(record)) {
+                ordered.add(record);
             }
         }
         overflow.close(1000);
         primaryHealth.close();
         fallbackHealth.close();
-        if (!unsent.isEmpty()) {
-            dropped.write(DropKind.SHUTDOWN_UNSENT, unsent);
+        if (!ordered.isEmpty()) {
+            dropped.write(DropKind.SHUTDOWN_UNSENT, ordered);
             Diagnostics.warn("shutdown_unsent",
-                    unsent.size() + " record(s) not delivered within async.exit_timeout ("
+                    ordered.size() + " record(s) not delivered within async.exit_timeout ("
                             + settings.exitTimeout.toSeconds() + " s); written to " + dropped.directory()
                             + "/shutdown_unsent_*.jsonl",
-                    "count", unsent.size());
+                    "count", ordered.size());
         }
         scheduler.shutdownNow();
         echoPost.close();
-        http.close();
+        fallback.close();
+        http.thenAccept(transport -> transport.close(500));
     }
 
     private void afterShutdown(CapturedRecord record) {
@@ -407,13 +514,94 @@ public final class Delivery {
         }
     }
 
+    /** A record the primary refused, and why. */
+    private static final class Refusal {
+        final CapturedRecord record;
+        final String detail;
+
+        Refusal(CapturedRecord record, String detail) {
+            this.record = record;
+            this.detail = detail;
+        }
+    }
+
+    /** On the HTTP client's thread: the primary's answer to one record. Quick, never blocks. */
+    private void answered(CapturedRecord record, SendResult result) {
+        window.release();
+        if (!inFlight.remove(record)) {
+            return; // shutdown took it
+        }
+        switch (result.kind) {
+            case DELIVERED:
+                counters.countShippedPrimary();
+                outstanding.decrement();
+                return;
+            case REJECTED:
+                refused.add(new Refusal(record, result.detail));
+                break;
+            default:
+                primaryDown(result.detail);
+                returned.add(record);
+        }
+        wakeOneWorker();
+    }
+
+    /**
+     * Every {@link #SLOW_CHECK_MILLIS}: a server too slow for the log rate keeps the window full
+     * while the queue fills. Then one {@code primary_slow} warning, at most one a minute.
+     */
+    private final class SlowServerCheck implements Runnable {
+        /** The first look only takes the baseline: at start the window fills with what waited for the agent. */
+        private boolean baseline = true;
+        private long lastCheckNanos = System.nanoTime();
+        private long lastSubmitted;
+        private long lastDelivered;
+        private long lastWaited;
+        private int lastDepth;
+        private long lastWarningNanos;
+
+        @Override
+        public synchronized void run() {
+            long now = System.nanoTime();
+            long submitted = submittedToShip.sum();
+            long delivered = counters.shippedPrimary();
+            long waited = windowWaitNanos.sum();
+            int depth = queue.size();
+            double seconds = (now - lastCheckNanos) / 1e9;
+            double loggedRate = (submitted - lastSubmitted) / seconds;
+            double deliveredRate = (delivered - lastDelivered) / seconds;
+            boolean windowFull = waited - lastWaited > (now - lastCheckNanos) / 2;
+            boolean backlog = depth > queue.capacity() / 10 && depth >= lastDepth;
+            // Answers come back, slowly: a server that answers nothing is down, not slow.
+            boolean answering = delivered > lastDelivered && primary.roundTripMillis() > 0;
+            if (!baseline && windowFull && backlog && answering && primaryUp.get() && !closed
+                    && (lastWarningNanos == 0 || now - lastWarningNanos >= SLOW_REPEAT_NANOS)) {
+                lastWarningNanos = now;
+                long roundTrip = Math.max(1, Math.round(primary.roundTripMillis()));
+                long needed = Math.round(loggedRate * roundTrip / 1000.0);
+                Diagnostics.warn("primary_slow", String.format("the Data Nadhi server at %s is too slow for the log"
+                        + " rate: the application logs %.0f records/s to ship, %.0f/s are delivered; each request takes"
+                        + " %d ms and all %d requests of the window are in flight (async.max_in_flight); the queue holds"
+                        + " %d of %d. A window of about %d would keep up.", settings.serverHost, loggedRate, deliveredRate,
+                        roundTrip, settings.maxInFlight, depth, queue.capacity(), needed),
+                        "logged_per_second", Math.round(loggedRate), "delivered_per_second", Math.round(deliveredRate),
+                        "round_trip_ms", roundTrip, "in_flight", primary.inFlight(), "max_in_flight", settings.maxInFlight,
+                        "queue", depth, "queue_capacity", queue.capacity());
+            }
+            baseline = false;
+            lastCheckNanos = now;
+            lastSubmitted = submitted;
+            lastDelivered = delivered;
+            lastWaited = waited;
+            lastDepth = depth;
+        }
+    }
+
     private final class Worker implements Runnable {
         private final Thread thread;
         private final boolean drain;
         private final List<CapturedRecord> batch = new ArrayList<>();
-        /** This worker's keep-alive connection to the primary server (the drain worker has none). */
-        private final HttpConnection connection;
-        /** What this worker has taken from the queue and not yet settled: for the shutdown hook. */
+        /** What this worker has taken from the queue and not yet handed on: for the shutdown hook. */
         volatile CapturedRecord[] holding = new CapturedRecord[0];
         volatile boolean parked;
         volatile boolean stopped;
@@ -421,7 +609,6 @@ public final class Delivery {
         Worker(String name, boolean drain) {
             this.thread = AgentThreads.newThread(name, this);
             this.drain = drain;
-            this.connection = drain ? null : primary.connection();
         }
 
         @Override
@@ -432,6 +619,10 @@ public final class Delivery {
                         drainStep();
                     } else {
                         step();
+                    }
+                } catch (InterruptedException e) {
+                    if (stopped) {
+                        return;
                     }
                 } catch (Throwable t) {
                     if (stopped) {
@@ -444,8 +635,10 @@ public final class Delivery {
         }
 
         private void step() throws InterruptedException {
+            writeRefused();
             boolean up = primaryUp.get();
             int wanted = up ? PRIMARY_BATCH : EchoPostLink.MAX_BATCH;
+            takeReturned(wanted);
             if (batch.size() < wanted && take(wanted - batch.size()) == 0 && batch.isEmpty()) {
                 idle();
                 return;
@@ -463,6 +656,32 @@ public final class Delivery {
                 batch.clear();
             }
             hold();
+        }
+
+        /** Records the primary answered "down" for: sent again, or elsewhere while it is down. */
+        private void takeReturned(int max) {
+            CapturedRecord record;
+            while (batch.size() < max && (record = returned.poll()) != null) {
+                batch.add(record);
+            }
+            hold();
+        }
+
+        /** Records the primary refused, to {@code dropped/primary_failed_*}. */
+        private void writeRefused() {
+            if (refused.isEmpty()) {
+                return;
+            }
+            List<CapturedRecord> records = new ArrayList<>();
+            String detail = null;
+            for (Refusal refusal; records.size() < 1000 && (refusal = refused.poll()) != null; ) {
+                records.add(refusal.record);
+                detail = refusal.detail;
+            }
+            dropped.write(DropKind.PRIMARY_FAILED, records);
+            rejectedByPrimary.report(records.size(), "refused by the Data Nadhi server (" + detail
+                    + "); written to " + dropped.directory() + "/primary_failed_*.jsonl");
+            settle(records.size());
         }
 
         /** The extra worker: at 90 % fill, to the fallback in batches of 100 until 10 %. */
@@ -515,39 +734,34 @@ public final class Delivery {
         }
 
         /**
-         * One record at a time on this worker's connection. The first failure (timeout,
-         * connection error, above 500) stops the batch: the server is down, and what is left goes
-         * the other way at the next step.
+         * Hands the batch to the primary, one request per record, as fast as the window lets it:
+         * a worker waits only for a free place in the window, never for an answer. Stops when
+         * the primary is reported down; the rest goes elsewhere at the next step.
          */
-        private void sendToPrimary() {
-            List<CapturedRecord> refused = new ArrayList<>();
-            String refusal = null;
-            String failure = null;
-            int done = 0;
-            while (done < batch.size() && !stopped) {
-                SendResult result = primary.send(connection, batch.get(done));
-                if (result.kind == SendResult.Kind.RETRY) {
-                    failure = result.detail;
-                    break;
+        private void sendToPrimary() throws InterruptedException {
+            int sent = 0;
+            while (sent < batch.size() && !stopped && primaryUp.get()) {
+                long waitStart = System.nanoTime();
+                if (!window.tryAcquire()) {
+                    boolean acquired = window.tryAcquire(100, TimeUnit.MILLISECONDS);
+                    windowWaitNanos.add(System.nanoTime() - waitStart);
+                    if (!acquired) {
+                        continue;
+                    }
                 }
-                if (result.kind == SendResult.Kind.DELIVERED) {
-                    counters.countShippedPrimary();
-                } else {
-                    refused.add(batch.get(done));
-                    refusal = result.detail;
+                CapturedRecord record = batch.get(sent);
+                byte[] envelope;
+                try {
+                    envelope = RecordWriter.envelope(record);
+                } catch (RuntimeException e) {
+                    window.release();
+                    throw e;
                 }
-                done++;
+                inFlight.add(record);
+                sent++;
+                primary.send(envelope).thenAccept(result -> answered(record, result));
             }
-            batch.subList(0, done).clear();
-            if (!refused.isEmpty()) {
-                dropped.write(DropKind.PRIMARY_FAILED, refused);
-                rejectedByPrimary.report(refused.size(), "refused by the Data Nadhi server (" + refusal
-                        + "); written to " + dropped.directory() + "/primary_failed_*.jsonl");
-            }
-            settle(done);
-            if (failure != null && !stopped) {
-                primaryDown(failure);
-            }
+            batch.subList(0, sent).clear();
         }
 
         private void settle(int records) {
@@ -562,7 +776,7 @@ public final class Delivery {
 
         private void idle() {
             parked = true;
-            if (queue.isEmpty() && !stopped) {
+            if (queue.isEmpty() && returned.isEmpty() && refused.isEmpty() && !stopped) {
                 LockSupport.parkNanos(this, IDLE_PARK_NANOS);
             }
             parked = false;

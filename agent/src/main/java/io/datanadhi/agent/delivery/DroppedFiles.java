@@ -45,17 +45,45 @@ public final class DroppedFiles {
         return directory;
     }
 
-    /** Writes the records to a new file. Never throws: a failure is reported with the count lost. */
+    /**
+     * Writes the records to a new file. Never throws: a failure is reported with the count lost.
+     * An interrupt (the shutdown hook stopping a worker) never costs the records: a file channel
+     * closes itself when its thread is interrupted, so the interrupt is held back while writing,
+     * and a write it cut short anyway is done again in a new file.
+     */
     public void write(DropKind reason, Collection<CapturedRecord> records) {
         if (records.isEmpty()) {
             return;
         }
-        try (Batch batch = open(reason)) {
-            for (CapturedRecord record : records) {
-                batch.append(record);
+        boolean interrupted = Thread.interrupted();
+        try {
+            for (int attempt = 1; ; attempt++) {
+                Batch batch = null;
+                try {
+                    batch = open(reason);
+                    for (CapturedRecord record : records) {
+                        batch.append(record);
+                    }
+                    batch.close();
+                    return;
+                } catch (java.nio.channels.ClosedByInterruptException e) {
+                    interrupted |= Thread.interrupted();
+                    if (batch != null) {
+                        batch.discard();
+                    }
+                    if (attempt == 3) {
+                        reportLoss(reason, records.size(), e);
+                        return;
+                    }
+                } catch (IOException | RuntimeException e) {
+                    reportLoss(reason, records.size(), e);
+                    return;
+                }
             }
-        } catch (IOException | RuntimeException e) {
-            reportLoss(reason, records.size(), e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -111,7 +139,7 @@ public final class DroppedFiles {
         counters.lost(count);
         Diagnostics.error("dropped_write_failed",
                 count + " record(s) could not be written to " + directory + " (" + fileName(reason)
-                        + ") and are lost: " + cause.getMessage(),
+                        + ") and are lost: " + cause,
                 "reason", fileName(reason), "count", count);
     }
 
@@ -142,6 +170,20 @@ public final class DroppedFiles {
 
         public Path file() {
             return file;
+        }
+
+        /** A write cut short: the file goes, so that its records are not on disk twice. */
+        void discard() {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // going anyway
+            }
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // a partial file: replay-dropped reports its broken line
+            }
         }
 
         /** Flushes and forces the file; only then are its records counted as on disk. */

@@ -2,11 +2,12 @@ package io.datanadhi.agent.delivery;
 
 import io.datanadhi.agent.record.CapturedRecord;
 import io.datanadhi.agent.record.RecordWriter;
+import io.datanadhi.http.Endpoint;
+import io.datanadhi.http.HttpTransport;
+import io.datanadhi.http.Request;
+import io.datanadhi.http.Response;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,32 +16,29 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * The fallback server: {@code POST {fallback_host}/upload} with gzip-compressed JSON Lines, one
- * {@code {"pipelines","log_data"}} per line, at most {@link #MAX_BATCH} per request;
- * {@code GET {fallback_host}/} for health. Same status classes as the primary.
+ * {@code {"pipelines","log_data"}} per line, at most {@link #MAX_BATCH} per request, each with a
+ * deadline of {@link #SEND_TIMEOUT} for the whole exchange; {@code GET {fallback_host}/} for
+ * health. Same status classes as the primary.
  */
 final class FallbackServer {
 
     static final int MAX_BATCH = 100;
     static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+    /** The workers and the drain worker, one request each at most. */
+    private static final int CONNECTIONS = 4;
 
-    private final HttpClients http;
-    private final URI uploadUri;
-    private final URI healthUri;
-    private final String host;
-    private final String apiKeyHeader;
-    private final String apiKey;
+    private final LazyPool pool;
+    private final String[] headers;
+    private final ConnectionProblems problems;
 
-    FallbackServer(HttpClients http, String host, String apiKeyHeader, String apiKey) {
-        this.http = http;
-        this.host = host;
-        this.uploadUri = URI.create(host + "/upload");
-        this.healthUri = URI.create(host + "/");
-        this.apiKeyHeader = apiKeyHeader;
-        this.apiKey = apiKey;
+    FallbackServer(CompletableFuture<HttpTransport> transport, Endpoint endpoint, String apiKeyHeader, String apiKey) {
+        this.pool = new LazyPool(transport, endpoint, CONNECTIONS);
+        this.headers = new String[] {"Content-Type", "application/x-ndjson", "Content-Encoding", "gzip", apiKeyHeader, apiKey};
+        this.problems = new ConnectionProblems(endpoint.target().toString(), "server.fallback_tls");
     }
 
     String host() {
-        return host;
+        return pool.endpoint().target().toString();
     }
 
     /** Sends up to {@link #MAX_BATCH} records in one request. */
@@ -56,30 +54,37 @@ final class FallbackServer {
         return sendEnvelopes(envelopes);
     }
 
-    /** Sends up to {@link #MAX_BATCH} {@code {"pipelines","log_data"}} envelopes as they are. */
+    /** Sends up to {@link #MAX_BATCH} {@code {"pipelines","log_data"}} envelopes as they are; never fails. */
     CompletableFuture<SendResult> sendEnvelopes(List<byte[]> envelopes) {
-        HttpRequest request;
+        byte[] body;
         try {
-            request = HttpRequest.newBuilder(uploadUri)
-                    .timeout(SEND_TIMEOUT)
-                    .header("Content-Type", "application/x-ndjson")
-                    .header("Content-Encoding", "gzip")
-                    .header(apiKeyHeader, apiKey)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(gzip(envelopes)))
-                    .build();
+            body = gzip(envelopes);
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.completedFuture(SendResult.ofError(e));
         }
-        return http.client().sendAsync(request, HttpResponse.BodyHandlers.ofString())
-                .handle((response, error) -> error != null
-                        ? SendResult.ofError(error)
-                        : SendResult.ofStatus(response.statusCode(), response.body()));
+        return request(Request.post("/upload", headers, body)).handle((response, error) -> {
+            problems.seen(error);
+            return error != null ? SendResult.ofError(error) : SendResult.ofStatus(response.status, response.body);
+        });
     }
 
     CompletableFuture<Boolean> healthy() {
-        HttpRequest request = HttpRequest.newBuilder(healthUri).timeout(PrimaryServer.HEALTH_TIMEOUT).GET().build();
-        return http.client().sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                .handle((response, error) -> error == null && response.statusCode() / 100 == 2);
+        return request(Request.get("/").timeoutMillis(PrimaryServer.HEALTH_TIMEOUT.toMillis())).handle((response, error) -> {
+            problems.seen(error);
+            return error == null && response.status / 100 == 2;
+        });
+    }
+
+    private CompletableFuture<Response> request(Request request) {
+        try {
+            return pool.get().send(request);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    void close() {
+        pool.close();
     }
 
     private static byte[] gzip(List<byte[]> envelopes) throws IOException {

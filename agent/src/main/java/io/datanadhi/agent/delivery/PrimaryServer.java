@@ -1,72 +1,82 @@
 package io.datanadhi.agent.delivery;
 
-import io.datanadhi.agent.AgentVersion;
-import io.datanadhi.agent.record.CapturedRecord;
-import io.datanadhi.agent.record.RecordWriter;
-import io.datanadhi.http.HttpConnection;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import io.datanadhi.http.ConnectionPool;
+import io.datanadhi.http.Endpoint;
+import io.datanadhi.http.HttpTransport;
+import io.datanadhi.http.Request;
+import io.datanadhi.http.Response;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The Data Nadhi server: {@code POST {host}/log} per record, {@code GET {host}/} for health.
- * Records go over one keep-alive connection per worker, one request at a time (see
- * {@link HttpConnection} for why not the JDK client); the occasional health check uses the JDK
- * client.
+ * The Data Nadhi server: {@code POST {host}/log} per record, many in flight, one per keep-alive
+ * connection ({@link ConnectionPool}); {@code GET {host}/} for health. Answers complete on the
+ * HTTP client's event loop.
  */
 final class PrimaryServer {
 
-    static final Duration SEND_TIMEOUT = Duration.ofSeconds(10);
     static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(2);
 
-    private final HttpClients http;
-    private final URI base;
-    private final String logPath;
-    private final URI healthUri;
+    private final LazyPool pool;
     private final String[] headers;
-    private final String userAgent = "datanadhi-java-agent/" + AgentVersion.get();
+    private final ConnectionProblems problems;
 
-    PrimaryServer(HttpClients http, String host, String apiKeyHeader, String apiKey) {
-        this.http = http;
-        this.base = URI.create(host + "/log");
-        this.logPath = base.getRawPath();
-        this.healthUri = URI.create(host + "/");
+    PrimaryServer(CompletableFuture<HttpTransport> transport, Endpoint endpoint, int maxInFlight, String apiKeyHeader,
+            String apiKey) {
+        // One more connection than the window: the health check never waits behind records.
+        this.pool = new LazyPool(transport, endpoint, maxInFlight + 1);
         this.headers = new String[] {"Content-Type", "application/json", apiKeyHeader, apiKey};
+        this.problems = new ConnectionProblems(endpoint.target().toString(), "server.tls");
     }
 
     String host() {
-        return healthUri.toString();
+        return pool.endpoint().target().toString();
     }
 
-    /** A connection for one worker; it connects on first use. */
-    HttpConnection connection() {
-        return new HttpConnection(base, userAgent, (int) HttpClients.CONNECT_TIMEOUT.toMillis());
-    }
-
-    /** Sends one record on the worker's connection; never throws. */
-    SendResult send(HttpConnection connection, CapturedRecord record) {
-        return send(connection, RecordWriter.envelope(record));
-    }
-
-    /** Sends one {@code {"pipelines","log_data"}} envelope as it is; never throws. */
-    SendResult send(HttpConnection connection, byte[] envelope) {
+    /** Opens a connection ahead of the first record (on the calling thread: the client may still be starting). */
+    void preconnect() {
         try {
-            HttpConnection.Response response = connection.exchange("POST", logPath, headers,
-                    envelope, (int) SEND_TIMEOUT.toMillis());
-            return SendResult.ofStatus(response.status, response.body);
-        } catch (IOException | RuntimeException e) {
-            connection.close();
-            return SendResult.ofError(e);
+            pool.get().preconnect();
+        } catch (RuntimeException e) {
+            // the first record reports it
         }
+    }
+
+    /** Sends one {@code {"pipelines","log_data"}} envelope; the future never fails. */
+    CompletableFuture<SendResult> send(byte[] envelope) {
+        return request(Request.post("/log", headers, envelope)).handle((response, error) -> {
+            problems.seen(error);
+            return error != null ? SendResult.ofError(error) : SendResult.ofStatus(response.status, response.body);
+        });
     }
 
     /** True when {@code GET /} answers 2xx within the health timeout. */
     CompletableFuture<Boolean> healthy() {
-        HttpRequest request = HttpRequest.newBuilder(healthUri).timeout(HEALTH_TIMEOUT).GET().build();
-        return http.client().sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                .handle((response, error) -> error == null && response.statusCode() / 100 == 2);
+        return request(Request.get("/").timeoutMillis(HEALTH_TIMEOUT.toMillis())).handle((response, error) -> {
+            problems.seen(error);
+            return error == null && response.status / 100 == 2;
+        });
+    }
+
+    private CompletableFuture<Response> request(Request request) {
+        try {
+            return pool.get().send(request);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    int inFlight() {
+        ConnectionPool made = pool.ifMade();
+        return made == null ? 0 : made.inFlight();
+    }
+
+    double roundTripMillis() {
+        ConnectionPool made = pool.ifMade();
+        return made == null ? 0 : made.roundTripMillis();
+    }
+
+    void close() {
+        pool.close();
     }
 }

@@ -1,99 +1,28 @@
 package io.datanadhi.agent.delivery;
 
 import io.datanadhi.agent.diag.Diagnostics;
-import io.grpc.netty.shaded.io.netty.util.internal.logging.AbstractInternalLogger;
-import io.grpc.netty.shaded.io.netty.util.internal.logging.InternalLogger;
-import io.grpc.netty.shaded.io.netty.util.internal.logging.InternalLoggerFactory;
+import io.datanadhi.http.NettyLogging;
 
 /**
- * Netty (inside gRPC) would log through java.util.logging, that is into the application's console
- * (for example "Unknown channel option 'SO_KEEPALIVE'" for every UNIX-socket connection). Its lines
- * go to the agent's own diagnostics instead, at DEBUG.
+ * Netty (inside gRPC, and under the HTTP client) would log through java.util.logging, that is
+ * into the application's console (for example "Unknown channel option 'SO_KEEPALIVE'" for every
+ * UNIX-socket connection). Its lines go to the agent's own diagnostics instead, at DEBUG.
  */
-final class QuietNetty extends InternalLoggerFactory {
+final class QuietNetty {
 
-    private static volatile boolean installed;
+    private QuietNetty() {}
 
     static void install() {
-        if (!installed) {
-            installed = true;
-            InternalLoggerFactory.setDefaultFactory(new QuietNetty());
-        }
-    }
-
-    @Override
-    protected InternalLogger newInstance(String name) {
-        return new Logger(name);
-    }
-
-    private static final class Logger extends AbstractInternalLogger {
-        private static final long serialVersionUID = 1L;
-
-        Logger(String name) {
-            super(name);
-        }
-
-        private void log(String message, Throwable t) {
-            if (Diagnostics.enabled(Diagnostics.Level.DEBUG)) {
-                Diagnostics.debug("netty", name() + ": " + message + (t == null ? "" : " (" + t + ")"));
+        NettyLogging.install(new NettyLogging.Sink() {
+            @Override
+            public boolean enabled() {
+                return Diagnostics.enabled(Diagnostics.Level.DEBUG);
             }
-        }
 
-        /** Netty's SLF4J-style "{}" placeholders, filled in order; a trailing Throwable is the cause. */
-        private void logFormatted(String format, Object... arguments) {
-            if (!Diagnostics.enabled(Diagnostics.Level.DEBUG)) {
-                return;
+            @Override
+            public void log(String logger, String message, Throwable error) {
+                Diagnostics.debug("netty", logger + ": " + message + (error == null ? "" : " (" + error + ")"));
             }
-            StringBuilder text = new StringBuilder(format.length() + 32);
-            int used = 0;
-            int from = 0;
-            for (int at = format.indexOf("{}"); at >= 0; at = format.indexOf("{}", from)) {
-                text.append(format, from, at);
-                text.append(used < arguments.length ? safeText(arguments[used++]) : "{}");
-                from = at + 2;
-            }
-            text.append(format, from, format.length());
-            Object last = arguments.length == 0 ? null : arguments[arguments.length - 1];
-            log(text.toString(), used < arguments.length && last instanceof Throwable ? (Throwable) last : null);
-        }
-
-        private static String safeText(Object value) {
-            try {
-                return value instanceof byte[] ? ((byte[]) value).length + " bytes" : String.valueOf(value);
-            } catch (RuntimeException e) {
-                return "(" + e.getClass().getSimpleName() + ")";
-            }
-        }
-
-        @Override public boolean isTraceEnabled() { return false; }
-        @Override public void trace(String msg) { }
-        @Override public void trace(String format, Object arg) { }
-        @Override public void trace(String format, Object argA, Object argB) { }
-        @Override public void trace(String format, Object... arguments) { }
-        @Override public void trace(String msg, Throwable t) { }
-        @Override public boolean isDebugEnabled() { return Diagnostics.enabled(Diagnostics.Level.DEBUG); }
-        @Override public void debug(String msg) { log(msg, null); }
-        @Override public void debug(String format, Object arg) { logFormatted(format, new Object[] {arg}); }
-        @Override public void debug(String format, Object argA, Object argB) { logFormatted(format, new Object[] {argA, argB}); }
-        @Override public void debug(String format, Object... arguments) { logFormatted(format, arguments); }
-        @Override public void debug(String msg, Throwable t) { log(msg, t); }
-        @Override public boolean isInfoEnabled() { return isDebugEnabled(); }
-        @Override public void info(String msg) { log(msg, null); }
-        @Override public void info(String format, Object arg) { logFormatted(format, new Object[] {arg}); }
-        @Override public void info(String format, Object argA, Object argB) { logFormatted(format, new Object[] {argA, argB}); }
-        @Override public void info(String format, Object... arguments) { logFormatted(format, arguments); }
-        @Override public void info(String msg, Throwable t) { log(msg, t); }
-        @Override public boolean isWarnEnabled() { return isDebugEnabled(); }
-        @Override public void warn(String msg) { log(msg, null); }
-        @Override public void warn(String format, Object arg) { logFormatted(format, new Object[] {arg}); }
-        @Override public void warn(String format, Object... arguments) { logFormatted(format, arguments); }
-        @Override public void warn(String format, Object argA, Object argB) { logFormatted(format, new Object[] {argA, argB}); }
-        @Override public void warn(String msg, Throwable t) { log(msg, t); }
-        @Override public boolean isErrorEnabled() { return isDebugEnabled(); }
-        @Override public void error(String msg) { log(msg, null); }
-        @Override public void error(String format, Object arg) { logFormatted(format, new Object[] {arg}); }
-        @Override public void error(String format, Object argA, Object argB) { logFormatted(format, new Object[] {argA, argB}); }
-        @Override public void error(String format, Object... arguments) { logFormatted(format, arguments); }
-        @Override public void error(String msg, Throwable t) { log(msg, t); }
+        });
     }
 }

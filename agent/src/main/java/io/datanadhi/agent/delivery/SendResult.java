@@ -43,6 +43,9 @@ public final class SendResult {
             cause = cause.getCause();
         }
         String message = cause.getMessage();
+        if (cause instanceof io.datanadhi.http.HttpFailure) {
+            return new SendResult(Kind.RETRY, 0, message); // says what failed, with which server
+        }
         return new SendResult(Kind.RETRY, 0, cause.getClass().getSimpleName() + (message == null ? "" : ": " + message));
     }
 

@@ -39,17 +39,88 @@ public final class EchoPostLauncher {
         final String apiKey;
         final int maxDiskMb;
         final Duration startTimeout;
+        final Duration serverTimeout;
+        final int maxInFlight;
+        final ReplayTls tls;
 
         public Settings(Path dir, String healthUrl, String apiKeyHeader, String apiKey, int maxDiskMb,
-                Duration startTimeout) {
+                Duration startTimeout, Duration serverTimeout, int maxInFlight, ReplayTls tls) {
             this.dir = dir;
             this.healthUrl = healthUrl;
             this.apiKeyHeader = apiKeyHeader;
             this.apiKey = apiKey;
             this.maxDiskMb = maxDiskMb;
             this.startTimeout = startTimeout;
+            this.serverTimeout = serverTimeout;
+            this.maxInFlight = maxInFlight;
+            this.tls = tls;
+        }
+
+        /** With defaults for the replay's deadline, window and TLS (tests). */
+        public Settings(Path dir, String healthUrl, String apiKeyHeader, String apiKey, int maxDiskMb,
+                Duration startTimeout) {
+            this(dir, healthUrl, apiKeyHeader, apiKey, maxDiskMb, startTimeout, Duration.ofSeconds(5), 256,
+                    ReplayTls.of(null));
         }
     }
+
+    /**
+     * The trust and key stores EchoPost replays with: the agent's {@code server.tls.*}, else the
+     * application JVM's {@code javax.net.ssl.*}, so that EchoPost trusts what the agent trusts.
+     * Paths and types go on its command line, passwords only in its environment.
+     */
+    public static final class ReplayTls {
+        final String trustStore;
+        final String trustStoreType;
+        final String trustStorePassword;
+        final String keyStore;
+        final String keyStoreType;
+        final String keyStorePassword;
+
+        private ReplayTls(String trustStore, String trustStoreType, String trustStorePassword, String keyStore,
+                String keyStoreType, String keyStorePassword) {
+            this.trustStore = trustStore;
+            this.trustStoreType = trustStoreType;
+            this.trustStorePassword = trustStorePassword;
+            this.keyStore = keyStore;
+            this.keyStoreType = keyStoreType;
+            this.keyStorePassword = keyStorePassword;
+        }
+
+        public static ReplayTls of(io.datanadhi.agent.config.AgentConfig.TlsStores stores) {
+            String trustStore = stores == null ? null : stores.trustStore;
+            String trustType = stores == null ? null : stores.trustStoreType;
+            String trustPassword = stores == null ? null : stores.trustStorePassword;
+            if (trustStore == null) {
+                trustStore = jvmProperty("javax.net.ssl.trustStore");
+                trustType = jvmProperty("javax.net.ssl.trustStoreType");
+                trustPassword = jvmProperty("javax.net.ssl.trustStorePassword");
+            }
+            String keyStore = stores == null ? null : stores.keyStore;
+            String keyType = stores == null ? null : stores.keyStoreType;
+            String keyPassword = stores == null ? null : stores.keyStorePassword;
+            if (keyStore == null) {
+                keyStore = jvmProperty("javax.net.ssl.keyStore");
+                keyType = jvmProperty("javax.net.ssl.keyStoreType");
+                keyPassword = jvmProperty("javax.net.ssl.keyStorePassword");
+            }
+            return new ReplayTls(absolute(trustStore), trustType, trustPassword, absolute(keyStore), keyType, keyPassword);
+        }
+
+        private static String jvmProperty(String name) {
+            String value = System.getProperty(name);
+            return value == null || value.isEmpty() || value.equals("NONE") ? null : value;
+        }
+
+        /** EchoPost runs in its own directory: a relative path would name another file there. */
+        private static String absolute(String path) {
+            return path == null ? null : Path.of(path).toAbsolutePath().toString();
+        }
+    }
+
+    /** The JVM's proxy properties, handed on to EchoPost's JVM (the environment is inherited). */
+    private static final String[] PROXY_PROPERTIES = {"https.proxyHost", "https.proxyPort", "http.proxyHost",
+        "http.proxyPort", "http.nonProxyHosts"};
 
     private final Settings settings;
     private final EchoPostInstaller installer;
@@ -161,6 +232,12 @@ public final class EchoPostLauncher {
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(EchoPostJvm.FLAGS);
             command.addAll(classDataSharing());
+            for (String property : PROXY_PROPERTIES) {
+                String value = System.getProperty(property);
+                if (value != null && !value.isEmpty()) {
+                    command.add("-D" + property + "=" + value);
+                }
+            }
             command.add("-jar");
             command.add(installed.path.toString());
         } else {
@@ -176,6 +253,15 @@ public final class EchoPostLauncher {
             command.add(settings.apiKeyHeader);
             command.add("-max-disk-mb");
             command.add(Integer.toString(settings.maxDiskMb));
+            command.add("-timeout");
+            command.add(Long.toString(settings.serverTimeout.toSeconds()));
+            command.add("-max-in-flight");
+            command.add(Integer.toString(settings.maxInFlight));
+            ReplayTls tls = settings.tls;
+            addFlag(command, "-tls-trust-store", tls.trustStore);
+            addFlag(command, "-tls-trust-store-type", tls.trustStoreType);
+            addFlag(command, "-tls-key-store", tls.keyStore);
+            addFlag(command, "-tls-key-store-type", tls.keyStoreType);
         }
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -187,7 +273,24 @@ public final class EchoPostLauncher {
         if (settings.apiKey != null) {
             builder.environment().put("DATANADHI_API_KEY", settings.apiKey);
         }
+        // Passwords only here, never on the command line; and never an inherited one that the
+        // agent did not mean (the application's environment may hold the agent's own variables).
+        builder.environment().remove("DATANADHI_TLS_TRUST_STORE_PASSWORD");
+        builder.environment().remove("DATANADHI_TLS_KEY_STORE_PASSWORD");
+        if (installed.jar && settings.tls.trustStorePassword != null) {
+            builder.environment().put("DATANADHI_TLS_TRUST_STORE_PASSWORD", settings.tls.trustStorePassword);
+        }
+        if (installed.jar && settings.tls.keyStorePassword != null) {
+            builder.environment().put("DATANADHI_TLS_KEY_STORE_PASSWORD", settings.tls.keyStorePassword);
+        }
         return builder.start();
+    }
+
+    private static void addFlag(List<String> command, String flag, String value) {
+        if (value != null) {
+            command.add(flag);
+            command.add(value);
+        }
     }
 
     /**

@@ -54,4 +54,13 @@ public interface AgentMXBean {
 
     /** An EchoPost serves this agent's directory now (its socket is there). */
     boolean isEchoPostRunning();
+
+    /** Requests to the primary server in flight now. */
+    int getInFlight();
+
+    /** {@code async.max_in_flight}: the most requests in flight at once. */
+    int getMaxInFlight();
+
+    /** A moving average of the primary's round trip (request written to response read), in milliseconds. */
+    double getRoundTripMillis();
 }

@@ -18,8 +18,29 @@ public final class AgentMetrics implements AgentMXBean {
 
         boolean echoPostRunning();
 
+        int inFlight();
+
+        int maxInFlight();
+
+        double roundTripMillis();
+
         static Gauges of(Delivery delivery) {
             return new Gauges() {
+                @Override
+                public int inFlight() {
+                    return delivery.inFlight();
+                }
+
+                @Override
+                public int maxInFlight() {
+                    return delivery.maxInFlight();
+                }
+
+                @Override
+                public double roundTripMillis() {
+                    return delivery.roundTripMillis();
+                }
+
                 @Override
                 public int queueDepth() {
                     return delivery.queueDepth();
@@ -139,5 +160,20 @@ public final class AgentMetrics implements AgentMXBean {
     @Override
     public boolean isEchoPostRunning() {
         return gauges.echoPostRunning();
+    }
+
+    @Override
+    public int getInFlight() {
+        return gauges.inFlight();
+    }
+
+    @Override
+    public int getMaxInFlight() {
+        return gauges.maxInFlight();
+    }
+
+    @Override
+    public double getRoundTripMillis() {
+        return Math.round(gauges.roundTripMillis() * 10) / 10.0;
     }
 }

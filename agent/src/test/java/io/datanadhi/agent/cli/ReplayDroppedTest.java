@@ -12,6 +12,7 @@ import io.datanadhi.agent.diag.Counters;
 import io.datanadhi.agent.diag.Counters.DropKind;
 import io.datanadhi.agent.record.RecordWriter;
 import io.datanadhi.agent.record.TestRecords;
+import io.datanadhi.http.testing.TestServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -343,6 +344,46 @@ class ReplayDroppedTest {
         all.addAll(records("b", 10));
         assertEquals(all, server.accepted, "every record exactly once over both runs");
         assertEquals(List.of(), entries());
+    }
+
+    @Test
+    void aRecordRefusedForNowInTheMiddleOfTheWindowStaysAndThoseBehindItAreNotSentAgain() throws IOException {
+        AtomicInteger refusals = new AtomicInteger();
+        server.status = envelope -> envelope.contains("\"m50\"") && refusals.getAndIncrement() == 0 ? 503 : 200;
+        Path file = droppedFile("primary_failed", records("m", 200));
+
+        assertEquals(1, replay(), outAndErr());
+
+        List<String> allButOne = records("m", 200);
+        allButOne.remove(50);
+        assertEquals(allButOne.subList(0, 50), server.accepted.subList(0, 50), "in file order up to the refusal");
+        assertEquals(allButOne.size(), server.accepted.size(), "what was already on its way was taken: " + server.requests);
+        assertEquals(List.of(record("m50")), lines(file), "only the one not taken is left");
+        assertTrue(out().contains(": 200 records, 199 delivered, 0 refused, 1 left; stopped"), out());
+
+        assertEquals(0, replay(), outAndErr());
+        assertEquals(200, server.accepted.size());
+        for (String record : records("m", 200)) {
+            assertEquals(1, count(server.accepted, record), "once: " + record);
+        }
+        assertEquals(List.of(), entries());
+    }
+
+    @Test
+    void aDistantServerGetsTheRecordsPipelinedInFileOrder() throws Exception {
+        try (TestServer distant = TestServer.start()) {
+            distant.delayMillis.set(30);
+            Files.writeString(dir.resolve("config.yml"), "api_key: " + API_KEY + "\nserver:\n  host: " + distant.url()
+                    + "\n  fallback_host: " + distant.url() + "\n");
+            Path file = droppedFile("shutdown_unsent", records("d", 3000));
+
+            assertEquals(0, replay(), outAndErr());
+
+            List<String> received = distant.received().stream().map(TestServer.Received::text).collect(Collectors.toList());
+            assertEquals(records("d", 3000), received, "in file order, each once");
+            assertEquals(1, distant.connectionsAccepted(), "one connection, pipelined");
+            assertFalse(Files.exists(file));
+        }
     }
 
     @Test

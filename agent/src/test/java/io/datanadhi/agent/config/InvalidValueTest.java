@@ -36,6 +36,11 @@ class InvalidValueTest {
     static Stream<Arguments> badValues() {
         return Stream.of(
                 bad("env", "DATANADHI_QUEUE_SIZE", "abc", "async.queue_size", "10000"),
+                bad("env", "DATANADHI_MAX_IN_FLIGHT", "0", "async.max_in_flight", "256"),
+                bad("property", "datanadhi.async.max_in_flight", "4097", "async.max_in_flight", "256"),
+                bad("env", "DATANADHI_SERVER_TIMEOUT", "0", "server.timeout", "5"),
+                bad("argument", "server.timeout", "5s", "server.timeout", "5"),
+                bad("env", "DATANADHI_TLS_TRUST_STORE_TYPE", "P12", "server.tls.trust_store_type", null),
                 bad("property", "datanadhi.async.queue_size", "0", "async.queue_size", "10000"),
                 bad("argument", "async.queue_size", "10000001", "async.queue_size", "10000"),
                 bad("file", "async:\n  workers: 65\n", "65", "async.workers", "2"),
@@ -56,6 +61,7 @@ class InvalidValueTest {
                 bad("env", "DATANADHI_SERVER_HOST", "ftp://h.example.com", "server.host", "http://data-nadhi-server:5000"),
                 bad("env", "DATANADHI_SERVER_HOST", "data-nadhi-server:5000", "server.host", "http://data-nadhi-server:5000"),
                 bad("env", "DATANADHI_SERVER_HOST", "http://h/log?x=1", "server.host", "http://data-nadhi-server:5000"),
+                bad("env", "DATANADHI_SERVER_HOST", "http://127.0.0.1:", "server.host", "http://data-nadhi-server:5000"),
                 bad("property", "datanadhi.server.fallback_host", "http://", "server.fallback_host",
                         "http://datanadhi-fallback-server:5001"),
                 bad("file", "server:\n  host: 12\n", "12", "server.host", "http://data-nadhi-server:5000"),

@@ -13,6 +13,8 @@ import io.datanadhi.agent.diag.Counters.DropKind;
 import io.datanadhi.agent.diag.Diagnostics;
 import io.datanadhi.agent.record.CapturedRecord;
 import io.datanadhi.agent.record.TestRecords;
+import io.datanadhi.http.testing.MisbehavingServer;
+import io.datanadhi.http.testing.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -107,6 +109,101 @@ class DeliveryTest {
         assertEquals(List.of(), droppedLines(), "nothing dropped");
         assertEquals(0, server.healthChecks.get(), "no health checks while the server answers");
         assertTrue(delivery.primaryUp());
+    }
+
+    @Test
+    void aDistantServerGetsManyRequestsInFlightEachOnItsOwnConnection() throws Exception {
+        try (TestServer distant = TestServer.start()) {
+            distant.delayMillis.set(100);
+            start(10_000, 2, 128, distant.url(), IngestServer.deadUrl());
+            int total = 3000;
+            for (int i = 0; i < total; i++) {
+                delivery.submit(TestRecords.shipped(String.format("far-%04d", i), "p"));
+            }
+            await("all delivered", () -> counters.shippedPrimary() == total);
+            assertTrue(distant.mostConnectionsOpen() > 64 && distant.mostConnectionsOpen() <= 129,
+                    "connections open at once: " + distant.mostConnectionsOpen());
+            assertTrue(delivery.roundTripMillis() >= 100, "round trip " + delivery.roundTripMillis());
+            shutdown();
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < total; i++) {
+                expected.add(String.format("far-%04d", i));
+            }
+            List<String> received = new ArrayList<>();
+            for (TestServer.Received r : distant.received()) {
+                received.add(JSON.readTree(r.body).path("log_data").path("message").asText());
+            }
+            assertExactlyOnce(expected, received);
+            assertEquals(List.of(), droppedLines());
+            assertTrue(diagnostics.stream().noneMatch(l -> l.contains("primary_down")), diagnostics.toString());
+        }
+    }
+
+    @Test
+    void aServerTooSlowForTheLogRateIsReportedOnceWithTheFigures() throws Exception {
+        try (TestServer slow = TestServer.start()) {
+            slow.delayMillis.set(300);
+            start(1000, 1, 2, slow.url(), IngestServer.deadUrl());
+            AtomicBoolean logging = new AtomicBoolean(true);
+            Thread application = new Thread(() -> {
+                for (int i = 0; logging.get(); i++) {
+                    delivery.submit(TestRecords.shipped("slow-" + i, "p"));
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            application.start();
+            try {
+                await("some delivered", () -> counters.shippedPrimary() >= 2);
+                Thread.sleep(300);
+                delivery.checkSlow();
+                Thread.sleep(700);
+                delivery.checkSlow();
+                Thread.sleep(700);
+                delivery.checkSlow(); // within the minute: not again
+            } finally {
+                logging.set(false);
+                application.join(5000);
+            }
+            List<String> slowLines = diagnostics.stream().filter(l -> l.contains("\"event\":\"primary_slow\""))
+                    .collect(Collectors.toList());
+            assertEquals(1, slowLines.size(), diagnostics.toString());
+            JsonNode line = JSON.readTree(slowLines.get(0));
+            assertEquals("WARN", line.path("level").asText());
+            assertEquals(2, line.path("max_in_flight").asInt());
+            assertTrue(line.path("round_trip_ms").asLong() >= 300, line.toString());
+            assertTrue(line.path("logged_per_second").asLong() > line.path("delivered_per_second").asLong(), line.toString());
+            assertTrue(line.path("message").asText().contains("async.max_in_flight"), line.toString());
+        }
+    }
+
+    @Test
+    void aServerThatSendsABodyWithoutEndIsDownWithinTheDeadlineAndItsRecordsGoElsewhere() throws Exception {
+        try (MisbehavingServer endless = MisbehavingServer.start(MisbehavingServer.Fault.ENDLESS_CHUNKED_BODY)) {
+            IngestServer fallbackServer = new IngestServer(() -> 200, () -> 200);
+            try {
+                Delivery.Settings settings = new Delivery.Settings(100, 2, 16, EXIT_TIMEOUT,
+                        Servers.direct(endless.url(), fallbackServer.url(), Duration.ofSeconds(1)), API_KEY_HEADER, API_KEY);
+                delivery = new Delivery(settings, HttpClients.start(),
+                        new EchoPostLink(null, API_KEY, "disabled in this test"), new DroppedFiles(dir, counters),
+                        new StdoutPrinter(printed, counters), counters);
+                delivery.start();
+                for (int i = 0; i < 10; i++) {
+                    delivery.submit(TestRecords.shipped("e-" + i, "p"));
+                }
+                await("all at the fallback", () -> counters.sentFallback() == 10);
+                assertTrue(diagnostics.stream().anyMatch(l -> l.contains("\"event\":\"primary_down\"")
+                        && l.contains("within 1000 ms")), diagnostics.toString());
+                shutdown();
+                assertEquals(0, counters.shippedPrimary());
+                assertEquals(List.of(), droppedLines());
+            } finally {
+                fallbackServer.stop();
+            }
+        }
     }
 
     @Test
@@ -215,10 +312,10 @@ class DeliveryTest {
         server.delayMillis = 300; // a slow primary: the queue fills
         IngestServer fallbackServer = new IngestServer(() -> 200, () -> 200);
         try {
-            // However many records the worker takes at once (up to a primary batch), the queue still
-            // passes 90 %: its capacity is well above the batch.
+            // However many records the worker takes at once (up to a primary batch, and a window
+            // of 4 in flight), the queue still passes 90 %: its capacity is well above both.
             int total = 1000;
-            start(total, 1, server.url(), fallbackServer.url());
+            start(total, 1, 4, server.url(), fallbackServer.url());
             for (int i = 0; i < total; i++) {
                 delivery.submit(TestRecords.shipped(String.format("d-%04d", i), "p"));
             }
@@ -329,11 +426,15 @@ class DeliveryTest {
         start(queueSize, workers, url, IngestServer.deadUrl());
     }
 
-    /** EchoPost is disabled here: while the primary is down, records go to the fallback. */
     private void start(int queueSize, int workers, String url, String fallbackUrl) {
-        Delivery.Settings settings = new Delivery.Settings(queueSize, workers, EXIT_TIMEOUT, url, fallbackUrl,
-                API_KEY_HEADER, API_KEY);
-        delivery = new Delivery(settings, new HttpClients(null), new EchoPostLink(null, API_KEY, "disabled in this test"),
+        start(queueSize, workers, 256, url, fallbackUrl);
+    }
+
+    /** EchoPost is disabled here: while the primary is down, records go to the fallback. */
+    private void start(int queueSize, int workers, int maxInFlight, String url, String fallbackUrl) {
+        Delivery.Settings settings = new Delivery.Settings(queueSize, workers, maxInFlight, EXIT_TIMEOUT,
+                Servers.direct(url, fallbackUrl, Duration.ofSeconds(5)), API_KEY_HEADER, API_KEY);
+        delivery = new Delivery(settings, HttpClients.start(), new EchoPostLink(null, API_KEY, "disabled in this test"),
                 new DroppedFiles(dir, counters), new StdoutPrinter(printed, counters), counters);
         delivery.start();
     }

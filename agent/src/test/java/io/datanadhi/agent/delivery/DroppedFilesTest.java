@@ -63,6 +63,29 @@ class DroppedFilesTest {
     }
 
     @Test
+    void aWorkerStoppedByAnInterruptStillWritesEveryRecordAndKeepsItsInterrupt() throws Exception {
+        DroppedFiles dropped = new DroppedFiles(dir, counters);
+        List<CapturedRecord> records = new java.util.ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            records.add(TestRecords.shipped("i-" + i, "p"));
+        }
+        java.util.concurrent.atomic.AtomicBoolean stillInterrupted = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread worker = new Thread(() -> {
+            Thread.currentThread().interrupt(); // as the shutdown hook does to a worker
+            dropped.write(DropKind.SHUTDOWN_UNSENT, records);
+            stillInterrupted.set(Thread.currentThread().isInterrupted());
+        });
+        worker.start();
+        worker.join(10_000);
+        assertTrue(stillInterrupted.get(), "the interrupt is the caller's, kept for it");
+        assertEquals(0, counters.lost());
+        assertEquals(500, counters.dropped(DropKind.SHUTDOWN_UNSENT));
+        List<Path> files = files(dropped.directory());
+        assertEquals(1, files.size(), files.toString());
+        assertEquals(500, messages(files.get(0)).size());
+    }
+
+    @Test
     void eachWriteGetsItsOwnFileWithARisingSequence() throws IOException {
         DroppedFiles dropped = new DroppedFiles(dir, counters);
         dropped.write(DropKind.QUEUE_FULL, List.of(TestRecords.shipped("a", "p")));

@@ -47,6 +47,9 @@ class AgentMetricsTest {
         expected.put("QueueCapacity", 100);
         expected.put("PrimaryUp", false);
         expected.put("EchoPostRunning", true);
+        expected.put("InFlight", 7);
+        expected.put("MaxInFlight", 256);
+        expected.put("RoundTripMillis", 31.3);
         for (Map.Entry<String, Object> attribute : expected.entrySet()) {
             assertEquals(attribute.getValue(), server.getAttribute(name, attribute.getKey()), attribute.getKey());
         }
@@ -71,6 +74,9 @@ class AgentMetricsTest {
         expected.put("QueueCapacity", "int");
         expected.put("PrimaryUp", "boolean");
         expected.put("EchoPostRunning", "boolean");
+        expected.put("InFlight", "int");
+        expected.put("MaxInFlight", "int");
+        expected.put("RoundTripMillis", "double");
         expected.put("Version", "java.lang.String");
         assertEquals(expected, types);
     }
@@ -132,6 +138,21 @@ class AgentMetricsTest {
             @Override
             public boolean echoPostRunning() {
                 return echoPostRunning;
+            }
+
+            @Override
+            public int inFlight() {
+                return 7;
+            }
+
+            @Override
+            public int maxInFlight() {
+                return 256;
+            }
+
+            @Override
+            public double roundTripMillis() {
+                return 31.26;
             }
         };
     }

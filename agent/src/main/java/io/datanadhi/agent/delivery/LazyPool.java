@@ -1,0 +1,72 @@
+package io.datanadhi.agent.delivery;
+
+import io.datanadhi.http.ConnectionPool;
+import io.datanadhi.http.Endpoint;
+import io.datanadhi.http.HttpTransport;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A server's connection pool, made the first time it is needed, once the HTTP client's threads
+ * exist (they are made in the background at start-up). Until then it is "not made": nothing in
+ * flight, no round trip.
+ */
+final class LazyPool {
+
+    /** How long the first request may wait for the client's threads: a cold JVM on a busy machine. */
+    private static final long START_WAIT_SECONDS = 60;
+
+    private final CompletableFuture<HttpTransport> transport;
+    private final Endpoint endpoint;
+    private final int maxConnections;
+    private volatile ConnectionPool pool;
+    private boolean closed;
+
+    LazyPool(CompletableFuture<HttpTransport> transport, Endpoint endpoint, int maxConnections) {
+        this.transport = transport;
+        this.endpoint = endpoint;
+        this.maxConnections = maxConnections;
+    }
+
+    Endpoint endpoint() {
+        return endpoint;
+    }
+
+    /** The pool, made now if it is not yet; throws when the client could not be started. */
+    ConnectionPool get() {
+        ConnectionPool current = pool;
+        if (current == null) {
+            synchronized (this) {
+                current = pool;
+                if (current == null) {
+                    if (closed) {
+                        throw new IllegalStateException("delivery has stopped");
+                    }
+                    try {
+                        current = new ConnectionPool(transport.get(START_WAIT_SECONDS, TimeUnit.SECONDS), endpoint,
+                                maxConnections);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while the HTTP client started", e);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("the HTTP client could not be started: " + e, e);
+                    }
+                    pool = current;
+                }
+            }
+        }
+        return current;
+    }
+
+    /** The pool if it is made, else null: for gauges, which must not start anything. */
+    ConnectionPool ifMade() {
+        return pool;
+    }
+
+    synchronized void close() {
+        closed = true;
+        if (pool != null) {
+            pool.close();
+        }
+    }
+}
