@@ -7,17 +7,24 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /** Runs a sample application in its own JVM, with or without the agent, and collects its output. */
 final class AppRun {
 
     static final long TIMEOUT_SECONDS = 90;
+    private static final List<String> PROXY_VARIABLES = List.of("http_proxy", "https_proxy", "no_proxy", "all_proxy");
 
     /** What one run produced. */
     static final class Result {
+        private static final Pattern RATE_LINE = Pattern.compile(
+                "app: logged \\d+ in (\\d+) ms, first call (\\d+) ms, slowest after it (\\d+) ms \\(seq=(\\d+)\\)");
+
         final int exitCode;
         final String stdout;
         final String stderr;
@@ -50,6 +57,43 @@ final class AppRun {
             return appLines().stream().filter(l -> l.startsWith(prefix))
                     .map(l -> Integer.parseInt(l.substring(prefix.length()).trim()))
                     .findFirst().orElseThrow(() -> new AssertionError("no line " + name + " in\n" + stdout));
+        }
+
+        /** The "rate" scenario's {@code app: logged N in M ms, first call F ms, slowest after it S ms (seq=Q)}: M. */
+        long loggingMillis() {
+            return rateLine(1);
+        }
+
+        /** The "rate" scenario's first logging call, which loads the classes it needs, in milliseconds. */
+        long firstCallMillis() {
+            return rateLine(2);
+        }
+
+        /** The "rate" scenario's slowest logging call after the first, in milliseconds. */
+        long slowestCallMillis() {
+            return rateLine(3);
+        }
+
+        /** Which event that slowest call logged. */
+        long slowestCallSeq() {
+            return rateLine(4);
+        }
+
+        private long rateLine(int group) {
+            return appLines().stream().map(RATE_LINE::matcher).filter(Matcher::matches)
+                    .map(m -> Long.parseLong(m.group(group))).findFirst()
+                    .orElseThrow(() -> new AssertionError("no \"app: logged\" line in\n" + stdout));
+        }
+
+        /** "logged in M ms (first call F ms, slowest after it S ms at seq=Q), app ran T ms", for a report. */
+        String loggingSummary() {
+            return "logged in " + loggingMillis() + " ms (first call " + firstCallMillis() + " ms, slowest after it "
+                    + slowestCallMillis() + " ms at seq=" + slowestCallSeq() + "), app ran " + millis + " ms";
+        }
+
+        /** The agent's diagnostics with {@code "event":"<event>"}. */
+        List<String> agentEvents(String event) {
+            return agentLines().stream().filter(l -> l.contains("\"event\":\"" + event + "\"")).collect(Collectors.toList());
         }
 
         @Override
@@ -131,8 +175,13 @@ final class AppRun {
 
     /** The usual setup: a data-nadhi directory, a server, an API key. */
     AppRun shippingTo(IngestServer server, Path dir) {
+        return shippingTo(server.url(), dir);
+    }
+
+    /** As {@link #shippingTo(IngestServer, Path)}, to any server (a {@code TestServer}, a misbehaving one). */
+    AppRun shippingTo(String serverUrl, Path dir) {
         return env("DATANADHI_DIR", dir.toString())
-                .env("DATANADHI_SERVER_HOST", server.url())
+                .env("DATANADHI_SERVER_HOST", serverUrl)
                 .env("DATANADHI_API_KEY", TestRules.API_KEY)
                 // EchoPost is a JVM: on a busy 2-core machine it may take longer than the 2 s default
                 // to listen, and the tests that use it are not about that timeout.
@@ -158,7 +207,10 @@ final class AppRun {
         command.addAll(appArgs);
 
         ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().keySet().removeIf(name -> name.startsWith("DATANADHI_") || name.equals("JAVA_TOOL_OPTIONS"));
+        // The test's own settings only: a proxy of the machine running the tests would take the
+        // loopback servers' traffic (ProxyTest sets its own).
+        builder.environment().keySet().removeIf(name -> name.startsWith("DATANADHI_") || name.equals("JAVA_TOOL_OPTIONS")
+                || PROXY_VARIABLES.contains(name.toLowerCase(Locale.ROOT)));
         builder.environment().putAll(env);
         Path out = Files.createTempFile("app-stdout", ".txt");
         Path err = Files.createTempFile("app-stderr", ".txt");

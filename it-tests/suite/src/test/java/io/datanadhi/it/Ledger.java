@@ -1,6 +1,7 @@
 package io.datanadhi.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.datanadhi.http.testing.TestServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +30,24 @@ final class Ledger {
         }
         bySource.merge(source, bodies.size(), Integer::sum);
         return this;
+    }
+
+    /** Adds {@code {"pipelines","log_data"}} bodies given as JSON text (a request body, a line of an upload). */
+    Ledger addJson(String source, List<String> bodies) throws IOException {
+        List<JsonNode> parsed = new ArrayList<>();
+        for (String body : bodies) {
+            parsed.add(IngestServer.JSON.readTree(body));
+        }
+        return add(source, parsed);
+    }
+
+    /** Adds every record a {@link TestServer} took: {@code /log} bodies and the lines of {@code /upload}s. */
+    Ledger addServer(String source, TestServer server) throws IOException {
+        List<String> bodies = new ArrayList<>();
+        for (TestServer.Received received : server.received()) {
+            bodies.addAll(received.lines());
+        }
+        return addJson(source, bodies);
     }
 
     Ledger addServer(String source, IngestServer server) {

@@ -3,6 +3,7 @@ package io.datanadhi.it.apps;
 import io.datanadhi.it.apps.hostile.HostileInput;
 import java.io.IOException;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -23,6 +24,9 @@ public final class JulApp {
                 break;
             case "sequence":
                 sequence(Integer.parseInt(args[1]), Long.parseLong(args[2]));
+                break;
+            case "rate":
+                rate(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
                 break;
             case "hostile":
                 hostile();
@@ -57,6 +61,37 @@ public final class JulApp {
                 Thread.sleep(intervalMillis);
             }
         }
+    }
+
+    /**
+     * Logs {@code count} numbered events at a steady {@code perSecond}: event N is due N/perSecond
+     * seconds after the first, so a late one is caught up rather than shifting the rest. Prints
+     * {@code app: logged <count> in <ms> ms, first call <ms> ms, slowest after it <ms> ms (seq=<n>)}:
+     * the time the logging took, what the first call cost (it loads classes), and the longest any
+     * later call kept the application waiting.
+     */
+    private static void rate(int count, int perSecond) {
+        long start = System.nanoTime();
+        long first = 0;
+        long slowest = 0;
+        int slowestSeq = 0;
+        for (int i = 0; i < count; i++) {
+            long due = start + i * 1_000_000_000L / perSecond;
+            for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+                LockSupport.parkNanos(wait);
+            }
+            long before = System.nanoTime();
+            ORDERS.info("sequence event seq=" + i);
+            long took = System.nanoTime() - before;
+            if (i == 0) {
+                first = took;
+            } else if (took > slowest) {
+                slowest = took;
+                slowestSeq = i;
+            }
+        }
+        System.out.println("app: logged " + count + " in " + (System.nanoTime() - start) / 1_000_000 + " ms, first call "
+                + first / 1_000_000 + " ms, slowest after it " + slowest / 1_000_000 + " ms (seq=" + slowestSeq + ")");
     }
 
     /** Parameters and exceptions that misbehave, each followed by an ordinary event. JUL has no MDC. */
