@@ -59,7 +59,7 @@ public final class HttpClientBenchmark {
             int warmup = 3;
             List<String> command = List.of(java, "-cp", ServerJvm.benchmarksJar().toString(), HttpLoadClient.class.getName(),
                     mode, Integer.toString(server.port), Integer.toString(threads), Integer.toString(inFlight),
-                    Integer.toString(warmup + seconds), "461");
+                    Integer.toString(warmup + seconds + 2), "461"); // + 2 s: still running when the window ends
             Process client = new ProcessBuilder(command).redirectOutput(logs.resolve("out").toFile())
                     .redirectError(logs.resolve("err").toFile()).start();
             TimeUnit.SECONDS.sleep(warmup);

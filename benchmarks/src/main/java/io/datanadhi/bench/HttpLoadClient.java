@@ -35,7 +35,10 @@ import java.util.function.BiConsumer;
  * A bare HTTP client posting the same kind of body to the same server, in its own JVM, with
  * nothing else to do: the baselines of the shipping and HTTP benchmarks.
  *
- * <pre>HttpLoadClient MODE PORT THREADS IN_FLIGHT SECONDS BODY_BYTES</pre>
+ * <pre>HttpLoadClient MODE PORT THREADS IN_FLIGHT SECONDS BODY_BYTES [RATE]</pre>
+ *
+ * RATE requests a second over all threads, each request taking the next slot of one shared
+ * schedule (0 or absent: as fast as they can).
  *
  * <ul>
  *   <li>{@code socket}: THREADS plain keep-alive sockets, each one request at a time, on a thread
@@ -60,16 +63,21 @@ public final class HttpLoadClient {
         int inFlight = Integer.parseInt(args[3]);
         double seconds = Double.parseDouble(args[4]);
         byte[] body = body(Integer.parseInt(args[5]));
+        Pacer pacer = new Pacer(args.length > 6 ? Double.parseDouble(args[6]) : 0);
         long end = System.nanoTime() + (long) (seconds * 1e9);
         AtomicLong sent = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         long start = System.nanoTime();
+        // Stopped early (SIGTERM, once the driver's window is over): the counts so far.
+        Thread summary = new Thread(() -> System.out.printf("sent %d in %.3f s, %d failed (stopped)%n", sent.get(),
+                (System.nanoTime() - start) / 1e9, failed.get()));
+        Runtime.getRuntime().addShutdownHook(summary);
         String connections = "";
         switch (mode) {
             case "socket":
                 run(threads, () -> {
                     try {
-                        sent.addAndGet(socketLoop(port, body, end));
+                        sent.addAndGet(socketLoop(port, body, end, pacer));
                     } catch (IOException e) {
                         failed.incrementAndGet();
                     }
@@ -82,7 +90,7 @@ public final class HttpLoadClient {
                         .connectTimeout(Duration.ofSeconds(10)).executor(executor).build();
                 URI uri = URI.create("http://127.0.0.1:" + port + "/log");
                 Semaphore window = new Semaphore(inFlight);
-                windowed(threads, window, end, (release, n) -> {
+                windowed(threads, window, end, pacer, (release, n) -> {
                     HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
                             .headers(HEADERS).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
                     client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
@@ -102,7 +110,7 @@ public final class HttpLoadClient {
                 ConnectionPool pool = mode.equals("netty") ? new ConnectionPool(transport, endpoint, inFlight) : null;
                 PipelinedConnection pipeline = pool == null ? new PipelinedConnection(transport, endpoint) : null;
                 Semaphore window = new Semaphore(inFlight);
-                windowed(pool != null ? threads : 1, window, end, (release, n) -> {
+                windowed(pool != null ? threads : 1, window, end, pacer, (release, n) -> {
                     Request request = Request.post("/log", HEADERS, body);
                     CompletableFuture<Response> result = pool != null ? pool.send(request) : pipeline.send(request);
                     result.whenComplete((response, error) -> {
@@ -118,19 +126,21 @@ public final class HttpLoadClient {
             default:
                 throw new IllegalArgumentException(mode);
         }
+        Runtime.getRuntime().removeShutdownHook(summary);
         System.out.printf("sent %d in %.3f s, %d failed, %s%n", sent.get(), (System.nanoTime() - start) / 1e9,
                 failed.get(), connections);
         System.exit(0);
     }
 
     /** THREADS senders, each taking a slot of the shared window per request until the end. */
-    private static void windowed(int threads, Semaphore window, long end, BiConsumer<Runnable, Long> send)
+    private static void windowed(int threads, Semaphore window, long end, Pacer pacer, BiConsumer<Runnable, Long> send)
             throws InterruptedException {
         run(threads, () -> {
             long n = 0;
             try {
                 while (System.nanoTime() < end) {
                     if (window.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                        pacer.await();
                         send.accept(window::release, n++);
                     }
                 }
@@ -152,7 +162,41 @@ public final class HttpLoadClient {
         }
     }
 
-    private static long socketLoop(int port, byte[] body, long end) throws IOException {
+    /**
+     * One schedule shared by every sender: the n-th request is due n / rate seconds after the
+     * start. A sender that falls behind catches up by at most {@link #MAX_BEHIND_NANOS} of
+     * requests: the schedule slips rather than bursting far above the rate later.
+     */
+    private static final class Pacer {
+        private static final long MAX_BEHIND_NANOS = 100_000_000L;
+        private final double rate;
+        private final AtomicLong start = new AtomicLong(System.nanoTime());
+        private final AtomicLong tickets = new AtomicLong();
+
+        Pacer(double rate) {
+            this.rate = rate;
+        }
+
+        void await() {
+            if (rate <= 0) {
+                return;
+            }
+            long ticket = tickets.getAndIncrement();
+            long origin = start.get();
+            long due = origin + (long) (ticket * 1e9 / rate);
+            long behind = System.nanoTime() - due;
+            if (behind > MAX_BEHIND_NANOS) {
+                start.compareAndSet(origin, origin + behind - MAX_BEHIND_NANOS); // slip the schedule, once
+                return;
+            }
+            long left;
+            while ((left = due - System.nanoTime()) > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(left);
+            }
+        }
+    }
+
+    private static long socketLoop(int port, byte[] body, long end, Pacer pacer) throws IOException {
         byte[] head = ("POST /log HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + "x-datanadhi-api-key: bench-key-0000000000\r\nContent-Length: " + body.length + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
@@ -162,6 +206,7 @@ public final class HttpLoadClient {
             OutputStream out = new BufferedOutputStream(socket.getOutputStream());
             InputStream in = new BufferedInputStream(socket.getInputStream());
             while (System.nanoTime() < end) {
+                pacer.await();
                 out.write(head);
                 out.write(body);
                 out.flush();

@@ -16,7 +16,8 @@ import java.util.logging.Logger;
  * until its standard input is closed; each line {@code heap} it reads there makes it collect
  * garbage and print {@code heap used after GC N} (bytes). JUL's console handler is removed: the agent captures at {@code Logger.log}, before any
  * handler, and the figures should not measure writing to a terminal. Prints one line at the end:
- * {@code logged N in S s}.
+ * {@code logged N in S s}. With {@code BENCH_START_DELAY_MS} in the environment, it waits that
+ * long before it logs (and before its SECONDS start).
  */
 public final class SteadyJul {
 
@@ -27,6 +28,10 @@ public final class SteadyJul {
         double seconds = Double.parseDouble(args[1]);
         long total = args.length > 2 ? Long.parseLong(args[2]) : Long.MAX_VALUE;
         LogManager.getLogManager().reset();
+        String startDelay = System.getenv("BENCH_START_DELAY_MS");
+        if (startDelay != null) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Long.parseLong(startDelay)));
+        }
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
         long logged = 0;
