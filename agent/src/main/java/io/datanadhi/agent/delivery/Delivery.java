@@ -122,8 +122,7 @@ public final class Delivery {
     private final ConcurrentLinkedQueue<CapturedRecord> returned = new ConcurrentLinkedQueue<>();
     /** Refused by the primary (3xx..500): for a worker to write to {@code dropped/primary_failed_*}. */
     private final ConcurrentLinkedQueue<Refusal> refused = new ConcurrentLinkedQueue<>();
-    /** Records the application handed over for shipping, and nanoseconds workers waited for a full window. */
-    private final LongAdder submittedToShip = new LongAdder();
+    /** Nanoseconds workers waited for a place in a full window. */
     private final LongAdder windowWaitNanos = new LongAdder();
     private final SlowServerCheck slowCheck = new SlowServerCheck();
     private final RateLimitedWarning rejectedByPrimary = new RateLimitedWarning("primary_rejected");
@@ -181,9 +180,6 @@ public final class Delivery {
             return;
         }
         outstanding.increment();
-        if (record.shipped()) {
-            submittedToShip.increment();
-        }
         if (queue.offer(record)) {
             wakeOneWorker();
             if (queue.size() >= drainStart && draining.compareAndSet(false, true)) {
@@ -563,7 +559,7 @@ public final class Delivery {
         @Override
         public synchronized void run() {
             long now = System.nanoTime();
-            long submitted = submittedToShip.sum();
+            long submitted = counters.matched(); // counted on the logging thread already: the log rate
             long delivered = counters.shippedPrimary();
             long waited = windowWaitNanos.sum();
             int depth = queue.size();

@@ -147,6 +147,7 @@ class DeliveryTest {
             AtomicBoolean logging = new AtomicBoolean(true);
             Thread application = new Thread(() -> {
                 for (int i = 0; logging.get(); i++) {
+                    counters.countMatched(); // as the event processor counts what it hands over
                     delivery.submit(TestRecords.shipped("slow-" + i, "p"));
                     try {
                         Thread.sleep(5);
