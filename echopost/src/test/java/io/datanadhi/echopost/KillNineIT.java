@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KillNineIT {
 
-    static final int RUNS = Integer.getInteger("killnine.runs", 20);
+    static final int RUNS = Integer.getInteger("killnine.runs", 12);
     static final int CLIENT_THREADS = 3;
     static final String PIPELINE = "kill9";
 
