@@ -83,8 +83,6 @@ final class AgentRuntime {
             AgentConfig resolved = ConfigResolver.resolveForThisJvm(agentArgs);
             config = resolved;
             phase("config resolved");
-            // The HTTP client's classes load beside the rules, not after them.
-            http = resolved.apiKey() != null ? HttpClients.start() : null;
             rules = RuleLoader.read(resolved.dir());
             phase("rules read");
 
@@ -92,7 +90,6 @@ final class AgentRuntime {
             boolean printing = rules.rules().rules().stream().anyMatch(rule -> rule.stdout());
             if (rules.rules().isEmpty() || (!shipping && !printing)) {
                 // Nothing can ever leave the process: stop capturing altogether.
-                stop(http);
                 CaptureBridge.install(null);
                 pending.handOff(null);
                 ready.countDown();
@@ -104,7 +101,7 @@ final class AgentRuntime {
             Servers servers = Servers.from(resolved);
             Delivery running = new Delivery(new Delivery.Settings(resolved.queueSize(), resolved.workers(),
                     resolved.maxInFlight(), resolved.exitTimeout(), servers, resolved.apiKeyHeader(), resolved.apiKey()),
-                    http != null ? http : HttpClients.start(), echoPost(resolved, servers),
+                    http = new CompletableFuture<>(), echoPost(resolved, servers),
                     new DroppedFiles(resolved.dir(), counters),
                     new StdoutPrinter(counters), counters);
             running.start();
@@ -120,6 +117,10 @@ final class AgentRuntime {
             }
             ready.countDown();
             phase("ready");
+            // The HTTP client (Netty: a few hundred classes) loads once events flow, on a thread of
+            // its own: on a busy machine it would otherwise compete with the rules for the CPU and
+            // keep the application's first events waiting longer.
+            HttpClients.startInto(http);
             observe(running);
             if (pending.overflowed() > 0) {
                 Diagnostics.warn("startup_events_skipped", pending.overflowed()
@@ -132,8 +133,12 @@ final class AgentRuntime {
                     "version", AgentVersion.get(), "dir", resolved.dir().toString(),
                     "rules", rules.rules().size(), "shipping", shipping, "millis", millis());
         } catch (Throwable t) {
-            if (delivery == null) {
-                stop(http);
+            if (http != null && !http.isDone()) {
+                if (delivery != null) {
+                    HttpClients.startInto(http); // what delivery holds still goes out
+                } else {
+                    http.cancel(false);
+                }
             }
             CaptureBridge.install(null);
             pending.handOff(null);
@@ -172,12 +177,6 @@ final class AgentRuntime {
                 config.serverTimeout(), config.maxInFlight(), EchoPostLauncher.ReplayTls.of(config.tls())),
                 installer);
         return new EchoPostLink(launcher, config.apiKey(), config.echopostDisabled() ? "echopost.disable is set" : null);
-    }
-
-    private static void stop(CompletableFuture<HttpTransport> http) {
-        if (http != null) {
-            http.thenAccept(HttpTransport::close);
-        }
     }
 
     /** What start-up still owes once events flow: the resolved files. */

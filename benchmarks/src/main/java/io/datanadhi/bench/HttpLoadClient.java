@@ -100,6 +100,7 @@ public final class HttpLoadClient {
                 });
                 window.acquire(inFlight);
                 executor.shutdownNow();
+                connections = "the JDK's own pool, up to " + inFlight + " connections";
                 break;
             }
             case "netty":

@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
  *
  * <pre>java -cp benchmarks/target/datanadhi-benchmarks.jar io.datanadhi.bench.ShippingBenchmark
  *      [--java JAVA] [--agent JAR] [--seconds 20] [--warmup 5] [--workers 2] [--max-in-flight N]
- *      [--delays 0,1,10,30,100] [--rates 0=20000,1=20000,10=10000,30=6000,100=2400] [--burst 300000]
+ *      [--delays 0,1,10,30,100] [--rates 0=20000,1=20000,10=10000,30=5000,100=2400] [--burst 300000]
  *      [--burst-after-ms 0] [--bare netty,socket]</pre>
  *
  * {@code --max-in-flight} sets {@code DATANADHI_MAX_IN_FLIGHT} (default: not set, the agent's
@@ -45,7 +45,7 @@ public final class ShippingBenchmark {
 
     /** {@code async.max_in_flight}'s default: the bare Netty client's window when none is set. */
     static final int AGENT_DEFAULT_MAX_IN_FLIGHT = 256;
-    static final Map<Integer, Integer> DEFAULT_RATES = Map.of(0, 20_000, 1, 20_000, 10, 10_000, 30, 6_000, 100, 2_400);
+    static final Map<Integer, Integer> DEFAULT_RATES = Map.of(0, 20_000, 1, 20_000, 10, 10_000, 30, 5_000, 100, 2_400);
 
     private final String java;
     private final Path agent;

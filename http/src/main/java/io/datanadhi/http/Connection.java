@@ -10,17 +10,11 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
 import io.grpc.netty.shaded.io.netty.channel.ChannelInitializer;
 import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import io.grpc.netty.shaded.io.netty.handler.codec.DecoderResult;
-import io.grpc.netty.shaded.io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.grpc.netty.shaded.io.netty.handler.codec.http.FullHttpRequest;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpClientCodec;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpContent;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpDecoderConfig;
-import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpHeaderNames;
-import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpHeaders;
-import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpMethod;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpResponse;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpUtil;
-import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpVersion;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.LastHttpContent;
 import io.grpc.netty.shaded.io.netty.handler.proxy.HttpProxyHandler;
 import io.grpc.netty.shaded.io.netty.handler.proxy.ProxyConnectException;
@@ -28,7 +22,6 @@ import io.grpc.netty.shaded.io.netty.handler.proxy.ProxyConnectionEvent;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.grpc.netty.shaded.io.netty.util.NetUtil;
-import io.grpc.netty.shaded.io.netty.util.concurrent.ScheduledFuture;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +63,8 @@ final class Connection {
 
     /** The largest response body accepted; a larger one is a server gone wrong. */
     static final int MAX_RESPONSE_BODY = 1024 * 1024;
+    /** How often owners look at their connections' deadlines: a deadline passes at most this late. */
+    static final long DEADLINE_CHECK_MILLIS = 100;
 
     private final HttpTransport transport;
     private final Endpoint endpoint;
@@ -80,13 +75,16 @@ final class Connection {
     private final String proxyAuthorization;
     private final ArrayDeque<Exchange> outstanding = new ArrayDeque<>();
     private Channel channel;
+    /** The HTTP codec's place in the pipeline: requests are written from here, past its encoder. */
+    private ChannelHandlerContext codec;
     private boolean ready;
     private boolean closed;
     /** The server said it closes after the current response ({@code Connection: close}). */
     private boolean closing;
     private int answered;
     private long idleSinceNanos = System.nanoTime();
-    private ScheduledFuture<?> deadline;
+    /** When the head of the line fails if its response is not complete (System.nanoTime); 0: nothing outstanding. */
+    private long headDeadlineNanos;
     /** Why the connection is going down, once known; what its exchanges fail with. */
     private HttpFailure failure;
 
@@ -191,6 +189,7 @@ final class Connection {
                 ch.pipeline().addLast("http", new HttpClientCodec(new HttpDecoderConfig()
                         .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024).setMaxChunkSize(64 * 1024), false, false));
                 ch.pipeline().addLast("exchanges", new Responses(context));
+                codec = ch.pipeline().context("http");
             }
         }).connect(tunnel
                 // the proxy resolves the server's name; its own address is resolved above
@@ -255,53 +254,54 @@ final class Connection {
         }
     }
 
+    /**
+     * Writes a request as bytes, past the HTTP codec (whose decoder still reads the responses):
+     * the head is a few header lines that never change for a client, so building it by hand costs
+     * less than the codec's header objects and their checks. Header names and values were checked
+     * when the {@link Request} was made.
+     */
     private void write(Exchange exchange) {
         Request request = exchange.request;
-        String uri = absoluteForm ? endpoint.target.absolute(request.path) : endpoint.target.path(request.path);
-        FullHttpRequest message;
-        try {
-            message = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(request.method), uri,
-                    request.body == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(request.body));
-            HttpHeaders headers = message.headers();
-            headers.set(HttpHeaderNames.HOST, endpoint.target.authority());
-            headers.set(HttpHeaderNames.USER_AGENT, endpoint.userAgent);
-            for (int i = 0; i + 1 < request.headers.length; i += 2) {
-                headers.add(request.headers[i], request.headers[i + 1]);
-            }
-            if (request.body != null) {
-                headers.set(HttpHeaderNames.CONTENT_LENGTH, request.body.length);
-            }
-            if (absoluteForm && proxyAuthorization != null) {
-                headers.set(HttpHeaderNames.PROXY_AUTHORIZATION, proxyAuthorization);
-            }
-        } catch (RuntimeException e) {
-            // A header the client should never have been given (not a valid HTTP token): the
-            // connection goes down with it, as its requests would be out of step with the answers.
-            fail(new HttpFailure(HttpFailure.Kind.PROTOCOL, "the request cannot be written: " + e.getMessage(), e));
-            return;
+        String target = absoluteForm ? endpoint.target.absolute(request.path) : endpoint.target.path(request.path);
+        StringBuilder head = new StringBuilder(160 + target.length());
+        head.append(request.method).append(' ').append(target).append(" HTTP/1.1\r\nHost: ")
+                .append(endpoint.target.authority()).append("\r\nUser-Agent: ").append(endpoint.userAgent).append("\r\n");
+        for (int i = 0; i + 1 < request.headers.length; i += 2) {
+            head.append(request.headers[i]).append(": ").append(request.headers[i + 1]).append("\r\n");
         }
+        if (request.body != null) {
+            head.append("Content-Length: ").append(request.body.length).append("\r\n");
+        }
+        if (absoluteForm && proxyAuthorization != null) {
+            head.append("Proxy-Authorization: ").append(proxyAuthorization).append("\r\n");
+        }
+        head.append("\r\n");
+        byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuf bytes = request.body == null || request.body.length == 0 ? Unpooled.wrappedBuffer(headBytes)
+                : Unpooled.wrappedBuffer(headBytes, request.body);
         exchange.writtenNanos = System.nanoTime();
-        channel.write(message).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+        codec.write(bytes).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
     }
 
     private void startDeadline() {
-        cancelDeadline();
         Exchange head = outstanding.peek();
-        if (head == null) {
-            return;
-        }
-        deadline = loop.schedule(() -> {
-            if (outstanding.peek() == head && !closed) {
-                fail(new HttpFailure(HttpFailure.Kind.TIMEOUT, "no complete response from " + endpoint.target
-                        + " within " + TimeUnit.NANOSECONDS.toMillis(head.timeoutNanos) + " ms (" + stage() + ")", null));
-            }
-        }, head.timeoutNanos, TimeUnit.NANOSECONDS);
+        headDeadlineNanos = head == null ? 0 : Math.max(1, System.nanoTime() + head.timeoutNanos);
     }
 
     private void cancelDeadline() {
-        if (deadline != null) {
-            deadline.cancel(false);
-            deadline = null;
+        headDeadlineNanos = 0;
+    }
+
+    /**
+     * The owner's periodic look (every {@link #DEADLINE_CHECK_MILLIS}): fails the head of the line,
+     * and with it the connection, once its deadline has passed. One sweep over a few hundred
+     * connections costs less than a timer per request.
+     */
+    void checkDeadline(long nowNanos) {
+        Exchange head = outstanding.peek();
+        if (head != null && headDeadlineNanos != 0 && nowNanos - headDeadlineNanos >= 0 && !closed) {
+            fail(new HttpFailure(HttpFailure.Kind.TIMEOUT, "no complete response from " + endpoint.target
+                    + " within " + TimeUnit.NANOSECONDS.toMillis(head.timeoutNanos) + " ms (" + stage() + ")", null));
         }
     }
 

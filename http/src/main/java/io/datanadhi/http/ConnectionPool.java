@@ -31,6 +31,8 @@ public final class ConnectionPool implements AutoCloseable {
     static final long IDLE_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(20);
     /** Connections being opened at once (connect, proxy tunnel, TLS handshake). */
     static final int MAX_CONNECTING = 8;
+    /** Idle connections are looked at every 5 s. */
+    private static final int IDLE_CHECK_EVERY_SWEEPS = (int) (5000 / Connection.DEADLINE_CHECK_MILLIS);
 
     private final HttpTransport transport;
     private final Endpoint endpoint;
@@ -84,6 +86,7 @@ public final class ConnectionPool implements AutoCloseable {
     private ScheduledFuture<?> idleCheck;
     /** Connections opened and not yet ready. */
     private int connecting;
+    private long sweeps;
     private boolean closed;
 
     public ConnectionPool(HttpTransport transport, Endpoint endpoint, int maxConnections) {
@@ -99,18 +102,39 @@ public final class ConnectionPool implements AutoCloseable {
 
     /** Sends a request; the future completes with its response or an {@link HttpFailure}, never blocks. */
     public CompletableFuture<Response> send(Request request) {
-        inFlight.incrementAndGet();
-        Exchange exchange = new Exchange(request, endpoint.timeoutNanos, inFlight::decrementAndGet);
+        return send(List.of(request)).get(0);
+    }
+
+    /**
+     * Sends requests side by side, handed to the event loop in one task (one wake-up for many);
+     * the futures, in the same order, complete with their responses or {@link HttpFailure}s.
+     */
+    public List<CompletableFuture<Response>> send(List<Request> requests) {
+        List<Exchange> exchanges = new ArrayList<>(requests.size());
+        List<CompletableFuture<Response>> results = new ArrayList<>(requests.size());
+        for (Request request : requests) {
+            inFlight.incrementAndGet();
+            Exchange exchange = new Exchange(request, endpoint.timeoutNanos, inFlight::decrementAndGet);
+            exchanges.add(exchange);
+            results.add(exchange.result);
+        }
+        Runnable dispatchAll = () -> {
+            for (Exchange exchange : exchanges) {
+                dispatch(exchange);
+            }
+        };
         try {
             if (loop.inEventLoop()) {
-                dispatch(exchange);
+                dispatchAll.run();
             } else {
-                loop.execute(() -> dispatch(exchange));
+                loop.execute(dispatchAll);
             }
         } catch (RejectedExecutionException stopped) {
-            exchange.fail(new HttpFailure(HttpFailure.Kind.ABORTED, "the HTTP client is closed", stopped));
+            for (Exchange exchange : exchanges) {
+                exchange.fail(new HttpFailure(HttpFailure.Kind.ABORTED, "the HTTP client is closed", stopped));
+            }
         }
-        return exchange.result;
+        return results;
     }
 
     /**
@@ -180,16 +204,10 @@ public final class ConnectionPool implements AutoCloseable {
         }
     }
 
-    /** Every connection is busy: the request waits for one, within its deadline. */
+    /** Every connection is busy: the request waits for one, within its deadline (see {@link #sweep}). */
     private void wait(Exchange exchange) {
+        exchange.waitingSinceNanos = System.nanoTime();
         waiting.add(exchange);
-        loop.schedule(() -> {
-            if (waiting.remove(exchange)) {
-                exchange.fail(new HttpFailure(HttpFailure.Kind.TIMEOUT, "no connection to " + endpoint.target
-                        + " came free within " + TimeUnit.NANOSECONDS.toMillis(exchange.timeoutNanos) + " ms ("
-                        + maxConnections + " in use)", null));
-            }
-        }, exchange.timeoutNanos, TimeUnit.NANOSECONDS);
     }
 
     private void released(Connection connection) {
@@ -203,12 +221,32 @@ public final class ConnectionPool implements AutoCloseable {
 
     private void startIdleCheck() {
         if (idleCheck == null) {
-            idleCheck = loop.scheduleWithFixedDelay(this::closeIdle, 5, 5, TimeUnit.SECONDS);
+            idleCheck = loop.scheduleWithFixedDelay(this::sweep, Connection.DEADLINE_CHECK_MILLIS,
+                    Connection.DEADLINE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 
-    private void closeIdle() {
+    /** Deadlines of the requests on connections and of those waiting for one; now and then, idle connections. */
+    private void sweep() {
         long now = System.nanoTime();
+        for (Connection connection : new ArrayList<>(connections)) {
+            connection.checkDeadline(now);
+        }
+        if (!waiting.isEmpty()) {
+            for (Exchange exchange : new ArrayList<>(waiting)) {
+                if (now - exchange.waitingSinceNanos >= exchange.timeoutNanos && waiting.remove(exchange)) {
+                    exchange.fail(new HttpFailure(HttpFailure.Kind.TIMEOUT, "no connection to " + endpoint.target
+                            + " came free within " + TimeUnit.NANOSECONDS.toMillis(exchange.timeoutNanos) + " ms ("
+                            + maxConnections + " in use)", null));
+                }
+            }
+        }
+        if (++sweeps % IDLE_CHECK_EVERY_SWEEPS == 0) {
+            closeIdle(now);
+        }
+    }
+
+    private void closeIdle(long now) {
         List<Connection> stale = new ArrayList<>();
         for (Connection connection : idle) {
             if (now - connection.idleSinceNanos() > IDLE_CLOSE_NANOS) {

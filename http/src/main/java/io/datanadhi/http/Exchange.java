@@ -14,6 +14,8 @@ final class Exchange {
     int attempts;
     /** When its bytes went to the socket; 0 until then. */
     long writtenNanos;
+    /** When it began to wait for a connection of a full pool. */
+    long waitingSinceNanos;
 
     Exchange(Request request, long defaultTimeoutNanos, Runnable onDone) {
         this.request = request;

@@ -1,7 +1,10 @@
 package io.datanadhi.http;
 
 import io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap;
-import io.grpc.netty.shaded.io.netty.buffer.UnpooledByteBufAllocator;
+import io.grpc.netty.shaded.io.netty.buffer.AbstractByteBufAllocator;
+import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
+import io.grpc.netty.shaded.io.netty.buffer.UnpooledDirectByteBuf;
+import io.grpc.netty.shaded.io.netty.buffer.UnpooledHeapByteBuf;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -28,7 +31,7 @@ public final class HttpTransport implements AutoCloseable {
 
     private final EventLoopGroup loops;
     private final ThreadPoolExecutor lookups;
-    private final UnpooledByteBufAllocator allocator = new UnpooledByteBufAllocator(false);
+    private final HeapBuffers allocator = new HeapBuffers();
 
     /** @param threads makes the event loop and lookup threads (daemon threads, for an agent) */
     public HttpTransport(ThreadFactory threads, int eventLoops) {
@@ -69,6 +72,48 @@ public final class HttpTransport implements AutoCloseable {
                 throw new java.util.concurrent.CompletionException(e);
             }
         }, lookups);
+    }
+
+    /**
+     * Heap buffers, reads included: Netty reads into direct buffers where it can free them, and
+     * unpooled that is an allocation and a free per read; the JDK copies a heap buffer's bytes
+     * through a direct buffer it keeps per thread. (A pooled allocator would keep megabytes in
+     * the application's JVM for a few hundred small requests.)
+     */
+    private static final class HeapBuffers extends AbstractByteBufAllocator {
+        HeapBuffers() {
+            super(false);
+        }
+
+        @Override
+        public ByteBuf ioBuffer() {
+            return heapBuffer();
+        }
+
+        @Override
+        public ByteBuf ioBuffer(int initialCapacity) {
+            return heapBuffer(initialCapacity);
+        }
+
+        @Override
+        public ByteBuf ioBuffer(int initialCapacity, int maxCapacity) {
+            return heapBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+            return new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity);
+        }
+
+        @Override
+        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+            return new UnpooledDirectByteBuf(this, initialCapacity, maxCapacity);
+        }
+
+        @Override
+        public boolean isDirectBufferPooled() {
+            return false;
+        }
     }
 
     /** Stops the threads; connections still open are closed. Waits at most {@code millis}. */

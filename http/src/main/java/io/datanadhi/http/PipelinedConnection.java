@@ -40,6 +40,7 @@ public final class PipelinedConnection implements AutoCloseable {
         }
     };
     private Connection current;
+    private io.grpc.netty.shaded.io.netty.util.concurrent.ScheduledFuture<?> deadlines;
     private boolean closed;
 
     public PipelinedConnection(HttpTransport transport, Endpoint endpoint) {
@@ -77,8 +78,18 @@ public final class PipelinedConnection implements AutoCloseable {
         if (current == null || !current.usable()) {
             current = new Connection(transport, endpoint, loop, listener);
             current.open();
+            if (deadlines == null) {
+                deadlines = loop.scheduleWithFixedDelay(this::checkDeadline, Connection.DEADLINE_CHECK_MILLIS,
+                        Connection.DEADLINE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+            }
         }
         current.add(exchange);
+    }
+
+    private void checkDeadline() {
+        if (current != null) {
+            current.checkDeadline(System.nanoTime());
+        }
     }
 
     /** Closes the connection; what is in flight fails as {@link HttpFailure.Kind#ABORTED}. Waits at most 1 s. */
@@ -89,6 +100,9 @@ public final class PipelinedConnection implements AutoCloseable {
             loop.execute(() -> {
                 try {
                     closed = true;
+                    if (deadlines != null) {
+                        deadlines.cancel(false);
+                    }
                     if (current != null) {
                         current.close(new HttpFailure(HttpFailure.Kind.ABORTED, "the HTTP client was closed", null));
                     }

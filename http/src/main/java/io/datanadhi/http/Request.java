@@ -15,6 +15,13 @@ public final class Request {
     final long timeoutNanos;
 
     private Request(String method, String path, String[] headers, byte[] body, long timeoutNanos) {
+        checkText(path, "path");
+        for (int i = 0; i < headers.length; i++) {
+            checkText(headers[i], i % 2 == 0 ? "header name" : "header value");
+            if (i % 2 == 0 && (headers[i].isEmpty() || headers[i].indexOf(':') >= 0 || headers[i].indexOf(' ') >= 0)) {
+                throw new IllegalArgumentException("not a header name: \"" + headers[i] + "\"");
+            }
+        }
         this.method = method;
         this.path = path;
         this.headers = headers;
@@ -34,6 +41,16 @@ public final class Request {
     /** The same request with its own deadline for the whole exchange. */
     public Request timeoutMillis(long millis) {
         return new Request(method, path, headers, body, millis * 1_000_000L);
+    }
+
+    /** What goes into the request's head as it is: no line breaks, no control characters. */
+    private static void checkText(String text, String what) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 && c != '\t' || c == 0x7f || c > 0xff) {
+                throw new IllegalArgumentException("a " + what + " with a control or non-Latin-1 character");
+            }
+        }
     }
 
     public String method() {

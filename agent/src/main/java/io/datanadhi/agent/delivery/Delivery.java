@@ -731,31 +731,44 @@ public final class Delivery {
 
         /**
          * Hands the batch to the primary, one request per record, as fast as the window lets it:
-         * a worker waits only for a free place in the window, never for an answer. Stops when
-         * the primary is reported down; the rest goes elsewhere at the next step.
+         * a worker waits only for a free place in the window, never for an answer. The records
+         * that have a place go to the HTTP client together (one hand-over to its thread). Stops
+         * when the primary is reported down; the rest goes elsewhere at the next step.
          */
         private void sendToPrimary() throws InterruptedException {
             int sent = 0;
             while (sent < batch.size() && !stopped && primaryUp.get()) {
-                long waitStart = System.nanoTime();
-                if (!window.tryAcquire()) {
+                int places = window.drainPermits();
+                if (places == 0) {
+                    long waitStart = System.nanoTime();
                     boolean acquired = window.tryAcquire(100, TimeUnit.MILLISECONDS);
                     windowWaitNanos.add(System.nanoTime() - waitStart);
                     if (!acquired) {
                         continue;
                     }
+                    places = 1;
                 }
-                CapturedRecord record = batch.get(sent);
-                byte[] envelope;
+                int end = Math.min(batch.size(), sent + places);
+                if (end - sent < places) {
+                    window.release(places - (end - sent)); // more places than records
+                }
+                List<CapturedRecord> records = batch.subList(sent, end);
+                List<byte[]> envelopes = new ArrayList<>(records.size());
                 try {
-                    envelope = RecordWriter.envelope(record);
+                    for (CapturedRecord record : records) {
+                        envelopes.add(RecordWriter.envelope(record));
+                    }
                 } catch (RuntimeException e) {
-                    window.release();
+                    window.release(end - sent);
                     throw e;
                 }
-                inFlight.add(record);
-                sent++;
-                primary.send(envelope).thenAccept(result -> answered(record, result));
+                inFlight.addAll(records);
+                List<CompletableFuture<SendResult>> answers = primary.send(envelopes);
+                for (int i = 0; i < answers.size(); i++) {
+                    CapturedRecord record = records.get(i);
+                    answers.get(i).thenAccept(result -> answered(record, result));
+                }
+                sent = end;
             }
             batch.subList(0, sent).clear();
         }
