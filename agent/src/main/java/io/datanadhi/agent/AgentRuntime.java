@@ -25,6 +25,7 @@ import io.datanadhi.agent.rules.RuleLoader;
 import io.datanadhi.bootstrap.CaptureBridge;
 import io.datanadhi.http.HttpTransport;
 import java.lang.instrument.Instrumentation;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -79,10 +80,18 @@ final class AgentRuntime {
     private void initialize() {
         RuleLoadResult rules = null;
         CompletableFuture<HttpTransport> http = null;
+        boolean httpStarted = false;
         try {
             AgentConfig resolved = ConfigResolver.resolveForThisJvm(agentArgs);
             config = resolved;
             phase("config resolved");
+            if (resolved.apiKey() != null && Files.isDirectory(resolved.dir().resolve(RuleLoader.RULES_DIR))) {
+                // Likely to ship: the HTTP client (Netty, a few hundred classes) loads on a thread
+                // of its own while the rules are parsed, instead of after, on the first record's path.
+                http = new CompletableFuture<>();
+                HttpClients.startInto(http);
+                httpStarted = true;
+            }
             rules = RuleLoader.read(resolved.dir());
             phase("rules read");
 
@@ -90,6 +99,10 @@ final class AgentRuntime {
             boolean printing = rules.rules().rules().stream().anyMatch(rule -> rule.stdout());
             if (rules.rules().isEmpty() || (!shipping && !printing)) {
                 // Nothing can ever leave the process: stop capturing altogether.
+                if (http != null) {
+                    http.cancel(false); // closed as soon as it is made
+                    http = null;
+                }
                 CaptureBridge.install(null);
                 pending.handOff(null);
                 ready.countDown();
@@ -101,7 +114,7 @@ final class AgentRuntime {
             Servers servers = Servers.from(resolved);
             Delivery running = new Delivery(new Delivery.Settings(resolved.queueSize(), resolved.workers(),
                     resolved.maxInFlight(), resolved.exitTimeout(), servers, resolved.apiKeyHeader(), resolved.apiKey()),
-                    http = new CompletableFuture<>(), echoPost(resolved, servers),
+                    http != null ? http : (http = new CompletableFuture<>()), echoPost(resolved, servers),
                     new DroppedFiles(resolved.dir(), counters),
                     new StdoutPrinter(counters), counters);
             running.start();
@@ -117,10 +130,10 @@ final class AgentRuntime {
             }
             ready.countDown();
             phase("ready");
-            // The HTTP client (Netty: a few hundred classes) loads once events flow, on a thread of
-            // its own: on a busy machine it would otherwise compete with the rules for the CPU and
-            // keep the application's first events waiting longer.
-            HttpClients.startInto(http);
+            if (!httpStarted) {
+                HttpClients.startInto(http); // not started early: stdout rules only
+                httpStarted = true;
+            }
             observe(running);
             if (pending.overflowed() > 0) {
                 Diagnostics.warn("startup_events_skipped", pending.overflowed()
@@ -135,7 +148,9 @@ final class AgentRuntime {
         } catch (Throwable t) {
             if (http != null && !http.isDone()) {
                 if (delivery != null) {
-                    HttpClients.startInto(http); // what delivery holds still goes out
+                    if (!httpStarted) {
+                        HttpClients.startInto(http); // what delivery holds still goes out
+                    }
                 } else {
                     http.cancel(false);
                 }
