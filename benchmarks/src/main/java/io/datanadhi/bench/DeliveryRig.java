@@ -225,11 +225,22 @@ final class DeliveryRig {
 
         /** From the app's last line: {@code logged N in S s}. */
         long logged() throws IOException {
-            for (String line : Files.readAllLines(stdout)) {
-                if (line.startsWith("logged ")) {
-                    return Long.parseLong(line.split(" ")[1]);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            do {
+                String text = Files.readString(stdout);
+                for (String line : text.split("\n", -1)) {
+                    // Only a whole line: the app may be in the middle of printing it.
+                    if (line.startsWith("logged ") && text.contains(line + "\n")) {
+                        return Long.parseLong(line.split(" ")[1]);
+                    }
                 }
-            }
+                try {
+                    TimeUnit.MILLISECONDS.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            } while (System.nanoTime() < deadline);
             throw new IllegalStateException("the app printed no count; see " + stdout + " and " + stderr);
         }
 

@@ -120,6 +120,10 @@ public final class OutageBenchmark {
         List<String> notes = new ArrayList<>();
         notes.add(String.format("%,d delivered before the outage, %,d during it (requests already read when the port"
                 + " closed), %,d replayed before recovery", beforeOutage, duringOutage, fromEchoPostAtRecovery));
+        List<String> warnings = RunInfo.agentWarnings(app.stderr);
+        if (!warnings.isEmpty()) {
+            notes.add("the agent said: " + String.join("; ", warnings));
+        }
         if (leftRunning > 0) {
             notes.add("EchoPost was still running after 300 s: killed");
         }
