@@ -5,7 +5,6 @@ import io.datanadhi.agent.record.RecordWriter;
 import io.datanadhi.http.Endpoint;
 import io.datanadhi.http.HttpTransport;
 import io.datanadhi.http.Request;
-import io.datanadhi.http.Response;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
@@ -62,25 +61,14 @@ final class FallbackServer {
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.completedFuture(SendResult.ofError(e));
         }
-        return request(Request.post("/upload", headers, body)).handle((response, error) -> {
+        return pool.send(Request.post("/upload", headers, body)).handle((response, error) -> {
             problems.seen(error);
             return error != null ? SendResult.ofError(error) : SendResult.ofStatus(response.status, response.body);
         });
     }
 
     CompletableFuture<Boolean> healthy() {
-        return request(Request.get("/").timeoutMillis(PrimaryServer.HEALTH_TIMEOUT.toMillis())).handle((response, error) -> {
-            problems.seen(error);
-            return error == null && response.status / 100 == 2;
-        });
-    }
-
-    private CompletableFuture<Response> request(Request request) {
-        try {
-            return pool.get().send(request);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return pool.healthy(problems);
     }
 
     void close() {

@@ -3,6 +3,9 @@ package io.datanadhi.agent.delivery;
 import io.datanadhi.http.ConnectionPool;
 import io.datanadhi.http.Endpoint;
 import io.datanadhi.http.HttpTransport;
+import io.datanadhi.http.Request;
+import io.datanadhi.http.Response;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -12,6 +15,9 @@ import java.util.concurrent.TimeUnit;
  * flight, no round trip.
  */
 final class LazyPool {
+
+    /** How long a server has to answer its health check, {@code GET /}. */
+    static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(2);
 
     /** How long the first request may wait for the client's threads: a cold JVM on a busy machine. */
     private static final long START_WAIT_SECONDS = 60;
@@ -56,6 +62,23 @@ final class LazyPool {
             }
         }
         return current;
+    }
+
+    /** One request; a pool that cannot be made fails the answer instead of throwing. */
+    CompletableFuture<Response> send(Request request) {
+        try {
+            return get().send(request);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** True when {@code GET /} answers 2xx within {@link #HEALTH_TIMEOUT}; what failed goes to {@code problems}. */
+    CompletableFuture<Boolean> healthy(ConnectionProblems problems) {
+        return send(Request.get("/").timeoutMillis(HEALTH_TIMEOUT.toMillis())).handle((response, error) -> {
+            problems.seen(error);
+            return error == null && response.status / 100 == 2;
+        });
     }
 
     /** The pool if it is made, else null: for gauges, which must not start anything. */

@@ -5,7 +5,6 @@ import io.datanadhi.http.Endpoint;
 import io.datanadhi.http.HttpTransport;
 import io.datanadhi.http.Request;
 import io.datanadhi.http.Response;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,8 +15,6 @@ import java.util.concurrent.CompletableFuture;
  * HTTP client's event loop.
  */
 final class PrimaryServer {
-
-    static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(2);
 
     private final LazyPool pool;
     private final String[] headers;
@@ -76,18 +73,7 @@ final class PrimaryServer {
 
     /** True when {@code GET /} answers 2xx within the health timeout. */
     CompletableFuture<Boolean> healthy() {
-        return request(Request.get("/").timeoutMillis(HEALTH_TIMEOUT.toMillis())).handle((response, error) -> {
-            problems.seen(error);
-            return error == null && response.status / 100 == 2;
-        });
-    }
-
-    private CompletableFuture<Response> request(Request request) {
-        try {
-            return pool.get().send(request);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        return pool.healthy(problems);
     }
 
     int inFlight() {
