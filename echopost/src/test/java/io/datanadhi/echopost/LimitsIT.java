@@ -126,7 +126,22 @@ class LimitsIT {
                 if (name.endsWith(".seg") || name.equals("checkpoint") || name.endsWith(".log")) {
                     assertEquals("rw-------", mode(file), dir.relativize(file) + " holds records or what became of them");
                 }
+                if (name.endsWith(".lock")) {
+                    assertEquals("rw-------", mode(file), dir.relativize(file) + ": every file here is owner-only");
+                }
             }
+        }
+    }
+
+    @Test
+    void aLockFileAnEarlierVersionLeftReadableByOthersIsMadeOwnerOnly() throws Exception {
+        Files.createDirectories(dir);
+        Path lock = dir.resolve(EchoPost.LOCK);
+        Files.createFile(lock, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+        Files.setPosixFilePermissions(lock, PosixFilePermissions.fromString("rw-r--r--")); // past the umask
+        try (ReplayServer server = ReplayServer.down();
+                EchoPostProcess echo = EchoPostProcess.in(dir).healthUrl(server.url()).startReady()) {
+            assertEquals("rw-------", mode(lock));
         }
     }
 

@@ -80,7 +80,8 @@ public class StoreFiles {
         return paths;
     }
 
-    static FileAttribute<?>[] ownerOnly(String permissions) {
+    /** Permissions for a new file or directory, e.g. {@code "rw-------"}; none off POSIX. */
+    public static FileAttribute<?>[] ownerOnly(String permissions) {
         return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(permissions))}
                 : new FileAttribute<?>[0];
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -71,6 +72,11 @@ class OutageTest {
         try (java.util.stream.Stream<Path> sessions = Files.list(dir.resolve("echopost"))) {
             assertEquals(1, sessions.filter(p -> p.getFileName().toString().startsWith("session-")).count(),
                     echoPosts.eventsLogs());
+        }
+        // Every file there is owner-only, the agent's start lock and EchoPost's lock included.
+        for (String lock : List.of(".start.lock", "echopost.lock")) {
+            Path file = dir.resolve("echopost").resolve(lock);
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), lock);
         }
         long replayed = server.records(IngestServer.Received::fromEchoPost).size();
         assertTrue(replayed > 0, "records arrived by EchoPost's replay: " + ledger);
