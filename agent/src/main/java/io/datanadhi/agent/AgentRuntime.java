@@ -80,7 +80,6 @@ final class AgentRuntime {
     private void initialize() {
         RuleLoadResult rules = null;
         CompletableFuture<HttpTransport> http = null;
-        boolean httpStarted = false;
         try {
             AgentConfig resolved = ConfigResolver.resolveForThisJvm(agentArgs);
             config = resolved;
@@ -88,9 +87,7 @@ final class AgentRuntime {
             if (resolved.apiKey() != null && Files.isDirectory(resolved.dir().resolve(RuleLoader.RULES_DIR))) {
                 // Likely to ship: the HTTP client (Netty, a few hundred classes) loads on a thread
                 // of its own while the rules are parsed, instead of after, on the first record's path.
-                http = new CompletableFuture<>();
-                HttpClients.startInto(http);
-                httpStarted = true;
+                http = HttpClients.start();
             }
             rules = RuleLoader.read(resolved.dir());
             phase("rules read");
@@ -99,10 +96,7 @@ final class AgentRuntime {
             boolean printing = rules.rules().rules().stream().anyMatch(rule -> rule.stdout());
             if (rules.rules().isEmpty() || (!shipping && !printing)) {
                 // Nothing can ever leave the process: stop capturing altogether.
-                if (http != null) {
-                    http.cancel(false); // closed as soon as it is made
-                    http = null;
-                }
+                stop(http);
                 CaptureBridge.install(null);
                 pending.handOff(null);
                 ready.countDown();
@@ -114,7 +108,7 @@ final class AgentRuntime {
             Servers servers = Servers.from(resolved);
             Delivery running = new Delivery(new Delivery.Settings(resolved.queueSize(), resolved.workers(),
                     resolved.maxInFlight(), resolved.exitTimeout(), servers, resolved.apiKeyHeader(), resolved.apiKey()),
-                    http != null ? http : (http = new CompletableFuture<>()), echoPost(resolved, servers),
+                    http != null ? http : HttpClients.start(), echoPost(resolved, servers),
                     new DroppedFiles(resolved.dir(), counters),
                     new StdoutPrinter(counters), counters);
             running.start();
@@ -130,10 +124,6 @@ final class AgentRuntime {
             }
             ready.countDown();
             phase("ready");
-            if (!httpStarted) {
-                HttpClients.startInto(http); // not started early: stdout rules only
-                httpStarted = true;
-            }
             observe(running);
             if (pending.overflowed() > 0) {
                 Diagnostics.warn("startup_events_skipped", pending.overflowed()
@@ -146,14 +136,8 @@ final class AgentRuntime {
                     "version", AgentVersion.get(), "dir", resolved.dir().toString(),
                     "rules", rules.rules().size(), "shipping", shipping, "millis", millis());
         } catch (Throwable t) {
-            if (http != null && !http.isDone()) {
-                if (delivery != null) {
-                    if (!httpStarted) {
-                        HttpClients.startInto(http); // what delivery holds still goes out
-                    }
-                } else {
-                    http.cancel(false);
-                }
+            if (delivery == null) {
+                stop(http);
             }
             CaptureBridge.install(null);
             pending.handOff(null);
@@ -192,6 +176,12 @@ final class AgentRuntime {
                 config.serverTimeout(), config.maxInFlight(), EchoPostLauncher.ReplayTls.of(config.tls())),
                 installer);
         return new EchoPostLink(launcher, config.apiKey(), config.echopostDisabled() ? "echopost.disable is set" : null);
+    }
+
+    private static void stop(CompletableFuture<HttpTransport> http) {
+        if (http != null) {
+            http.thenAccept(HttpTransport::close);
+        }
     }
 
     /** What start-up still owes once events flow: the resolved files. */

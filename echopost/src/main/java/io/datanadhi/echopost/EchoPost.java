@@ -20,12 +20,9 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -126,7 +123,7 @@ public final class EchoPost {
             err.println("echopost: cannot use " + dir + " as EchoPost's directory: " + describe(e));
             return 2;
         }
-        try (FileChannel lockFile = openLockFile(dir.resolve(LOCK))) {
+        try (FileChannel lockFile = StoreFiles.openLockFile(dir.resolve(LOCK))) {
             FileLock lock;
             try {
                 lock = lockFile.tryLock();
@@ -439,20 +436,6 @@ public final class EchoPost {
     static String version() {
         String version = EchoPost.class.getPackage().getImplementationVersion();
         return version != null ? version : "dev";
-    }
-
-    /** Owner-only like every file here, also when an earlier version left it readable by others. */
-    private static FileChannel openLockFile(Path file) throws IOException {
-        FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                StoreFiles.ownerOnly("rw-------"));
-        if (StoreFiles.ownerOnly("rw-------").length > 0) {
-            try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (IOException e) {
-                // another user's file: the lock still works
-            }
-        }
-        return channel;
     }
 
     private static String describe(Exception e) {

@@ -13,7 +13,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -164,8 +163,7 @@ final class ReplayDropped {
             out.println("replay-dropped: nothing to replay (no " + dropped + ")");
             return 0;
         }
-        try (FileChannel lockFile = FileChannel.open(dropped.resolve(LOCK_FILE),
-                Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), AtomicFiles.ownerOnly("rw-------"));
+        try (FileChannel lockFile = AtomicFiles.openLockFile(dropped.resolve(LOCK_FILE));
                 FileLock lock = DroppedFileReplay.tryLock(lockFile)) {
             if (lock == null) {
                 err.println("replay-dropped: another replay-dropped is running on " + dropped + "; try again when it is done");

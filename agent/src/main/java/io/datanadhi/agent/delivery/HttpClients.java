@@ -10,9 +10,9 @@ import java.util.concurrent.CompletableFuture;
  * agent's diagnostics, never through java.util.logging. Its threads are the agent's own, so
  * anything logged on them is never captured.
  *
- * <p>Loading Netty takes a few hundred milliseconds of class loading on a cold JVM; {@link #startInto}
- * does it on a thread of its own once the agent is ready, so that the agent's readiness does not
- * wait for it; the first connection opens as soon as it is there.
+ * <p>Loading Netty takes a few hundred milliseconds of class loading on a cold JVM; {@link #start()}
+ * does it on a thread of its own, while the agent reads its rules, so that neither the agent's
+ * readiness nor the first record waits for all of it.
  */
 public final class HttpClients {
 
@@ -27,21 +27,13 @@ public final class HttpClients {
     /** Made on a thread of its own; the future completes with it, or with what prevented it. */
     public static CompletableFuture<HttpTransport> start() {
         CompletableFuture<HttpTransport> made = new CompletableFuture<>();
-        startInto(made);
-        return made;
-    }
-
-    /** Makes it on a thread of its own and completes {@code made} with it (closing it if {@code made} was cancelled). */
-    public static void startInto(CompletableFuture<HttpTransport> made) {
         AgentThreads.newThread("datanadhi-http-start", () -> {
             try {
-                HttpTransport transport = transport();
-                if (!made.complete(transport)) {
-                    transport.close();
-                }
+                made.complete(transport());
             } catch (Throwable t) {
                 made.completeExceptionally(t);
             }
         }).start();
+        return made;
     }
 }

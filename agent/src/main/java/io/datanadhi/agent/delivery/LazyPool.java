@@ -6,6 +6,8 @@ import io.datanadhi.http.HttpTransport;
 import io.datanadhi.http.Request;
 import io.datanadhi.http.Response;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -66,10 +68,19 @@ final class LazyPool {
 
     /** One request; a pool that cannot be made fails the answer instead of throwing. */
     CompletableFuture<Response> send(Request request) {
+        return send(List.of(request)).get(0);
+    }
+
+    /** Requests side by side, handed to the client together; a pool that cannot be made fails them all. */
+    List<CompletableFuture<Response>> send(List<Request> requests) {
         try {
-            return get().send(request);
+            return get().send(requests);
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            List<CompletableFuture<Response>> failed = new ArrayList<>(requests.size());
+            for (int i = 0; i < requests.size(); i++) {
+                failed.add(CompletableFuture.failedFuture(e));
+            }
+            return failed;
         }
     }
 

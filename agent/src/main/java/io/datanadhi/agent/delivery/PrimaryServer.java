@@ -41,28 +41,14 @@ final class PrimaryServer {
         }
     }
 
-    /** Sends one {@code {"pipelines","log_data"}} envelope; the future never fails. */
-    CompletableFuture<SendResult> send(byte[] envelope) {
-        return send(List.of(envelope)).get(0);
-    }
-
-    /** Sends envelopes side by side, handed to the client together; the futures never fail. */
+    /** Sends {@code {"pipelines","log_data"}} envelopes side by side, handed to the client together; the futures never fail. */
     List<CompletableFuture<SendResult>> send(List<byte[]> envelopes) {
         List<Request> requests = new ArrayList<>(envelopes.size());
         for (byte[] envelope : envelopes) {
             requests.add(Request.post("/log", headers, envelope));
         }
-        List<CompletableFuture<Response>> responses;
-        try {
-            responses = pool.get().send(requests);
-        } catch (RuntimeException e) {
-            responses = new ArrayList<>();
-            for (int i = 0; i < requests.size(); i++) {
-                responses.add(CompletableFuture.failedFuture(e));
-            }
-        }
-        List<CompletableFuture<SendResult>> results = new ArrayList<>(responses.size());
-        for (CompletableFuture<Response> response : responses) {
+        List<CompletableFuture<SendResult>> results = new ArrayList<>(envelopes.size());
+        for (CompletableFuture<Response> response : pool.send(requests)) {
             results.add(response.handle((answer, error) -> {
                 problems.seen(error);
                 return error != null ? SendResult.ofError(error) : SendResult.ofStatus(answer.status, answer.body);

@@ -13,12 +13,9 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -171,7 +168,7 @@ public final class EchoPostLauncher {
             Diagnostics.info("echopost_installed", "EchoPost: " + installed.description, "path", installed.path.toString());
         }
         long deadline = System.nanoTime() + settings.startTimeout.toNanos();
-        try (FileChannel lockFile = openLockFile(settings.dir.resolve(START_LOCK))) {
+        try (FileChannel lockFile = AtomicFiles.openLockFile(settings.dir.resolve(START_LOCK))) {
             FileLock lock = lock(lockFile, deadline);
             try {
                 if (accepts(socket)) {
@@ -205,20 +202,6 @@ public final class EchoPostLauncher {
             Thread.currentThread().interrupt();
             throw new EchoPostInstaller.Unavailable("interrupted while starting EchoPost");
         }
-    }
-
-    /** Owner-only like every file here, also when an earlier version left it readable by others. */
-    private static FileChannel openLockFile(Path file) throws IOException {
-        FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                AtomicFiles.ownerOnly("rw-------"));
-        if (AtomicFiles.ownerOnly("rw-------").length > 0) {
-            try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            } catch (IOException e) {
-                // another user's file: the lock still works
-            }
-        }
-        return channel;
     }
 
     private static FileLock lock(FileChannel file, long deadline) throws IOException, InterruptedException {

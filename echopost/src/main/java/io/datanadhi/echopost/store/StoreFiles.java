@@ -80,6 +80,23 @@ public class StoreFiles {
         return paths;
     }
 
+    /**
+     * A lock file, opened for writing and owner-only like every file here, also when an earlier
+     * version left it readable by others (another user's file keeps its mode; the lock works).
+     */
+    public static FileChannel openLockFile(Path file) throws IOException {
+        FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                ownerOnly("rw-------"));
+        if (POSIX) {
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (IOException e) {
+                // not ours to change
+            }
+        }
+        return channel;
+    }
+
     /** Permissions for a new file or directory, e.g. {@code "rw-------"}; none off POSIX. */
     public static FileAttribute<?>[] ownerOnly(String permissions) {
         return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(permissions))}
