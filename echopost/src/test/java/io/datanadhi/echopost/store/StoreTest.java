@@ -141,6 +141,11 @@ class StoreTest {
         release.countDown();
         assertTrue(await(result).stored);
         assertEquals(1, store.lastDurableSequence());
+        // The writer tells the replayer (onDurable) just after it completes the appends.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (durableCalls.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
         assertEquals(1, durableCalls.get());
         assertEquals("held", text(store.reader().next()));
     }
