@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.MalformedURLException;
 import java.net.URL;
+import java.net.URLConnection;
+import java.net.URLStreamHandler;
 import java.security.CodeSource;
 import java.security.ProtectionDomain;
 import java.security.cert.Certificate;
@@ -29,6 +31,8 @@ final class AgentClassLoader extends ClassLoader {
     }
 
     private static final String HIDDEN = "inst/";
+    /** EchoPost's own classes and resources; the rest of EchoPost is the agent's, under {@link #HIDDEN}. */
+    static final String ECHOPOST = HIDDEN + "echopost/classes/";
     private static final String CLASS_SUFFIX = ".class";
     private static final String HIDDEN_CLASS_SUFFIX = ".classdata";
     private static final String BOOTSTRAP_PACKAGE = "io.datanadhi.bootstrap.";
@@ -37,24 +41,73 @@ final class AgentClassLoader extends ClassLoader {
     private final String jarUrlPrefix;
     private final ProtectionDomain domain;
     private final boolean bootstrapFromJar;
+    /** Where entries are looked up, in order. */
+    private final String[] prefixes;
+    /** The jar's version, given to EchoPost's packages (it prints it); null for the agent. */
+    private final String packageVersion;
 
     /**
      * @param bootstrapFromJar load the bootstrap classes from the jar's root: only for the
      *     command-line tools, where no Instrumentation put them into the bootstrap class loader
      */
     AgentClassLoader(File jarPath, ClassLoader parent, boolean bootstrapFromJar) throws IOException {
+        this(jarPath, parent, bootstrapFromJar, false);
+    }
+
+    /**
+     * @param echoPost load EchoPost: its own classes first, then the agent's (gRPC, Netty,
+     *     protobuf, Jackson), which it shares; so EchoPost runs straight from the agent jar
+     */
+    AgentClassLoader(File jarPath, ClassLoader parent, boolean bootstrapFromJar, boolean echoPost) throws IOException {
         super(parent);
         this.bootstrapFromJar = bootstrapFromJar;
         this.jar = new JarFile(jarPath, false);
+        this.prefixes = echoPost ? new String[] {ECHOPOST, HIDDEN} : new String[] {HIDDEN};
+        String version = null;
+        if (echoPost && jar.getManifest() != null) {
+            version = jar.getManifest().getMainAttributes().getValue("Implementation-Version");
+        }
+        this.packageVersion = version;
         URL jarUrl = jarPath.toURI().toURL();
         this.jarUrlPrefix = "jar:" + jarUrl.toExternalForm() + "!/";
         this.domain = new ProtectionDomain(new CodeSource(jarUrl, (Certificate[]) null), null, this, null);
     }
 
+    /** Serves this loader's resource URLs from {@link #jar}. */
+    private final URLStreamHandler openJar = new URLStreamHandler() {
+        @Override
+        protected URLConnection openConnection(URL url) throws IOException {
+            String spec = url.toExternalForm();
+            if (!spec.startsWith(jarUrlPrefix)) {
+                throw new IOException("not an entry of " + jarUrlPrefix + ": " + spec);
+            }
+            final JarEntry entry = jar.getJarEntry(spec.substring(jarUrlPrefix.length()));
+            if (entry == null) {
+                throw new IOException("no entry " + spec);
+            }
+            return new URLConnection(url) {
+                @Override
+                public void connect() {
+                    connected = true;
+                }
+
+                @Override
+                public InputStream getInputStream() throws IOException {
+                    return jar.getInputStream(entry);
+                }
+
+                @Override
+                public long getContentLengthLong() {
+                    return entry.getSize();
+                }
+            };
+        }
+    };
+
     @Override
     protected Class<?> findClass(String name) throws ClassNotFoundException {
         String path = name.replace('.', '/');
-        JarEntry entry = jar.getJarEntry(HIDDEN + path + HIDDEN_CLASS_SUFFIX);
+        JarEntry entry = hiddenEntry(path + CLASS_SUFFIX);
         if (entry == null && bootstrapFromJar && name.startsWith(BOOTSTRAP_PACKAGE)) {
             entry = jar.getJarEntry(path + CLASS_SUFFIX);
         }
@@ -73,12 +126,14 @@ final class AgentClassLoader extends ClassLoader {
 
     @Override
     protected URL findResource(String name) {
-        String entryName = hiddenEntryName(name);
-        if (entryName == null || jar.getJarEntry(entryName) == null) {
+        JarEntry entry = hiddenEntry(name);
+        if (entry == null) {
             return null;
         }
         try {
-            return new URL(jarUrlPrefix + entryName);
+            // Read through the jar this loader keeps open, not by its path: an upgrade may have
+            // replaced or deleted the file since (Netty's native library is read this way).
+            return new URL(null, jarUrlPrefix + entry.getName(), openJar);
         } catch (MalformedURLException e) {
             return null;
         }
@@ -93,9 +148,8 @@ final class AgentClassLoader extends ClassLoader {
     @Override
     public InputStream getResourceAsStream(String name) {
         // Read our own entries straight from the open jar; ByteBuddy reads advice bytecode here.
-        String entryName = hiddenEntryName(name);
-        if (entryName != null && getParent().getResource(name) == null) {
-            JarEntry entry = jar.getJarEntry(entryName);
+        if (getParent().getResource(name) == null) {
+            JarEntry entry = hiddenEntry(name);
             if (entry != null) {
                 try {
                     return jar.getInputStream(entry);
@@ -107,7 +161,8 @@ final class AgentClassLoader extends ClassLoader {
         return super.getResourceAsStream(name);
     }
 
-    private static String hiddenEntryName(String name) {
+    /** The entry under the first prefix that has it, classes stored as {@code *.classdata}; or null. */
+    private JarEntry hiddenEntry(String name) {
         if (name == null || name.isEmpty()) {
             return null;
         }
@@ -115,9 +170,15 @@ final class AgentClassLoader extends ClassLoader {
             name = name.substring(1);
         }
         if (name.endsWith(CLASS_SUFFIX)) {
-            return HIDDEN + name.substring(0, name.length() - CLASS_SUFFIX.length()) + HIDDEN_CLASS_SUFFIX;
+            name = name.substring(0, name.length() - CLASS_SUFFIX.length()) + HIDDEN_CLASS_SUFFIX;
         }
-        return HIDDEN + name;
+        for (String prefix : prefixes) {
+            JarEntry entry = jar.getJarEntry(prefix + name);
+            if (entry != null) {
+                return entry;
+            }
+        }
+        return null;
     }
 
     private byte[] read(JarEntry entry) throws IOException {
@@ -147,7 +208,7 @@ final class AgentClassLoader extends ClassLoader {
             return;
         }
         try {
-            definePackage(pkg, null, null, null, null, null, null, null);
+            definePackage(pkg, null, null, null, null, packageVersion, null, null);
         } catch (IllegalArgumentException alreadyDefinedConcurrently) {
             // Another thread defined it first: fine.
         }

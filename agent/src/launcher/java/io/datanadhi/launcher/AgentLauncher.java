@@ -19,6 +19,9 @@ public final class AgentLauncher {
     static final int MINIMUM_JAVA = 11;
     private static final String AGENT_CLASS = "io.datanadhi.agent.Agent";
     private static final String CLI_CLASS = "io.datanadhi.agent.cli.Main";
+    /** {@code java -jar datanadhi-agent.jar echopost ...} runs the EchoPost the jar carries. */
+    static final String ECHOPOST_COMMAND = "echopost";
+    private static final String ECHOPOST_CLASS = "io.datanadhi.echopost.EchoPost";
 
     private AgentLauncher() {}
 
@@ -30,17 +33,23 @@ public final class AgentLauncher {
         start(args, inst, true);
     }
 
-    /** {@code java -jar datanadhi-agent.jar <command>}: the command-line tools. */
+    /** {@code java -jar datanadhi-agent.jar <command>}: the command-line tools, and EchoPost. */
     public static void main(String[] args) throws Throwable {
         if (!supported(javaSpecification())) {
             System.err.println(unsupportedMessage(javaSpecification(), "the command-line tools"));
             System.exit(2);
         }
-        ClassLoader loader = new AgentClassLoader(agentJar(), platformClassLoader(), true);
-        Method main = loader.loadClass(CLI_CLASS).getMethod("main", String[].class);
+        boolean echoPost = args.length > 0 && args[0].equals(ECHOPOST_COMMAND);
+        ClassLoader loader = new AgentClassLoader(agentJar(), platformClassLoader(), !echoPost, echoPost);
+        Method main = loader.loadClass(echoPost ? ECHOPOST_CLASS : CLI_CLASS).getMethod("main", String[].class);
         Thread.currentThread().setContextClassLoader(loader);
         try {
-            main.invoke(null, (Object) args);
+            String[] rest = args;
+            if (echoPost) {
+                rest = new String[args.length - 1];
+                System.arraycopy(args, 1, rest, 0, rest.length);
+            }
+            main.invoke(null, (Object) rest);
         } catch (InvocationTargetException e) {
             throw e.getCause();
         }

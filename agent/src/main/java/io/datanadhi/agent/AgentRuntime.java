@@ -226,7 +226,7 @@ final class AgentRuntime {
         }
         Delivery running = delivery;
         if (running != null) {
-            running.shutdown();
+            running.shutdown(deadline);
         }
         PlatformMBean registered = mbean;
         if (registered != null) {

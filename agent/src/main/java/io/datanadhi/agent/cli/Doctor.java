@@ -250,11 +250,12 @@ final class Doctor {
             section.put("backlog", 0);
             return;
         }
-        if (!EchoPostInstaller.isJar(installed)) {
+        List<String> javaArgs = EchoPostInstaller.javaArgs(installed);
+        if (javaArgs == null) {
             section.put("status", "unknown: " + installed + " is not the agent's EchoPost, which alone has -status");
             return;
         }
-        JsonNode status = status(installed, echoPostDir, section);
+        JsonNode status = status(javaArgs, echoPostDir, section);
         if (status == null) {
             return;
         }
@@ -284,12 +285,11 @@ final class Doctor {
     }
 
     /** Runs the installed EchoPost with {@code -status}: it alone knows its store's format. */
-    private JsonNode status(Path installed, Path echoPostDir, Map<String, Object> section) {
+    private JsonNode status(List<String> javaArgs, Path echoPostDir, Map<String, Object> section) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(EchoPostJvm.FLAGS);
-        command.add("-jar");
-        command.add(installed.toString());
+        command.addAll(javaArgs);
         command.add("-status");
         command.add("-datanadhi");
         command.add(echoPostDir.toString());

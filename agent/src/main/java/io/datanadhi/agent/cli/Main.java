@@ -57,6 +57,9 @@ public final class Main {
         out.println("                 sends the records of <dir>/dropped/*.jsonl again (only reason R's files,");
         out.println("                 e.g. primary_failed), to the server or the fallback server, and removes");
         out.println("                 what was delivered; exit 0 all delivered, 1 something left, 2 bad usage");
+        out.println("  echopost -datanadhi DIR -health-url URL [flags]");
+        out.println("                 the local outage buffer this jar carries (what <dir>/echopost/echopost");
+        out.println("                 runs); echopost -help lists its flags");
         out.println("  version        print the agent's version");
         out.println("  help           this text");
     }

@@ -25,6 +25,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
@@ -53,6 +54,10 @@ public final class Delivery {
     /** The smallest overflow buffer, in records; it holds references only while the spill thread catches up. */
     static final int OVERFLOW_MIN = 16_384;
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    /** Between two tries of records that wait for EchoPost to finish starting. */
+    private static final long WAIT_FOR_ECHOPOST_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** What the shutdown may take past async.exit_timeout, writing to dropped/ included: under a second. */
+    private static final long AFTER_DEADLINE_NANOS = TimeUnit.MILLISECONDS.toNanos(700);
     private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     /** How often the window is looked at for {@code primary_slow}; it is reported at most once a minute. */
@@ -108,6 +113,8 @@ public final class Delivery {
     private final int drainStop;
     private final AtomicBoolean primaryUp = new AtomicBoolean(true);
     private final AtomicBoolean fallbackUp = new AtomicBoolean(true);
+    /** When the primary was reported down, until EchoPost stored the first records (0: not waiting). */
+    private final AtomicLong downSince = new AtomicLong();
     /**
      * Records accepted into the queue whose fate is not settled yet: what shutdown waits for. A
      * LongAdder, because logging threads add and workers subtract, and one shared atomic would
@@ -264,6 +271,7 @@ public final class Delivery {
             return;
         }
         if (primaryUp.compareAndSet(true, false)) {
+            downSince.set(System.nanoTime());
             Diagnostics.warn("primary_down",
                     "the Data Nadhi server at " + settings.serverHost + " is not answering (" + detail + "); "
                             + (echoPost.enabled() ? "records go to EchoPost until it recovers"
@@ -296,14 +304,23 @@ public final class Delivery {
         }
     }
 
-    /** While the primary is down: EchoPost, then the fallback, then disk. */
-    private void deliverElsewhere(List<CapturedRecord> records, DropKind ifAllFail) throws InterruptedException {
+    /**
+     * While the primary is down: EchoPost, then the fallback, then disk. Returns the records that
+     * wait for EchoPost to finish starting: the caller keeps them and tries again.
+     */
+    private List<CapturedRecord> deliverElsewhere(List<CapturedRecord> records, DropKind ifAllFail)
+            throws InterruptedException {
         List<CapturedRecord> rest = records;
+        List<CapturedRecord> waiting = new ArrayList<>();
         if (echoPost.enabled()) {
             List<CapturedRecord> notStored = new ArrayList<>();
             for (List<CapturedRecord> chunk : chunks(rest, EchoPostLink.MAX_BATCH, EchoPostLink.MAX_BATCH_BYTES)) {
-                if (echoPost.send(chunk) == EchoPostLink.Result.STORED) {
+                EchoPostLink.Result result = waiting.isEmpty() ? echoPost.send(chunk) : EchoPostLink.Result.STARTING;
+                if (result == EchoPostLink.Result.STORED) {
                     counters.countSentEchoPost(chunk.size());
+                    tookOver(chunk.size());
+                } else if (result == EchoPostLink.Result.STARTING) {
+                    waiting.addAll(chunk);
                 } else {
                     notStored.addAll(chunk);
                 }
@@ -312,6 +329,17 @@ public final class Delivery {
         }
         if (!rest.isEmpty()) {
             toFallback(rest, ifAllFail);
+        }
+        return waiting;
+    }
+
+    /** Once an outage: how long the first records waited for EchoPost, the figure of its start. */
+    private void tookOver(int records) {
+        long since = downSince.get();
+        if (since != 0 && downSince.compareAndSet(since, 0L)) {
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+            Diagnostics.info("echopost_took_over", "EchoPost stored the first " + records + " record(s) of this outage "
+                    + millis + " ms after the server stopped answering", "millis", millis, "count", records);
         }
     }
 
@@ -398,21 +426,32 @@ public final class Delivery {
      * written). Records logged after this go straight to disk.
      */
     public void shutdown() {
-        long deadline = System.nanoTime() + settings.exitTimeout.toNanos();
+        shutdown(System.nanoTime() + settings.exitTimeout.toNanos());
+    }
+
+    /**
+     * As {@link #shutdown()}, with the deadline the agent's shutdown started from. What follows the
+     * deadline is bounded too (a few hundred ms): the JVM's exit is never held up by more than
+     * {@code async.exit_timeout} plus a second, whatever a worker is doing (a start of EchoPost
+     * included: one that does not listen yet is stopped, and none is started after this).
+     */
+    public void shutdown(long deadline) {
         wakeAllWorkers();
-        while (System.nanoTime() < deadline && (outstanding.sum() > 0 || !queue.isEmpty() || overflow.busy())) {
+        while (System.nanoTime() - deadline < 0 && (outstanding.sum() > 0 || !queue.isEmpty() || overflow.busy())) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
         closed = true;
+        echoPost.close(); // before records go to dropped/: no EchoPost is started after that
         List<Worker> all = new ArrayList<>(workers);
         all.add(drainWorker);
         for (Worker worker : all) {
             worker.stopped = true;
             worker.thread.interrupt();
         }
+        long joinDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
         for (Worker worker : all) {
             try {
-                worker.thread.join(200);
+                worker.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinDeadline - System.nanoTime())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -457,7 +496,8 @@ public final class Delivery {
                 ordered.add(record);
             }
         }
-        overflow.close(1000);
+        // What the spiller still writes (queue_full) gets what is left of the second after the deadline.
+        overflow.close(Math.max(100, TimeUnit.NANOSECONDS.toMillis(deadline + AFTER_DEADLINE_NANOS - System.nanoTime())));
         primaryHealth.close();
         fallbackHealth.close();
         if (!ordered.isEmpty()) {
@@ -469,7 +509,6 @@ public final class Delivery {
                     "count", ordered.size());
         }
         scheduler.shutdownNow();
-        echoPost.close();
         fallback.close();
         http.thenAccept(transport -> transport.close(500));
     }
@@ -647,9 +686,14 @@ public final class Delivery {
             } else {
                 primaryHealth.watch();
                 List<CapturedRecord> records = new ArrayList<>(batch);
-                deliverElsewhere(records, DropKind.FALLBACK_FAILED);
-                settle(records.size());
+                List<CapturedRecord> waiting = deliverElsewhere(records, DropKind.FALLBACK_FAILED);
+                settle(records.size() - waiting.size());
                 batch.clear();
+                batch.addAll(waiting); // first in the next step: their order is kept
+                if (!waiting.isEmpty()) {
+                    hold();
+                    LockSupport.parkNanos(this, WAIT_FOR_ECHOPOST_NANOS);
+                }
             }
             hold();
         }

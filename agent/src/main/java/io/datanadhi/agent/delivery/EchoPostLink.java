@@ -26,9 +26,10 @@ import java.util.concurrent.TimeUnit;
  * The agent's side of EchoPost: started the first time a record needs it, then one long-lived
  * channel on its UNIX socket. Batches go by {@code SendBatch}; an EchoPost that only has
  * {@code SendLog} (the original Go build) gets one call per record for the rest of the run. If
- * EchoPost exited (it does once it has drained), the next batch starts it again. If it cannot be
- * installed or exits at once, it is disabled for this run, once, with a warning; if it was only
- * slow to listen, batches go elsewhere for a while and a later one tries again.
+ * EchoPost exited (it does once it has drained), the next batch starts it again. While it starts,
+ * batches wait for it ({@link Result#STARTING}), however long that takes; an attempt that fails is
+ * retried after a pause, and meanwhile batches go elsewhere. Only a cause no retry can change
+ * (platform, socket path, a refused download) disables it for the run, once, with a warning.
  */
 public final class EchoPostLink {
 
@@ -38,8 +39,6 @@ public final class EchoPostLink {
     private static final long CALL_TIMEOUT_SECONDS = 10;
     /** EchoPost's answer to a call that arrives while it stops. */
     private static final String SHUTTING_DOWN = "shutting down";
-    /** After a start that timed out, batches go elsewhere for this long before the next attempt. */
-    static final long RETRY_START_AFTER_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /** What happened to a batch. */
     enum Result {
@@ -47,18 +46,21 @@ public final class EchoPostLink {
         STORED,
         /** EchoPost answered success=false (disk full, shutting down...): send them elsewhere. */
         REFUSED,
-        /** EchoPost is disabled or did not answer: send them elsewhere. */
-        UNAVAILABLE
+        /** EchoPost is disabled, did not answer, or its last start failed: send them elsewhere. */
+        UNAVAILABLE,
+        /** EchoPost is starting: keep them and send them again shortly. */
+        STARTING
     }
 
     private final EchoPostLauncher launcher;
     private final String apiKey;
     private volatile String disabledBecause;
     private volatile boolean sendLogOnly;
-    private ManagedChannel channel;
-    private EventLoopGroup loop;
+    private volatile ManagedChannel channel;
+    private volatile EventLoopGroup loop;
     private String lastRefusal;
-    private long noStartBefore;
+    /** The start attempt already reported as slow. */
+    private String reportedSlow;
     /**
      * The last call was answered: call again without probing the socket first. A probe per batch
      * is a connection per batch for EchoPost to set up and tear down; thousands of them exhausted
@@ -88,26 +90,15 @@ public final class EchoPostLink {
 
     /** Sends up to {@link #MAX_BATCH} records; called by one worker at a time. */
     synchronized Result send(List<CapturedRecord> records) throws InterruptedException {
-        if (disabledBecause != null || (noStartBefore != 0 && System.nanoTime() - noStartBefore < 0)) {
+        if (disabledBecause != null) {
             return Result.UNAVAILABLE;
         }
-        channel(); // its classes load before EchoPost starts, not while an idle EchoPost waits for us
         for (int attempt = 0; attempt < 2; attempt++) {
-            try {
-                if (!answered) {
-                    launcher.ensureRunning();
-                    noStartBefore = 0;
+            if (!answered) {
+                Result notReady = ensureRunning();
+                if (notReady != null) {
+                    return notReady;
                 }
-            } catch (EchoPostInstaller.Unavailable e) {
-                if (e.thisAttemptOnly) {
-                    noStartBefore = System.nanoTime() + RETRY_START_AFTER_NANOS;
-                    Diagnostics.warn("echopost_start_failed", e.getMessage() + "; " + records.size()
-                            + " record(s) go to the fallback, and EchoPost is tried again in "
-                            + TimeUnit.NANOSECONDS.toSeconds(RETRY_START_AFTER_NANOS) + " s", "count", records.size());
-                } else {
-                    disable(e.getMessage());
-                }
-                return Result.UNAVAILABLE;
             }
             try {
                 LogResponse response = sendLogOnly ? sendOneByOne(records) : sendBatch(records);
@@ -148,6 +139,42 @@ public final class EchoPostLink {
         return Result.UNAVAILABLE;
     }
 
+    /**
+     * Null once EchoPost listens; else what to do with the batch. The process is spawned first,
+     * then the channel's classes load while EchoPost's JVM starts, then we wait for it, up to
+     * {@code echopost.start_timeout} per call.
+     */
+    private Result ensureRunning() throws InterruptedException {
+        EchoPostLauncher.State state;
+        try {
+            state = launcher.ensureRunning(0);
+            if (state == EchoPostLauncher.State.STARTING) {
+                channel();
+                state = launcher.ensureRunning(launcher.startTimeoutNanos());
+            }
+        } catch (EchoPostInstaller.Unavailable e) {
+            disable(e.getMessage());
+            return Result.UNAVAILABLE;
+        }
+        switch (state) {
+            case LISTENING:
+                channel();
+                return null;
+            case RETRY_LATER:
+                return Result.UNAVAILABLE;
+            default:
+                String attempt = launcher.attemptDescription();
+                long millis = launcher.startingForMillis();
+                if (millis >= TimeUnit.NANOSECONDS.toMillis(launcher.startTimeoutNanos()) && !attempt.equals(reportedSlow)) {
+                    reportedSlow = attempt;
+                    Diagnostics.warn("echopost_start_slow", "EchoPost (" + attempt + ") does not listen yet after "
+                            + millis + " ms (echopost.start_timeout); records wait for it in the queue",
+                            "millis", millis);
+                }
+                return Result.STARTING;
+        }
+    }
+
     private LogResponse sendBatch(List<CapturedRecord> records) {
         LogBatch.Builder batch = LogBatch.newBuilder();
         for (CapturedRecord record : records) {
@@ -183,7 +210,7 @@ public final class EchoPostLink {
     }
 
     /** Built once; it connects on the first call. */
-    private ManagedChannel channel() {
+    private synchronized ManagedChannel channel() {
         if (channel == null) {
             QuietNetty.install();
             loop = new EpollEventLoopGroup(1, AgentThreads.factory("datanadhi-echopost-io"));
@@ -206,11 +233,19 @@ public final class EchoPostLink {
         }
     }
 
-    synchronized void close() {
-        if (channel != null) {
-            channel.shutdownNow();
+    /**
+     * No EchoPost is started from now on (one starting for this JVM is stopped), and the channel
+     * closes. Never waits for a batch being sent or a start under way: the JVM is exiting.
+     */
+    void close() {
+        if (launcher != null) {
+            launcher.close();
+        }
+        ManagedChannel open = channel;
+        if (open != null) {
+            open.shutdownNow();
             try {
-                channel.awaitTermination(1, TimeUnit.SECONDS);
+                open.awaitTermination(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

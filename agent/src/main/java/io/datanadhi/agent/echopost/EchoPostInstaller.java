@@ -3,6 +3,9 @@ package io.datanadhi.agent.echopost;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,20 +22,26 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.zip.ZipFile;
 
 /**
  * Puts an EchoPost executable at {@code <dir>/echopost/echopost} (mode 0755, written to a temp file
- * and renamed): the one embedded in the agent jar, rebuilt as a jar with a shell launcher in front
- * (so it also runs by hand) and replaced when the agent's embedded version differs; or one
- * downloaded from {@code echopost.download_url} and verified against {@code echopost.sha256} before
- * it is made executable. {@code echopost.binary} names an executable to use as it is.
+ * and renamed): the one embedded in the agent jar, a launcher that runs a copy of the agent jar
+ * beside it (so it also runs by hand), both replaced unless they are exactly what this agent
+ * carries; or one downloaded from {@code echopost.download_url} and verified against
+ * {@code echopost.sha256} before it is made executable. {@code echopost.binary} names an
+ * executable to use as it is.
  */
 public final class EchoPostInstaller {
 
     public static final String FILE_NAME = "echopost";
     static final String VERSION_MARKER = "# datanadhi-echopost-version: ";
+    static final String JAR_MARKER = "# datanadhi-echopost-jar: ";
+    /** The agent jar's command that runs the EchoPost it carries. */
+    static final String EMBEDDED_COMMAND = "echopost";
     private static final long MAX_DOWNLOAD_BYTES = 256L * 1024 * 1024;
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
@@ -58,11 +67,18 @@ public final class EchoPostInstaller {
         public final Path path;
         /** A jar (ours, with or without its launcher): started with the application's own java. */
         public final boolean jar;
+        /** What follows {@code java <flags>} to run it, when {@link #jar}. */
+        public final List<String> javaArgs;
         public final String description;
 
         Installed(Path path, boolean jar, String description) {
+            this(path, jar, jar ? List.of("-jar", path.toString()) : List.of(), description);
+        }
+
+        Installed(Path path, boolean jar, List<String> javaArgs, String description) {
             this.path = path;
             this.jar = jar;
+            this.javaArgs = javaArgs;
             this.description = description;
         }
     }
@@ -73,6 +89,12 @@ public final class EchoPostInstaller {
     private final String downloadUrl;
     private final String sha256;
     private final Platform platform;
+    /**
+     * The agent jar, opened when the agent starts: what EchoPost is copied from and checked
+     * against, also after an upgrade replaced or deleted the file the application started with.
+     */
+    private final FileChannel agentJarContent;
+    private String embeddedVersion;
 
     /**
      * @param dir {@code <datanadhi dir>/echopost}
@@ -86,20 +108,32 @@ public final class EchoPostInstaller {
         this.downloadUrl = downloadUrl;
         this.sha256 = sha256 == null ? null : sha256.toLowerCase(Locale.ROOT);
         this.platform = platform;
+        this.agentJarContent = binary == null && downloadUrl == null ? openQuietly(agentJar) : null;
+    }
+
+    private static FileChannel openQuietly(Path file) {
+        if (file == null) {
+            return null;
+        }
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        } catch (IOException | RuntimeException e) {
+            return null; // install() says why, if EchoPost is ever needed
+        }
     }
 
     public Installed install() throws Unavailable {
         try {
             createDirectory(dir); // its socket, store and lock live there whichever EchoPost runs
         } catch (IOException e) {
-            throw new Unavailable("cannot create " + dir + ": " + e);
+            throw new Unavailable("cannot create " + dir + ": " + e, true);
         }
         if (binary != null) {
             Path path = Path.of(binary).toAbsolutePath();
             if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
                 throw new Unavailable("echopost.binary " + path + " is not an executable file");
             }
-            return new Installed(path, isJar(path), "the configured binary " + path);
+            return existing(path, "the configured binary " + path);
         }
         if (platform == null) {
             throw new Unavailable("EchoPost has no build for " + System.getProperty("os.name") + "/"
@@ -108,55 +142,178 @@ public final class EchoPostInstaller {
         return downloadUrl != null ? download() : embedded();
     }
 
-    /** The embedded EchoPost, installed unless the same version already is. */
+    /**
+     * The embedded EchoPost: a copy of the agent jar, {@code echopost-<version>.jar}, beside the
+     * launcher that runs it, {@code echopost}. Copying the file costs tens of milliseconds where
+     * rebuilding EchoPost's jar cost seconds; the copy keeps EchoPost independent of the agent
+     * jar's path (an upgrade may replace or delete it). Both files are compared, byte for byte,
+     * with what this agent would write: anything else (another version, a damaged or tampered
+     * file) is replaced, atomically, before anything is run.
+     */
     private Installed embedded() throws Unavailable {
         if (agentJar == null) {
             throw new Unavailable("no agent jar to take the embedded EchoPost from");
         }
-        Path target = dir.resolve(FILE_NAME);
-        try (ZipFile jar = new ZipFile(agentJar.toFile())) {
-            String version = EmbeddedEchoPost.version(jar);
-            if (version.equals(installedVersion(target))) {
-                return new Installed(target, true, "the embedded EchoPost " + version);
-            }
-            Path temp = tempFile();
-            try {
-                try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                    out.write(launcher(version).getBytes(StandardCharsets.UTF_8));
-                    EmbeddedEchoPost.reassemble(jar, out);
+        if (agentJarContent == null || !agentJarContent.isOpen()) {
+            throw new Unavailable("cannot read the agent jar " + agentJar + ", which carries EchoPost");
+        }
+        Path launcher = dir.resolve(FILE_NAME);
+        try {
+            String version = embeddedVersion();
+            String jarName = "echopost-" + version + ".jar";
+            Path jar = dir.resolve(jarName);
+            boolean installedNow = false;
+            if (!sameContent(jar, agentJarContent)) {
+                Path temp = tempFile();
+                try {
+                    try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                        long size = agentJarContent.size();
+                        for (long at = 0; at < size; ) {
+                            at += agentJarContent.transferTo(at, size - at, out);
+                        }
+                    }
+                    moveInto(temp, jar);
+                } finally {
+                    Files.deleteIfExists(temp);
                 }
-                makeExecutable(temp);
-                moveInto(temp, target);
-            } finally {
-                Files.deleteIfExists(temp);
+                installedNow = true;
             }
-            return new Installed(target, true, "the embedded EchoPost " + version + ", installed now");
+            byte[] script = launcher(version, jarName).getBytes(StandardCharsets.UTF_8);
+            if (!sameContent(launcher, script)) {
+                Path temp = tempFile();
+                try {
+                    Files.write(temp, script, StandardOpenOption.TRUNCATE_EXISTING);
+                    makeExecutable(temp);
+                    moveInto(temp, launcher);
+                } finally {
+                    Files.deleteIfExists(temp);
+                }
+                installedNow = true;
+            }
+            if (installedNow) {
+                removeOtherVersions(jarName);
+            }
+            return new Installed(jar, true, List.of("-jar", jar.toString(), EMBEDDED_COMMAND),
+                    "the embedded EchoPost " + version + (installedNow ? ", installed now" : ""));
         } catch (IOException e) {
-            throw new Unavailable("cannot install the embedded EchoPost at " + target + ": " + e.getMessage());
+            throw new Unavailable("cannot install the embedded EchoPost at " + launcher + ": " + e.getMessage(), true);
         }
     }
 
-    /** The shell launcher in front of the jar: {@code ./echopost -datanadhi DIR -health-url URL} works. */
-    static String launcher(String version) {
+    private synchronized String embeddedVersion() throws IOException {
+        if (embeddedVersion == null) {
+            // Through the agent's class loader, which keeps the jar open: also after it was deleted.
+            String version = EmbeddedEchoPost.version(EchoPostInstaller.class.getClassLoader());
+            if (version == null) {
+                try (ZipFile jar = new ZipFile(agentJar.toFile())) {
+                    version = EmbeddedEchoPost.version(jar);
+                }
+            }
+            embeddedVersion = version;
+        }
+        return embeddedVersion;
+    }
+
+    /** Copies another agent version installed; a running EchoPost keeps its open file. */
+    private void removeOtherVersions(String keep) {
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(dir, "echopost-*.jar")) {
+            for (Path jar : jars) {
+                if (!jar.getFileName().toString().equals(keep)) {
+                    Files.deleteIfExists(jar);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // an old copy left behind: disk space only
+        }
+    }
+
+    /** The shell launcher: {@code ./echopost -datanadhi DIR -health-url URL} runs the jar beside it. */
+    static String launcher(String version, String jarName) {
         return "#!/bin/sh\n"
-                + "# Data Nadhi EchoPost, installed by the Data Nadhi Java agent: a jar with this launcher in front.\n"
+                + "# Data Nadhi EchoPost, installed by the Data Nadhi Java agent: it runs from the copy of the agent jar beside it.\n"
                 + VERSION_MARKER + version + "\n"
-                + "exec java " + String.join(" ", EchoPostJvm.FLAGS) + " -jar \"$0\" \"$@\"\n";
+                + JAR_MARKER + jarName + "\n"
+                + "exec java " + String.join(" ", EchoPostJvm.FLAGS) + " -jar \"$(dirname \"$0\")/" + jarName + "\" "
+                + EMBEDDED_COMMAND + " \"$@\"\n";
+    }
+
+    /**
+     * What follows {@code java <flags>} to run an installed EchoPost by hand (doctor): the jar our
+     * launcher names, a jar, or an earlier launcher with its jar appended; null for an executable.
+     */
+    public static List<String> javaArgs(Path installed) {
+        String jarName = marker(installed, JAR_MARKER);
+        if (jarName != null && !jarName.contains("/")) {
+            return List.of("-jar", installed.resolveSibling(jarName).toString(), EMBEDDED_COMMAND);
+        }
+        return isJar(installed) ? List.of("-jar", installed.toString()) : null;
+    }
+
+    /** True when {@code file} holds exactly the bytes of {@code content}. */
+    static boolean sameContent(Path file, byte[] content) {
+        try {
+            return Files.isRegularFile(file) && Files.size(file) == content.length
+                    && Arrays.equals(Files.readAllBytes(file), content);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** True when {@code file} holds exactly the bytes of {@code content}, compared a megabyte at a time. */
+    static boolean sameContent(Path file, FileChannel content) {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try (FileChannel copy = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = content.size();
+            if (copy.size() != size) {
+                return false;
+            }
+            ByteBuffer expected = ByteBuffer.allocate(1 << 20);
+            ByteBuffer actual = ByteBuffer.allocate(1 << 20);
+            for (long at = 0; at < size; at += expected.limit()) {
+                expected.clear();
+                actual.clear();
+                int length = (int) Math.min(expected.capacity(), size - at);
+                expected.limit(length);
+                actual.limit(length);
+                readFully(content, expected, at);
+                readFully(copy, actual, at);
+                if (expected.flip().mismatch(actual.flip()) >= 0) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer, position + buffer.position()) < 0) {
+                throw new IOException("the file ended early");
+            }
+        }
     }
 
     /** The version in an installed launcher, or null. */
     public static String installedVersion(Path installed) {
+        return marker(installed, VERSION_MARKER);
+    }
+
+    private static String marker(Path installed, String marker) {
         if (!Files.isRegularFile(installed)) {
             return null;
         }
         try (InputStream in = Files.newInputStream(installed)) {
             String head = new String(in.readNBytes(1024), StandardCharsets.ISO_8859_1);
-            int at = head.indexOf(VERSION_MARKER);
+            int at = head.indexOf(marker);
             if (at < 0) {
                 return null;
             }
             int end = head.indexOf('\n', at);
-            return end < 0 ? null : head.substring(at + VERSION_MARKER.length(), end).trim();
+            return end < 0 ? null : head.substring(at + marker.length(), end).trim();
         } catch (IOException e) {
             return null;
         }
@@ -170,13 +327,13 @@ public final class EchoPostInstaller {
         Path target = dir.resolve(FILE_NAME);
         String url = platform.expand(downloadUrl);
         if (Files.isRegularFile(target) && sha256.equals(digest(target))) {
-            return new Installed(target, isJar(target), "EchoPost from " + url + " (already downloaded)");
+            return existing(target, "EchoPost from " + url + " (already downloaded)");
         }
         Path temp;
         try {
             temp = tempFile();
         } catch (IOException e) {
-            throw new Unavailable("cannot write to " + dir + ": " + e.getMessage());
+            throw new Unavailable("cannot write to " + dir + ": " + e.getMessage(), true);
         }
         try {
             HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
@@ -185,7 +342,7 @@ public final class EchoPostInstaller {
                     .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             if (response.statusCode() != 200) {
                 response.body().close();
-                throw new Unavailable("downloading EchoPost from " + url + " failed: HTTP " + response.statusCode());
+                throw new Unavailable("downloading EchoPost from " + url + " failed: HTTP " + response.statusCode(), true);
             }
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             long size = 0;
@@ -208,12 +365,12 @@ public final class EchoPostInstaller {
             }
             makeExecutable(temp);
             moveInto(temp, target);
-            return new Installed(target, isJar(target), "EchoPost downloaded from " + url);
+            return existing(target, "EchoPost downloaded from " + url);
         } catch (IOException | IllegalArgumentException e) {
-            throw new Unavailable("downloading EchoPost from " + url + " failed: " + e);
+            throw new Unavailable("downloading EchoPost from " + url + " failed: " + e, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new Unavailable("interrupted while downloading EchoPost");
+            throw new Unavailable("interrupted while downloading EchoPost", true);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         } finally {
@@ -225,14 +382,24 @@ public final class EchoPostInstaller {
         }
     }
 
-    /** A jar, or our launcher in front of one: run with java. Anything else is run directly. */
+    private static Installed existing(Path path, String description) {
+        List<String> javaArgs = javaArgs(path);
+        return javaArgs == null ? new Installed(path, false, List.of(), description)
+                : new Installed(path, true, javaArgs, description);
+    }
+
+    /**
+     * A jar, or an earlier version's launcher with its jar appended: run with {@code java -jar}.
+     * Today's launcher names its jar instead ({@link #javaArgs}). Anything else is run directly.
+     */
     public static boolean isJar(Path path) {
         try (InputStream in = Files.newInputStream(path)) {
             byte[] head = in.readNBytes(1024);
             if (head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
                 return true;
             }
-            return new String(head, StandardCharsets.ISO_8859_1).contains(VERSION_MARKER);
+            String text = new String(head, StandardCharsets.ISO_8859_1);
+            return text.contains(VERSION_MARKER) && !text.contains(JAR_MARKER);
         } catch (IOException e) {
             return false;
         }

@@ -122,10 +122,25 @@ public final class EchoPostLauncher {
     private static final String[] PROXY_PROPERTIES = {"https.proxyHost", "https.proxyPort", "http.proxyHost",
         "http.proxyPort", "http.nonProxyHosts"};
 
+    /** An attempt that has not listened after this long is stopped, and the next one comes later. */
+    static final long HUNG_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final long MAX_PAUSE_SECONDS = 30;
+
     private final Settings settings;
     private final EchoPostInstaller installer;
     private final Path socket;
+    /** Held only to spawn and to close: close never waits for a start. */
+    private final Object spawnLock = new Object();
     private EchoPostInstaller.Installed installed;
+    /** This JVM's EchoPost that does not listen yet, or null. */
+    private volatile Process starting;
+    private long startedAt;
+    private int attempts;
+    private int failures;
+    private long nextAttemptAt = System.nanoTime();
+    private boolean closed;
+    private FileChannel lockFile;
+    private FileLock lock;
 
     public EchoPostLauncher(Settings settings, EchoPostInstaller installer) {
         this.settings = settings;
@@ -135,6 +150,11 @@ public final class EchoPostLauncher {
 
     public Path socket() {
         return socket;
+    }
+
+    /** {@code echopost.start_timeout}: how long a call waits for a starting EchoPost. */
+    public long startTimeoutNanos() {
+        return settings.startTimeout.toNanos();
     }
 
     /** Why EchoPost's socket cannot be used on this machine, or null when it can. */
@@ -150,74 +170,185 @@ public final class EchoPostLauncher {
         return null;
     }
 
+    /** Where EchoPost stands after {@link #ensureRunning}. */
+    public enum State {
+        /** It accepts connections on the socket. */
+        LISTENING,
+        /** A start is under way (by this JVM or another): records wait for it. */
+        STARTING,
+        /** The last attempt failed; the next one comes after a pause (1 s, 2 s, 4 s ... 30 s). */
+        RETRY_LATER
+    }
+
     /**
-     * Makes sure an EchoPost listens on the socket: it already does, or this starts one. Throws
-     * when it cannot be installed or did not listen within {@code echopost.start_timeout}.
+     * Makes sure an EchoPost listens on the socket: it already does, or a start is under way, or
+     * this starts one and waits up to {@code waitNanos} for it to listen. A start that takes long
+     * is not a failure: it goes on, and the next call waits for it again. An attempt that fails
+     * (EchoPost exits, cannot be installed for now, does not listen within {@link #HUNG_NANOS})
+     * is reported on one line with its cause, and the next attempt comes after a pause. Throws
+     * only when EchoPost cannot run here at all (platform, socket path, a refused download).
      */
-    public synchronized void ensureRunning() throws EchoPostInstaller.Unavailable {
+    public synchronized State ensureRunning(long waitNanos) throws EchoPostInstaller.Unavailable, InterruptedException {
         Diagnostics.debug("echopost_check", "checking that EchoPost listens on " + socket);
         if (accepts(socket)) {
-            return;
+            return listening();
         }
-        String problem = socketProblem();
-        if (problem != null) {
-            throw new EchoPostInstaller.Unavailable(problem);
-        }
-        if (installed == null) {
-            installed = installer.install();
-            Diagnostics.info("echopost_installed", "EchoPost: " + installed.description, "path", installed.path.toString());
-        }
-        long deadline = System.nanoTime() + settings.startTimeout.toNanos();
-        try (FileChannel lockFile = AtomicFiles.openLockFile(settings.dir.resolve(START_LOCK))) {
-            FileLock lock = lock(lockFile, deadline);
-            try {
-                if (accepts(socket)) {
-                    return; // another JVM started it while we waited
-                }
-                Files.deleteIfExists(socket); // stale: nobody answers on it
-                Process process = start();
-                while (System.nanoTime() < deadline) {
-                    if (accepts(socket)) {
-                        Diagnostics.info("echopost_started", "EchoPost started (pid " + process.pid() + ") on " + socket,
-                                "pid", process.pid(), "socket", socket.toString());
-                        return;
-                    }
-                    if (!process.isAlive()) {
-                        throw new EchoPostInstaller.Unavailable("EchoPost exited at once with code " + process.exitValue()
-                                + " (run " + installed.path + " by hand to see why)");
-                    }
-                    TimeUnit.MILLISECONDS.sleep(10);
-                }
-                process.destroy();
-                throw new EchoPostInstaller.Unavailable("EchoPost did not listen on " + socket + " within "
-                        + settings.startTimeout.toMillis() + " ms (echopost.start_timeout)", true);
-            } finally {
-                if (lock != null) {
-                    lock.release();
-                }
+        if (starting == null) {
+            if (System.nanoTime() - nextAttemptAt < 0) {
+                return State.RETRY_LATER;
             }
-        } catch (IOException e) {
-            throw new EchoPostInstaller.Unavailable("cannot start EchoPost: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EchoPostInstaller.Unavailable("interrupted while starting EchoPost");
+            String problem = socketProblem();
+            if (problem != null) {
+                throw new EchoPostInstaller.Unavailable(problem);
+            }
+            if (!startLock()) {
+                return waitForAnotherStarter(waitNanos);
+            }
+            if (accepts(socket)) {
+                return listening(); // another JVM started it while we looked
+            }
+            try {
+                startProcess();
+            } catch (EchoPostInstaller.Unavailable e) {
+                if (!e.thisAttemptOnly) {
+                    releaseStartLock();
+                    throw e;
+                }
+                return failedAttempt(e.getMessage());
+            }
+        }
+        long deadline = System.nanoTime() + waitNanos;
+        while (true) {
+            if (accepts(socket)) {
+                return listening();
+            }
+            Process process = starting;
+            if (!process.isAlive()) {
+                return failedAttempt("EchoPost exited with code " + process.exitValue() + " before it listened (run "
+                        + installed.path + " by hand to see why)");
+            }
+            if (System.nanoTime() - startedAt > HUNG_NANOS) {
+                process.destroyForcibly();
+                return failedAttempt("EchoPost (pid " + process.pid() + ") did not listen within "
+                        + TimeUnit.NANOSECONDS.toSeconds(HUNG_NANOS) + " s; it was stopped");
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return State.STARTING;
+            }
+            TimeUnit.MILLISECONDS.sleep(5);
         }
     }
 
-    private static FileLock lock(FileChannel file, long deadline) throws IOException, InterruptedException {
-        while (true) {
-            try {
-                FileLock lock = file.tryLock();
-                if (lock != null) {
-                    return lock;
+    /** How long this JVM's attempt has been under way, in ms, or -1 when none is. */
+    public synchronized long startingForMillis() {
+        return starting == null ? -1 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
+    }
+
+    /** The attempt under way, for the messages: "attempt 2, pid 1234". */
+    public synchronized String attemptDescription() {
+        Process process = starting;
+        return "attempt " + attempts + (process == null ? "" : ", pid " + process.pid());
+    }
+
+    /**
+     * No EchoPost is started from now on. One this JVM started that does not listen yet is
+     * stopped (SIGTERM): nothing was handed to it, and the records that waited for it are
+     * written to {@code dropped/} by the caller. Never waits for a start under way.
+     */
+    public void close() {
+        Process process;
+        synchronized (spawnLock) {
+            closed = true;
+            process = starting;
+        }
+        if (process != null && process.isAlive() && !accepts(socket)) {
+            process.destroy();
+        }
+    }
+
+    private State listening() {
+        Process process = starting;
+        if (process != null) {
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
+            Diagnostics.info("echopost_started", "EchoPost started (pid " + process.pid() + ", attempt " + attempts
+                    + ") on " + socket + "; it listened " + millis + " ms after it was started", "pid", process.pid(),
+                    "socket", socket.toString(), "millis", millis, "attempt", attempts);
+            starting = null;
+            releaseStartLock();
+        }
+        failures = 0;
+        return State.LISTENING;
+    }
+
+    private State failedAttempt(String cause) {
+        starting = null;
+        releaseStartLock();
+        long pause = Math.min(MAX_PAUSE_SECONDS, 1L << Math.min(failures, 5));
+        failures++;
+        nextAttemptAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(pause);
+        Diagnostics.warn("echopost_start_failed", "EchoPost start attempt " + attempts + " failed: " + cause
+                + "; the next attempt in " + pause + " s", "attempt", attempts, "retry_in_seconds", pause);
+        return State.RETRY_LATER;
+    }
+
+    /** Another JVM (or agent) holds the start lock: its EchoPost is on the way. */
+    private State waitForAnotherStarter(long waitNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + waitNanos;
+        do {
+            if (accepts(socket)) {
+                return listening();
+            }
+            TimeUnit.MILLISECONDS.sleep(5);
+        } while (System.nanoTime() - deadline < 0);
+        return State.STARTING;
+    }
+
+    private void startProcess() throws EchoPostInstaller.Unavailable {
+        attempts++;
+        installed = installer.install(); // checked every time: only what this agent carries is run
+        if (installed.description.endsWith("installed now")) {
+            Diagnostics.info("echopost_installed", "EchoPost: " + installed.description, "path", installed.path.toString());
+        }
+        try {
+            Files.deleteIfExists(socket); // stale: nobody answers on it, and we hold the start lock
+            synchronized (spawnLock) {
+                if (closed) {
+                    throw new EchoPostInstaller.Unavailable("the agent is stopping; no EchoPost is started", true);
                 }
-            } catch (OverlappingFileLockException heldInThisJvm) {
-                // another agent in this JVM (e.g. a second class loader): wait like for another JVM
+                starting = start();
             }
-            if (System.nanoTime() > deadline) {
-                throw new IOException("another process has been starting EchoPost for too long");
+            startedAt = System.nanoTime();
+        } catch (IOException e) {
+            throw new EchoPostInstaller.Unavailable("cannot start EchoPost: " + e, true);
+        }
+    }
+
+    /** Takes the start lock unless another JVM (or agent) holds it; kept until the start ends. */
+    private boolean startLock() throws EchoPostInstaller.Unavailable {
+        try {
+            if (lockFile == null) {
+                if (!Files.isDirectory(settings.dir)) {
+                    Files.createDirectories(settings.dir, AtomicFiles.ownerOnly("rwx------"));
+                }
+                lockFile = AtomicFiles.openLockFile(settings.dir.resolve(START_LOCK));
             }
-            TimeUnit.MILLISECONDS.sleep(10);
+            lock = lockFile.tryLock();
+            return lock != null;
+        } catch (OverlappingFileLockException heldInThisJvm) {
+            return false; // another agent in this JVM (e.g. a second class loader)
+        } catch (IOException e) {
+            throw new EchoPostInstaller.Unavailable("cannot open " + settings.dir.resolve(START_LOCK) + ": " + e, true);
+        }
+    }
+
+    private void releaseStartLock() {
+        if (lock != null) {
+            try {
+                lock.release();
+            } catch (IOException ignored) {
+                // released when the channel closes at exit
+            }
+            lock = null;
         }
     }
 
@@ -237,8 +368,7 @@ public final class EchoPostLauncher {
                     command.add("-D" + property + "=" + value);
                 }
             }
-            command.add("-jar");
-            command.add(installed.path.toString());
+            command.addAll(installed.javaArgs);
         } else {
             command.add(installed.path.toString());
         }
@@ -293,21 +423,48 @@ public final class EchoPostLauncher {
     }
 
     /**
-     * A class data sharing archive of EchoPost's classes, made by its first run on this JVM and used
-     * by the next ones: start-up to a listening socket drops from about 280 ms to 160 ms.
+     * A class data sharing archive of EchoPost's classes, written when its first run on this JVM
+     * exits (never at its start) and used by the next ones: start-up to a listening socket drops
+     * from about 280 ms to 160 ms. Named after the JVM and the jar's size and time, so that an
+     * archive the JVM would reject (another jar) is never used, and a new one is made instead.
      */
     private List<String> classDataSharing() {
         if (Runtime.version().feature() < 13) {
             return List.of(); // dynamic archives came with JDK 13
         }
-        String jvm = System.getProperty("java.vm.version", "") + "|" + System.getProperty("java.home", "");
-        Path archive = settings.dir.resolve("echopost-" + Integer.toHexString(jvm.hashCode()) + ".jsa");
+        String identity = System.getProperty("java.vm.version", "") + "|" + System.getProperty("java.home", "");
+        try {
+            identity += "|" + installed.path + "|" + Files.size(installed.path) + "|"
+                    + Files.getLastModifiedTime(installed.path).toMillis();
+        } catch (IOException e) {
+            return List.of();
+        }
+        String name = "echopost-" + Integer.toHexString(identity.hashCode()) + ".jsa";
+        Path archive = settings.dir.resolve(name);
         List<String> flags = new ArrayList<>();
         flags.add("-Xshare:auto");
         flags.add("-Xlog:cds=off");
         flags.add("-Xlog:cds+dynamic=off");
-        flags.add(Files.isRegularFile(archive) ? "-XX:SharedArchiveFile=" + archive : "-XX:ArchiveClassesAtExit=" + archive);
+        if (Files.isRegularFile(archive)) {
+            flags.add("-XX:SharedArchiveFile=" + archive);
+        } else {
+            removeArchivesBut(name);
+            flags.add("-XX:ArchiveClassesAtExit=" + archive);
+        }
         return flags;
+    }
+
+    /** Archives of earlier jars (or JVMs): one per directory is enough. */
+    private void removeArchivesBut(String keep) {
+        try (java.nio.file.DirectoryStream<Path> archives = Files.newDirectoryStream(settings.dir, "echopost-*.jsa")) {
+            for (Path archive : archives) {
+                if (!archive.getFileName().toString().equals(keep)) {
+                    Files.deleteIfExists(archive);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // disk space only
+        }
     }
 
     private static Path setsid() {

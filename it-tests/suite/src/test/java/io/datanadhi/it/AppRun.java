@@ -108,6 +108,7 @@ final class AppRun {
     private final List<String> jvmArgs = new ArrayList<>();
     private final Map<String, String> env = new LinkedHashMap<>();
     private String agentArgs;
+    private Path agentJar;
     private boolean withAgent = true;
     private List<Path> classPath;
 
@@ -168,6 +169,12 @@ final class AppRun {
         return this;
     }
 
+    /** Another copy of the agent jar than the build's (a test may delete or replace it). */
+    AppRun agentJar(Path jar) {
+        this.agentJar = jar;
+        return this;
+    }
+
     AppRun withoutAgent() {
         this.withAgent = false;
         return this;
@@ -197,7 +204,7 @@ final class AppRun {
         List<String> command = new ArrayList<>();
         command.add(Env.java());
         if (withAgent) {
-            command.add("-javaagent:" + Env.agentJar() + (agentArgs == null ? "" : "=" + agentArgs));
+            command.add("-javaagent:" + (agentJar != null ? agentJar : Env.agentJar()) + (agentArgs == null ? "" : "=" + agentArgs));
         }
         command.addAll(jvmArgs);
         command.add("-cp");

@@ -123,33 +123,66 @@ class EchoPostSourcesTest {
     }
 
     @Test
-    void anEchoPostSlowToStartIsTriedAgainNotDisabled() throws Exception {
+    void anEchoPostSlowerThanTheStartTimeoutIsWaitedForAndUsedOnceItListens() throws Exception {
         primary.stop();
-        // The first start sleeps past the start timeout (and is stopped); later ones start at once.
-        Path binary = dir.resolve("slow-once-echopost");
-        Files.writeString(binary, "#!/bin/sh\nif [ ! -e '" + dir.resolve("slowed") + "' ]; then touch '"
-                + dir.resolve("slowed") + "'; sleep 10; fi\nexec '" + Env.java() + "' -jar '" + Env.echopostJar()
+        // Every start sleeps 4 s, past the 2 s start timeout, before it runs the real EchoPost.
+        Path binary = dir.resolve("slow-echopost");
+        Files.writeString(binary, "#!/bin/sh\nsleep 4\nexec '" + Env.java() + "' -jar '" + Env.echopostJar()
                 + "' \"$@\"\n");
         Files.setPosixFilePermissions(binary, PosixFilePermissions.fromString("rwx------"));
-        // 200 records over about 20 s: past the 3 s timeout and the 10 s before EchoPost is tried again.
-        AppRun.Result run = AppRun.jul("sequence", "200", "100").shippingTo(primary, dir)
+        // 200 records over about 10 s: logged before, during and after the slow start.
+        AppRun.Result run = AppRun.jul("sequence", "200", "50").shippingTo(primary, dir)
                 .env("DATANADHI_FALLBACK_SERVER_HOST", fallback.url())
                 .env("DATANADHI_ECHOPOST_BINARY", binary.toString())
-                .env("DATANADHI_ECHOPOST_START_TIMEOUT", "3")
+                .env("DATANADHI_ECHOPOST_START_TIMEOUT", "2")
+                .env("DATANADHI_EXIT_TIMEOUT", "30").run();
+        assertEquals(0, run.exitCode, run.toString());
+
+        List<String> slow = run.agentLines("WARN").stream()
+                .filter(l -> l.contains("\"event\":\"echopost_start_slow\"")).collect(java.util.stream.Collectors.toList());
+        assertEquals(1, slow.size(), "one line for the slow attempt: " + run.agentLines());
+        assertTrue(slow.get(0).contains("attempt 1") && slow.get(0).contains("wait"), slow.get(0));
+        assertTrue(run.agentLines("WARN").stream().noneMatch(l -> l.contains("\"event\":\"echopost_disabled\"")
+                || l.contains("\"event\":\"echopost_start_failed\"")), run.agentLines().toString());
+        assertEquals(List.of(), fallback.records(), "the records waited for EchoPost");
+        assertEquals(List.of(), Ledger.droppedFiles(dir, ""));
+        echoPosts.awaitOne(5_000);
+
+        primary.restart();
+        assertTrue(echoPosts.awaitNone(60_000), "EchoPost replays and exits");
+        Ledger ledger = new Ledger().addServer("primary", primary);
+        assertEquals(List.of(), ledger.missing(200), ledger + "\n" + run);
+        assertTrue(primary.records().stream().allMatch(IngestServer.Received::fromEchoPost), "all by EchoPost: " + ledger);
+    }
+
+    @Test
+    void anEchoPostThatExitsAtOnceIsTriedAgainWithBackoffNotDisabled() throws Exception {
+        primary.stop();
+        // The first two starts exit at once; the third runs the real EchoPost.
+        Path binary = dir.resolve("failing-echopost");
+        Path count = dir.resolve("starts");
+        Files.writeString(binary, "#!/bin/sh\necho x >> '" + count + "'\nif [ $(wc -l < '" + count + "') -le 2 ]; then"
+                + " exit 3; fi\nexec '" + Env.java() + "' -jar '" + Env.echopostJar() + "' \"$@\"\n");
+        Files.setPosixFilePermissions(binary, PosixFilePermissions.fromString("rwx------"));
+        AppRun.Result run = AppRun.jul("sequence", "200", "50").shippingTo(primary, dir)
+                .env("DATANADHI_FALLBACK_SERVER_HOST", fallback.url())
+                .env("DATANADHI_ECHOPOST_BINARY", binary.toString())
+                .env("DATANADHI_ECHOPOST_START_TIMEOUT", "10")
                 .env("DATANADHI_EXIT_TIMEOUT", "30").run();
         assertEquals(0, run.exitCode, run.toString());
 
         List<String> failed = run.agentLines("WARN").stream()
                 .filter(l -> l.contains("\"event\":\"echopost_start_failed\"")).collect(java.util.stream.Collectors.toList());
-        assertEquals(1, failed.size(), run.agentLines().toString());
-        assertTrue(failed.get(0).contains("tried again"), failed.get(0));
+        assertEquals(2, failed.size(), "one line per failed attempt: " + run.agentLines());
+        assertTrue(failed.get(0).contains("attempt 1") && failed.get(0).contains("code 3")
+                && failed.get(0).contains("next attempt in 1 s"), failed.get(0));
+        assertTrue(failed.get(1).contains("attempt 2") && failed.get(1).contains("next attempt in 2 s"), failed.get(1));
         assertTrue(run.agentLines("WARN").stream().noneMatch(l -> l.contains("\"event\":\"echopost_disabled\"")),
                 run.agentLines().toString());
-        assertFalse(fallback.records().isEmpty(), "the fallback took the records of the failed attempt");
         echoPosts.awaitOne(5_000);
 
         primary.restart();
-        assertTrue(echoPosts.awaitNone(60_000), "the second EchoPost replays and exits");
+        assertTrue(echoPosts.awaitNone(60_000), "the third EchoPost replays and exits");
         Ledger ledger = new Ledger().addServer("primary", primary).addServer("fallback", fallback);
         assertEquals(List.of(), ledger.missing(200), ledger + "\n" + run);
         assertTrue(primary.records().stream().anyMatch(IngestServer.Received::fromEchoPost), "some by EchoPost: " + ledger);

@@ -1,0 +1,165 @@
+package io.datanadhi.bench;
+
+import io.datanadhi.bench.DeliveryRig.App;
+import io.datanadhi.bench.DeliveryRig.Counter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The first outage: how long records wait for EchoPost when the server stops answering. An
+ * application logs 300 records/s to a local server, which closes its port 2 s after the start;
+ * the figure is the agent's {@code echopost_took_over}: from the first failed delivery
+ * ({@code primary_down}) to the first records EchoPost acknowledged. Also the agent's
+ * {@code echopost_started} (from spawning EchoPost to its socket accepting). For a fresh
+ * directory (EchoPost never installed there) and one where it is installed (its store emptied
+ * between runs), on a quiet machine and with two threads of this JVM spinning on both cores.
+ *
+ * <pre>java -cp benchmarks/target/datanadhi-benchmarks.jar io.datanadhi.bench.FirstOutageBenchmark
+ *      [--java JAVA] [--agent JAR] [--runs 11]</pre>
+ */
+public final class FirstOutageBenchmark {
+
+    private static final Pattern MILLIS = Pattern.compile("\"millis\":(\\d+)");
+
+    public static void main(String[] args) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path agent = Path.of("agent/target/datanadhi-agent.jar");
+        int runs = 11;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--java": java = args[i + 1]; break;
+                case "--agent": agent = Path.of(args[i + 1]); break;
+                case "--runs": runs = Integer.parseInt(args[i + 1]); break;
+                default: throw new IllegalArgumentException(args[i]);
+            }
+        }
+        System.out.printf("First outage benchmark: %d cores, %s, %s, %d runs each%n",
+                Runtime.getRuntime().availableProcessors(), java, agent, runs);
+        System.out.println("configuration                 first failure -> EchoPost stored    spawn -> listening");
+        System.out.println("                              median    worst                      median    worst");
+        for (boolean busy : new boolean[] {false, true}) {
+            for (boolean fresh : new boolean[] {true, false}) {
+                measure(java, agent, runs, fresh, busy);
+            }
+        }
+    }
+
+    private static void measure(String java, Path agent, int runs, boolean fresh, boolean busy) throws Exception {
+        List<Long> tookOver = new ArrayList<>();
+        List<Long> listened = new ArrayList<>();
+        Path installed = null;
+        List<Thread> spinners = new ArrayList<>();
+        Spin spin = new Spin();
+        if (busy) {
+            for (int i = 0; i < 2; i++) {
+                Thread thread = new Thread(spin, "busy-" + i);
+                thread.setDaemon(true);
+                thread.start();
+                spinners.add(thread);
+            }
+        }
+        try {
+            for (int run = 0; run < (fresh ? runs : runs + 1); run++) {
+                Path dir = installed != null ? installed : DeliveryRig.dataNadhiDir("bench-first-outage");
+                long[] figures = once(java, agent, dir);
+                boolean warmUp = !fresh && installed == null; // the run that installs it
+                if (!warmUp) {
+                    tookOver.add(figures[0]);
+                    listened.add(figures[1]);
+                }
+                if (fresh) {
+                    DeliveryRig.deleteTree(dir);
+                } else {
+                    installed = dir;
+                    emptyStore(dir.resolve("echopost"));
+                }
+            }
+        } finally {
+            spin.stop = true;
+            for (Thread thread : spinners) {
+                thread.join();
+            }
+            if (installed != null) {
+                DeliveryRig.deleteTree(installed);
+            }
+        }
+        System.out.printf("%-28s %7d ms %6d ms                 %7d ms %6d ms%n",
+                (fresh ? "fresh directory" : "EchoPost installed") + (busy ? ", busy" : ", quiet"),
+                median(tookOver), Collections.max(tookOver), median(listened), Collections.max(listened));
+    }
+
+    /** One run: {echopost_took_over ms, echopost_started ms}. */
+    private static long[] once(String java, Path agent, Path dir) throws Exception {
+        Counter counter = new Counter();
+        AcceptingHttpServer server = AcceptingHttpServer.serving(0, counter);
+        App app = new App(java, agent, DeliveryRig.appClassPath(),
+                Map.of("DATANADHI_DIR", dir.toString(),
+                        "DATANADHI_SERVER_HOST", "http://127.0.0.1:" + server.port(),
+                        "DATANADHI_API_KEY", DeliveryRig.API_KEY,
+                        "DATANADHI_EXIT_TIMEOUT", "30"),
+                List.of("300", "4"), dir.resolve("logs"));
+        DeliveryRig.sleepUntil(app.startNanos + TimeUnit.SECONDS.toNanos(2));
+        server.close();
+        int exit = app.awaitExit(120);
+        DeliveryRig.killEchoPosts(dir.resolve("echopost"));
+        if (exit != 0) {
+            throw new IllegalStateException("the app exited with " + exit + "; see " + app.stderr);
+        }
+        List<String> lines = Files.readAllLines(app.stderr);
+        return new long[] {millis(lines, "echopost_took_over", app), millis(lines, "echopost_started", app)};
+    }
+
+    private static long millis(List<String> lines, String event, App app) {
+        for (String line : lines) {
+            if (line.contains("\"event\":\"" + event + "\"")) {
+                Matcher matcher = MILLIS.matcher(line);
+                if (matcher.find()) {
+                    return Long.parseLong(matcher.group(1));
+                }
+            }
+        }
+        throw new IllegalStateException("no " + event + " in " + app.stderr);
+    }
+
+    /** What a killed EchoPost left: the next run starts as on a directory where it is only installed. */
+    private static void emptyStore(Path echoPostDir) throws Exception {
+        try (Stream<Path> files = Files.list(echoPostDir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String name = file.getFileName().toString();
+                if (name.equals("store") || name.startsWith("session-")) {
+                    DeliveryRig.deleteTree(file);
+                }
+            }
+        }
+    }
+
+    private static long median(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
+    }
+
+    /** Holds a core. */
+    private static final class Spin implements Runnable {
+        volatile boolean stop;
+
+        @Override
+        public void run() {
+            long x = 1;
+            while (!stop) {
+                x = x * 6364136223846793005L + 1442695040888963407L;
+            }
+            if (x == 42) {
+                System.out.println();
+            }
+        }
+    }
+}
