@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -94,6 +95,8 @@ public final class EchoPostInstaller {
      * against, also after an upgrade replaced or deleted the file the application started with.
      */
     private final FileChannel agentJarContent;
+    /** The agent jar's identity when it was opened: a hard link to it holds the same bytes. */
+    private final Object agentJarKey;
     private String embeddedVersion;
 
     /**
@@ -109,6 +112,16 @@ public final class EchoPostInstaller {
         this.sha256 = sha256 == null ? null : sha256.toLowerCase(Locale.ROOT);
         this.platform = platform;
         this.agentJarContent = binary == null && downloadUrl == null ? openQuietly(agentJar) : null;
+        this.agentJarKey = agentJarContent == null ? null : fileKey(agentJar);
+    }
+
+    /** The file's identity (device and inode), or null. */
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private static FileChannel openQuietly(Path file) {
@@ -163,13 +176,16 @@ public final class EchoPostInstaller {
             String jarName = "echopost-" + version + ".jar";
             Path jar = dir.resolve(jarName);
             boolean installedNow = false;
-            if (!sameContent(jar, agentJarContent)) {
+            if (!isAgentJar(jar)) {
                 Path temp = tempFile();
                 try {
-                    try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                        long size = agentJarContent.size();
-                        for (long at = 0; at < size; ) {
-                            at += agentJarContent.transferTo(at, size - at, out);
+                    if (!link(temp)) {
+                        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE,
+                                StandardOpenOption.TRUNCATE_EXISTING)) {
+                            long size = agentJarContent.size();
+                            for (long at = 0; at < size; ) {
+                                at += agentJarContent.transferTo(at, size - at, out);
+                            }
                         }
                     }
                     moveInto(temp, jar);
@@ -198,6 +214,42 @@ public final class EchoPostInstaller {
         } catch (IOException e) {
             throw new Unavailable("cannot install the embedded EchoPost at " + launcher + ": " + e.getMessage(), true);
         }
+    }
+
+    /**
+     * The copy holds exactly the agent jar's bytes: it is a hard link to the very file the agent
+     * opened (nothing to read), or a copy that compares equal.
+     */
+    private boolean isAgentJar(Path copy) {
+        Object key = fileKey(copy);
+        return (key != null && key.equals(agentJarKey)) || sameContent(copy, agentJarContent);
+    }
+
+    /**
+     * A hard link to the agent jar in place of a copy, where the agent jar is still the file it
+     * opened and on the same file system: no byte is written. False when a copy is needed.
+     */
+    private boolean link(Path temp) {
+        if (agentJarKey == null || !agentJarKey.equals(fileKey(agentJar))) {
+            return false; // replaced or deleted since the agent started: copy what it opened
+        }
+        try {
+            Files.delete(temp);
+            Files.createLink(temp, agentJar);
+            if (agentJarKey.equals(fileKey(temp))) {
+                return true;
+            }
+            Files.delete(temp); // replaced between the two looks
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            // another file system, or hard links to others' files not allowed (fs.protected_hardlinks)
+        }
+        try {
+            Files.deleteIfExists(temp);
+            Files.createFile(temp, io.datanadhi.agent.files.AtomicFiles.ownerOnly("rw-------"));
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
     }
 
     private synchronized String embeddedVersion() throws IOException {

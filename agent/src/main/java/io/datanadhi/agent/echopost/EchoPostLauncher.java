@@ -157,13 +157,18 @@ public final class EchoPostLauncher {
         return settings.startTimeout.toNanos();
     }
 
-    /** Why EchoPost's socket cannot be used on this machine, or null when it can. */
-    public String socketProblem() {
+    /** Why EchoPost's socket path cannot be used, or null when it can. */
+    private String socketPathProblem() {
         int length = socket.toString().getBytes(StandardCharsets.UTF_8).length;
         if (length > MAX_SOCKET_PATH_BYTES) {
             return "the EchoPost socket path " + socket + " is " + length + " bytes; UNIX sockets allow at most "
                     + MAX_SOCKET_PATH_BYTES + " (set a shorter dir)";
         }
+        return null;
+    }
+
+    /** Why UNIX domain sockets cannot be used on this machine, or null when they can. */
+    private static String transportProblem() {
         if (!Epoll.isAvailable()) {
             return "UNIX domain sockets need the epoll transport, unavailable here: " + Epoll.unavailabilityCause();
         }
@@ -197,7 +202,7 @@ public final class EchoPostLauncher {
             if (System.nanoTime() - nextAttemptAt < 0) {
                 return State.RETRY_LATER;
             }
-            String problem = socketProblem();
+            String problem = socketPathProblem();
             if (problem != null) {
                 throw new EchoPostInstaller.Unavailable(problem);
             }
@@ -215,6 +220,14 @@ public final class EchoPostLauncher {
                     throw e;
                 }
                 return failedAttempt(e.getMessage());
+            }
+            // Loading the epoll transport (a native library) takes a while: while EchoPost boots.
+            String transport = transportProblem();
+            if (transport != null) {
+                starting.destroy();
+                starting = null;
+                releaseStartLock();
+                throw new EchoPostInstaller.Unavailable(transport);
             }
         }
         long deadline = System.nanoTime() + waitNanos;
