@@ -7,7 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.datanadhi.proto.LogAgentGrpc;
 import io.datanadhi.proto.LogRequest;
 import io.datanadhi.proto.LogResponse;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -23,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -30,8 +39,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * EchoPost's limits and safety at the edges: disk cap, a flood of large calls, one per directory,
- * modes, the key, bad paths and flags.
+ * EchoPost's limits and safety at the edges: disk cap, a flood of large calls, connections that
+ * idle or never begin, one per directory, modes, the key, bad paths and flags.
  */
 class LimitsIT {
 
@@ -162,6 +171,64 @@ class LimitsIT {
             Collections.sort(replayed);
             Collections.sort(stored);
             assertEquals(stored, replayed, "every record answered stored was stored, and only those");
+        }
+    }
+
+    @Test
+    void aConnectionThatNeverBeginsHttp2IsClosedAfterTheHandshakeTimeoutWhileGrpcClientsKeepTheirs() throws Exception {
+        try (ReplayServer server = ReplayServer.down();
+                EchoPostProcess echo = EchoPostProcess.in(dir).healthUrl(server.url()).arg("-handshake-timeout", "1")
+                        .startReady()) {
+            ManagedChannel channel = Clients.channel(echo.socket());
+            EventLoopGroup loop = new EpollEventLoopGroup(1);
+            try {
+                assertTrue(Clients.sendLog(channel, Clients.request("{\"id\":\"before\"}", List.of("p"), "")).getSuccess());
+                AtomicBoolean channelChanged = new AtomicBoolean();
+                channel.notifyWhenStateChanged(ConnectivityState.READY, () -> channelChanged.set(true));
+
+                long opened = System.nanoTime();
+                Channel silent = new Bootstrap().group(loop).channel(EpollDomainSocketChannel.class)
+                        .handler(new ChannelInboundHandlerAdapter())
+                        .connect(new DomainSocketAddress(echo.socket().toString())).sync().channel();
+                assertTrue(silent.closeFuture().await(15, TimeUnit.SECONDS), "a connection sending nothing is closed");
+                long closedAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - opened);
+                assertTrue(closedAfterMillis >= 900 && closedAfterMillis < 10_000, closedAfterMillis + " ms");
+
+                // The gRPC connection, older than the timeout, was never cut: same connection, still working.
+                assertTrue(Clients.sendLog(channel, Clients.request("{\"id\":\"after\"}", List.of("p"), "")).getSuccess());
+                assertEquals(ConnectivityState.READY, channel.getState(false));
+                assertFalse(channelChanged.get(), "the gRPC client's connection stayed up");
+            } finally {
+                channel.shutdownNow();
+                loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
+            assertTrue(echo.alive());
+        }
+    }
+
+    @Test
+    void anIdleConnectionIsClosedAfterTheIdleTimeoutAndTheNextCallReconnects() throws Exception {
+        try (ReplayServer server = ReplayServer.down();
+                EchoPostProcess echo = EchoPostProcess.in(dir).healthUrl(server.url()).arg("-idle-timeout", "2")
+                        .startReady()) {
+            ManagedChannel channel = Clients.channel(echo.socket());
+            try {
+                assertTrue(Clients.sendLog(channel, Clients.request("{\"id\":\"first\"}", List.of("p"), "")).getSuccess());
+                long answered = System.nanoTime();
+                CountDownLatch left = new CountDownLatch(1);
+                channel.notifyWhenStateChanged(ConnectivityState.READY, left::countDown);
+                assertTrue(left.await(15, TimeUnit.SECONDS), "the idle connection was closed");
+                long idleMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - answered);
+                assertTrue(idleMillis >= 1_800, "not before the idle timeout: " + idleMillis + " ms");
+
+                assertTrue(Clients.sendLog(channel, Clients.request("{\"id\":\"second\"}", List.of("p"), "")).getSuccess(),
+                        "the same channel connects again");
+            } finally {
+                channel.shutdownNow();
+            }
+            server.start();
+            assertEquals(0, echo.awaitExit(30_000), echo.output());
+            assertEquals(List.of("first", "second"), StatusClassesIT.idsOf(server.accepted()));
         }
     }
 
@@ -334,6 +401,9 @@ class LimitsIT {
                 Map.entry(List.of("-datanadhi", d, "stray"), "unexpected argument \"stray\""),
                 Map.entry(List.of("-datanadhi", d, "-timeout", "0"), "invalid value \"0\" for flag -timeout"),
                 Map.entry(List.of("-datanadhi", d, "--max-in-flight=5000"), "invalid value \"5000\" for flag -max-in-flight"),
+                Map.entry(List.of("-datanadhi", d, "-idle-timeout", "0"), "invalid value \"0\" for flag -idle-timeout"),
+                Map.entry(List.of("-datanadhi", d, "--handshake-timeout=301"),
+                        "invalid value \"301\" for flag -handshake-timeout: a whole number of seconds from 1 to 300"),
                 Map.entry(List.of("-datanadhi", d, "-tls-key-store-type", "PEM"),
                         "invalid value \"PEM\" for flag -tls-key-store-type"),
                 Map.entry(List.of("-datanadhi"), "flag needs an argument: -datanadhi"));

@@ -15,6 +15,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,7 +66,13 @@ public final class SocketServer {
         return null;
     }
 
-    public static SocketServer start(Path socket, BindableService service) throws IOException {
+    /**
+     * Listens on {@code socket}. A connection that has not begun HTTP/2 (its first SETTINGS
+     * frame) within {@code handshakeTimeout} is closed; so is one with no call for
+     * {@code idleTimeout} (a GOAWAY first: a client such as the agent's reconnects on its next call).
+     */
+    public static SocketServer start(Path socket, BindableService service, Duration idleTimeout,
+            Duration handshakeTimeout) throws IOException {
         Files.deleteIfExists(socket); // stale: we hold the directory's lock
         ReceiveBudget budget = new ReceiveBudget(MAX_HELD_BYTES);
         EventLoopGroup boss = new EpollEventLoopGroup(1, named("echopost-accept"));
@@ -79,6 +86,8 @@ public final class SocketServer {
                 .flowControlWindow(FLOW_CONTROL_WINDOW)
                 .addStreamTracerFactory(budget.tracer())
                 .addService(ServerInterceptors.intercept(service, budget.interceptor()))
+                .handshakeTimeout(handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .maxConnectionIdle(idleTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .build();
         try {
             server.start();
