@@ -183,7 +183,8 @@ public final class EchoPost {
                     ProcessHandle.current().pid(), "dir", dir.toString(), "health_url", options.healthUrl,
                     "max_disk_mb", options.maxDiskBytes / (1024 * 1024), "session", session.toString(),
                     "proxy", proxy == null ? "none" : proxy.toString(), "timeout_s", options.timeoutSeconds,
-                    "max_in_flight", options.maxInFlight);
+                    "max_in_flight", options.maxInFlight, "idle_timeout_s", options.idleTimeoutSeconds,
+                    "handshake_timeout_s", options.handshakeTimeoutSeconds);
             for (String problem : proxies.problems()) {
                 events.warn("proxy_setting_ignored", problem);
             }
@@ -239,7 +240,8 @@ public final class EchoPost {
         Runtime.getRuntime().addShutdownHook(hook);
         SocketServer grpc;
         try {
-            grpc = SocketServer.start(socket, new LogAgentService(this::intake, store::append));
+            grpc = SocketServer.start(socket, new LogAgentService(this::intake, store::append),
+                    Duration.ofSeconds(options.idleTimeoutSeconds), Duration.ofSeconds(options.handshakeTimeoutSeconds));
         } catch (IOException | RuntimeException e) {
             events.error("socket_unusable", "cannot listen on " + socket + ": " + describe(e));
             store.close();

@@ -10,7 +10,8 @@ import java.util.Map;
  * -api-key KEY -health-url URL}, each also as {@code --flag} and {@code -flag=value}. Additions:
  * {@code -api-key-header NAME}, {@code -max-disk-mb N}, {@code -min-free-mb N}, and for replay
  * {@code -timeout SECONDS}, {@code -max-in-flight N} and the TLS stores
- * ({@code -tls-trust-store PATH}, {@code -tls-key-store PATH} and their {@code -...-type}).
+ * ({@code -tls-trust-store PATH}, {@code -tls-key-store PATH} and their {@code -...-type}), and
+ * for the socket {@code -idle-timeout SECONDS} and {@code -handshake-timeout SECONDS}.
  * {@code DATANADHI_API_KEY} in the environment is preferred to {@code -api-key}, so that the key
  * need not be on a command line; the stores' passwords come only from the environment
  * ({@code DATANADHI_TLS_TRUST_STORE_PASSWORD}, {@code DATANADHI_TLS_KEY_STORE_PASSWORD}).
@@ -22,6 +23,7 @@ final class Options {
             "                [-max-disk-mb N] [-min-free-mb N] [-timeout SECONDS] [-max-in-flight N]",
             "                [-tls-trust-store PATH [-tls-trust-store-type TYPE]]",
             "                [-tls-key-store PATH [-tls-key-store-type TYPE]]",
+            "                [-idle-timeout SECONDS] [-handshake-timeout SECONDS]",
             "  -datanadhi DIR         EchoPost's directory: socket, store, session logs (default ./.datanadhi)",
             "  -health-url URL        the Data Nadhi server: GET URL for health, POST URL/log to replay",
             "  -api-key KEY           the API key (DATANADHI_API_KEY in the environment is preferred)",
@@ -37,6 +39,10 @@ final class Options {
             "  -tls-key-store PATH    a client certificate and its key, for servers that ask for one;",
             "                         password in DATANADHI_TLS_KEY_STORE_PASSWORD",
             "  -tls-key-store-type TYPE    PKCS12 or JKS (default: told by the file's content)",
+            "  -idle-timeout SECONDS  close a client connection with no call for this long (default 300,",
+            "                         1..86400); a client reconnects on its next call",
+            "  -handshake-timeout SECONDS  close a connection that has not begun HTTP/2 within this",
+            "                         long (default 10, 1..300)",
             "       echopost -status [-datanadhi DIR]",
             "  -status                print, as JSON, whether an EchoPost runs for DIR and what waits in its store");
 
@@ -86,9 +92,12 @@ final class Options {
     final int timeoutSeconds;
     final int maxInFlight;
     final TlsStores tls;
+    final int idleTimeoutSeconds;
+    final int handshakeTimeoutSeconds;
 
     private Options(Path dir, String healthUrl, String apiKey, String apiKeyHeader, long maxDiskBytes,
-            long minFreeBytes, int timeoutSeconds, int maxInFlight, TlsStores tls) {
+            long minFreeBytes, int timeoutSeconds, int maxInFlight, TlsStores tls, int idleTimeoutSeconds,
+            int handshakeTimeoutSeconds) {
         this.dir = dir;
         this.healthUrl = healthUrl;
         this.apiKey = apiKey;
@@ -98,6 +107,8 @@ final class Options {
         this.timeoutSeconds = timeoutSeconds;
         this.maxInFlight = maxInFlight;
         this.tls = tls;
+        this.idleTimeoutSeconds = idleTimeoutSeconds;
+        this.handshakeTimeoutSeconds = handshakeTimeoutSeconds;
     }
 
     static Options parse(String[] args, Map<String, String> environment) throws UsageException {
@@ -113,6 +124,8 @@ final class Options {
         String trustStoreType = null;
         String keyStore = null;
         String keyStoreType = null;
+        int idleTimeoutSeconds = 300;
+        int handshakeTimeoutSeconds = 10;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
@@ -144,6 +157,12 @@ final class Options {
                 case "tls-trust-store-type": trustStoreType = storeType(name, value, "PKCS12", "JKS", "PEM"); break;
                 case "tls-key-store": keyStore = path(name, value); break;
                 case "tls-key-store-type": keyStoreType = storeType(name, value, "PKCS12", "JKS"); break;
+                case "idle-timeout":
+                    idleTimeoutSeconds = inRange(name, value, 1, 86_400, "a whole number of seconds");
+                    break;
+                case "handshake-timeout":
+                    handshakeTimeoutSeconds = inRange(name, value, 1, 300, "a whole number of seconds");
+                    break;
                 default: throw new UsageException("flag provided but not defined: -" + name);
             }
         }
@@ -168,7 +187,8 @@ final class Options {
                 keyStore == null ? null : Path.of(keyStore).toAbsolutePath().normalize(), keyStoreType,
                 keyStore == null ? null : environment.get(KEY_STORE_PASSWORD_VARIABLE));
         return new Options(Path.of(dir).toAbsolutePath().normalize(), healthUrl, apiKey, header,
-                maxDiskMb * 1024 * 1024, minFreeMb * 1024 * 1024, timeoutSeconds, maxInFlight, tls);
+                maxDiskMb * 1024 * 1024, minFreeMb * 1024 * 1024, timeoutSeconds, maxInFlight, tls, idleTimeoutSeconds,
+                handshakeTimeoutSeconds);
     }
 
     private static long positive(String name, String value) throws UsageException {

@@ -81,6 +81,17 @@ final class EchoPostProcess implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The JVM flags the agent runs EchoPost with (agent's {@code EchoPostJvm.FLAGS}, copied: this
+         * module cannot see the agent's): a 24 MB heap and 64 MB of direct memory, where limits bite.
+         */
+        Builder agentJvm() {
+            return jvmArg("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xms8m", "-Xmx24m",
+                    "-XX:MaxDirectMemorySize=64m", "-XX:MaxMetaspaceSize=48m", "-XX:-UsePerfData",
+                    "-XX:+ExitOnOutOfMemoryError", "-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1",
+                    "-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1");
+        }
+
         /** Only the arguments given with {@link #arg}: no {@code -datanadhi} or {@code -health-url} added. */
         Builder bare() {
             this.bare = true;

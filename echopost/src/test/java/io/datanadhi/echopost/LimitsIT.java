@@ -4,24 +4,44 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.datanadhi.proto.LogAgentGrpc;
 import io.datanadhi.proto.LogRequest;
 import io.datanadhi.proto.LogResponse;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** EchoPost's limits and safety at the edges: disk cap, one per directory, modes, the key, bad paths and flags. */
+/**
+ * EchoPost's limits and safety at the edges: disk cap, a flood of large calls, connections that
+ * idle or never begin, one per directory, modes, the key, bad paths and flags.
+ */
 class LimitsIT {
 
     static final int RECORD_BYTES = 5 * 1024;
@@ -81,6 +101,134 @@ class LimitsIT {
             server.start();
             assertEquals(0, echo.awaitExit(30_000), echo.output());
             assertEquals(stored, StatusClassesIT.idsOf(server.accepted()), "what was stored is delivered, nothing else");
+        }
+    }
+
+    @Test
+    void aFloodOfParallel3MbCallsIsAnsweredStoredOrBusyAndEveryStoredOneIsReplayed() throws Exception {
+        int calls = 50;
+        String pad = "x".repeat(3 * (int) MB - 64);
+        List<String> stored = new ArrayList<>();
+        List<String> unexpected = new ArrayList<>();
+        int busy = 0;
+        try (ReplayServer server = ReplayServer.down();
+                EchoPostProcess echo = EchoPostProcess.in(dir).healthUrl(server.url()).agentJvm().startReady()) {
+            // Forty calls on one channel (one agent), ten on channels of their own (other JVMs).
+            List<ManagedChannel> channels = new ArrayList<>();
+            for (int i = 0; i < 11; i++) {
+                channels.add(Clients.channel(echo.socket()));
+            }
+            ExecutorService clients = Executors.newFixedThreadPool(calls);
+            try {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<LogResponse>> answers = new ArrayList<>();
+                for (int i = 0; i < calls; i++) {
+                    String id = "flood" + i;
+                    ManagedChannel channel = channels.get(i < 40 ? 0 : i - 39);
+                    LogRequest request = Clients.request("{\"id\":\"" + id + "\",\"pad\":\"" + pad + "\"}", List.of("p"), "");
+                    answers.add(clients.submit(() -> {
+                        go.await();
+                        return LogAgentGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS).sendLog(request);
+                    }));
+                }
+                go.countDown();
+                for (int i = 0; i < calls; i++) {
+                    try {
+                        LogResponse answer = answers.get(i).get(90, TimeUnit.SECONDS);
+                        if (answer.getSuccess()) {
+                            stored.add("flood" + i);
+                        } else if (answer.getMessage().startsWith("EchoPost is busy")
+                                && answer.getMessage().endsWith("try again or elsewhere")) {
+                            busy++;
+                        } else {
+                            unexpected.add("flood" + i + ": " + answer.getMessage());
+                        }
+                    } catch (ExecutionException e) {
+                        unexpected.add("flood" + i + ": " + e.getCause());
+                    }
+                }
+            } finally {
+                clients.shutdownNow();
+                channels.forEach(ManagedChannel::shutdownNow);
+            }
+            assertEquals(List.of(), unexpected, "only stored or busy (" + stored.size() + " stored, " + busy + " busy)\n"
+                    + echo.output());
+            assertFalse(stored.isEmpty(), "some were taken");
+            assertTrue(busy > 0, "50 x 3 MB at once is more than EchoPost holds at once");
+            assertTrue(echo.alive(), "EchoPost is still up\n" + echo.output());
+            ManagedChannel after = Clients.channel(echo.socket());
+            try {
+                assertTrue(Clients.sendLog(after, Clients.request("{\"id\":\"after\"}", List.of("p"), "")).getSuccess(),
+                        "and takes records once the flood is over");
+            } finally {
+                after.shutdownNow();
+            }
+            stored.add("after");
+
+            server.start();
+            assertEquals(0, echo.awaitExit(60_000), echo.output());
+            List<String> replayed = StatusClassesIT.idsOf(server.accepted());
+            Collections.sort(replayed);
+            Collections.sort(stored);
+            assertEquals(stored, replayed, "every record answered stored was stored, and only those");
+        }
+    }
+
+    @Test
+    void aConnectionThatNeverBeginsHttp2IsClosedAfterTheHandshakeTimeoutWhileGrpcClientsKeepTheirs() throws Exception {
+        try (ReplayServer server = ReplayServer.down();
+                EchoPostProcess echo = EchoPostProcess.in(dir).healthUrl(server.url()).arg("-handshake-timeout", "1")
+                        .startReady()) {
+            ManagedChannel channel = Clients.channel(echo.socket());
+            EventLoopGroup loop = new EpollEventLoopGroup(1);
+            try {
+                assertTrue(Clients.sendLog(channel, Clients.request("{\"id\":\"before\"}", List.of("p"), "")).getSuccess());
+                AtomicBoolean channelChanged = new AtomicBoolean();
+                channel.notifyWhenStateChanged(ConnectivityState.READY, () -> channelChanged.set(true));
+
+                long opened = System.nanoTime();
+                Channel silent = new Bootstrap().group(loop).channel(EpollDomainSocketChannel.class)
+                        .handler(new ChannelInboundHandlerAdapter())
+                        .connect(new DomainSocketAddress(echo.socket().toString())).sync().channel();
+                assertTrue(silent.closeFuture().await(15, TimeUnit.SECONDS), "a connection sending nothing is closed");
+                long closedAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - opened);
+                assertTrue(closedAfterMillis >= 900 && closedAfterMillis < 10_000, closedAfterMillis + " ms");
+
+                // The gRPC connection, older than the timeout, was never cut: same connection, still working.
+                assertTrue(Clients.sendLog(channel, Clients.request("{\"id\":\"after\"}", List.of("p"), "")).getSuccess());
+                assertEquals(ConnectivityState.READY, channel.getState(false));
+                assertFalse(channelChanged.get(), "the gRPC client's connection stayed up");
+            } finally {
+                channel.shutdownNow();
+                loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
+            assertTrue(echo.alive());
+        }
+    }
+
+    @Test
+    void anIdleConnectionIsClosedAfterTheIdleTimeoutAndTheNextCallReconnects() throws Exception {
+        try (ReplayServer server = ReplayServer.down();
+                EchoPostProcess echo = EchoPostProcess.in(dir).healthUrl(server.url()).arg("-idle-timeout", "2")
+                        .startReady()) {
+            ManagedChannel channel = Clients.channel(echo.socket());
+            try {
+                assertTrue(Clients.sendLog(channel, Clients.request("{\"id\":\"first\"}", List.of("p"), "")).getSuccess());
+                long answered = System.nanoTime();
+                CountDownLatch left = new CountDownLatch(1);
+                channel.notifyWhenStateChanged(ConnectivityState.READY, left::countDown);
+                assertTrue(left.await(15, TimeUnit.SECONDS), "the idle connection was closed");
+                long idleMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - answered);
+                assertTrue(idleMillis >= 1_800, "not before the idle timeout: " + idleMillis + " ms");
+
+                assertTrue(Clients.sendLog(channel, Clients.request("{\"id\":\"second\"}", List.of("p"), "")).getSuccess(),
+                        "the same channel connects again");
+            } finally {
+                channel.shutdownNow();
+            }
+            server.start();
+            assertEquals(0, echo.awaitExit(30_000), echo.output());
+            assertEquals(List.of("first", "second"), StatusClassesIT.idsOf(server.accepted()));
         }
     }
 
@@ -244,17 +392,21 @@ class LimitsIT {
     @Test
     void badFlagsExitTwoWithTheUsage() throws Exception {
         Path home = dir.resolve("home");
-        Map<List<String>, String> cases = Map.of(
-                List.of("-datanadhi", home.toString(), "-no-such-flag", "x"), "flag provided but not defined: -no-such-flag",
-                List.of("-datanadhi", home.toString(), "-max-disk-mb", "lots"), "invalid value \"lots\" for flag -max-disk-mb",
-                List.of("-datanadhi", home.toString(), "-max-disk-mb", "-5"), "invalid value \"-5\" for flag -max-disk-mb",
-                List.of("-datanadhi", home.toString(), "-health-url", "ftp://example.com"), "-health-url must be an http://",
-                List.of("-datanadhi", home.toString(), "stray"), "unexpected argument \"stray\"",
-                List.of("-datanadhi", home.toString(), "-timeout", "0"), "invalid value \"0\" for flag -timeout",
-                List.of("-datanadhi", home.toString(), "--max-in-flight=5000"), "invalid value \"5000\" for flag -max-in-flight",
-                List.of("-datanadhi", home.toString(), "-tls-key-store-type", "PEM"),
-                "invalid value \"PEM\" for flag -tls-key-store-type",
-                List.of("-datanadhi"), "flag needs an argument: -datanadhi");
+        String d = home.toString();
+        Map<List<String>, String> cases = Map.ofEntries(
+                Map.entry(List.of("-datanadhi", d, "-no-such-flag", "x"), "flag provided but not defined: -no-such-flag"),
+                Map.entry(List.of("-datanadhi", d, "-max-disk-mb", "lots"), "invalid value \"lots\" for flag -max-disk-mb"),
+                Map.entry(List.of("-datanadhi", d, "-max-disk-mb", "-5"), "invalid value \"-5\" for flag -max-disk-mb"),
+                Map.entry(List.of("-datanadhi", d, "-health-url", "ftp://example.com"), "-health-url must be an http://"),
+                Map.entry(List.of("-datanadhi", d, "stray"), "unexpected argument \"stray\""),
+                Map.entry(List.of("-datanadhi", d, "-timeout", "0"), "invalid value \"0\" for flag -timeout"),
+                Map.entry(List.of("-datanadhi", d, "--max-in-flight=5000"), "invalid value \"5000\" for flag -max-in-flight"),
+                Map.entry(List.of("-datanadhi", d, "-idle-timeout", "0"), "invalid value \"0\" for flag -idle-timeout"),
+                Map.entry(List.of("-datanadhi", d, "--handshake-timeout=301"),
+                        "invalid value \"301\" for flag -handshake-timeout: a whole number of seconds from 1 to 300"),
+                Map.entry(List.of("-datanadhi", d, "-tls-key-store-type", "PEM"),
+                        "invalid value \"PEM\" for flag -tls-key-store-type"),
+                Map.entry(List.of("-datanadhi"), "flag needs an argument: -datanadhi"));
         for (Map.Entry<List<String>, String> entry : cases.entrySet()) {
             try (EchoPostProcess echo = EchoPostProcess.in(home).bare().arg(entry.getKey().toArray(new String[0])).start()) {
                 assertEquals(2, echo.awaitExit(20_000), entry.getKey() + "\n" + echo.output());

@@ -2,6 +2,7 @@ package io.datanadhi.echopost.server;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
@@ -14,6 +15,7 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,6 +27,18 @@ public final class SocketServer {
     public static final int MAX_SOCKET_PATH_BYTES = 107;
     /** The largest call accepted; clients split larger batches. Keeps EchoPost's heap small. */
     public static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+    /**
+     * The calls held at once, by the bytes of their messages, from arriving until answered; more
+     * is answered busy (see {@link ReceiveBudget}). Two of the largest, or many small ones:
+     * within the 64 MB of direct memory and 24 MB of heap the agent gives EchoPost.
+     */
+    public static final long MAX_HELD_BYTES = 8L * 1024 * 1024;
+    /**
+     * HTTP/2's own default, fixed: what a connection may send ahead of EchoPost reading it. The
+     * grpc-java default (1 MB, grown up to 8 MB) let the messages of calls about to be refused
+     * pile up in direct memory.
+     */
+    static final int FLOW_CONTROL_WINDOW = 64 * 1024;
 
     private final Path socket;
     private final Server server;
@@ -52,8 +66,15 @@ public final class SocketServer {
         return null;
     }
 
-    public static SocketServer start(Path socket, BindableService service) throws IOException {
+    /**
+     * Listens on {@code socket}. A connection that has not begun HTTP/2 (its first SETTINGS
+     * frame) within {@code handshakeTimeout} is closed; so is one with no call for
+     * {@code idleTimeout} (a GOAWAY first: a client such as the agent's reconnects on its next call).
+     */
+    public static SocketServer start(Path socket, BindableService service, Duration idleTimeout,
+            Duration handshakeTimeout) throws IOException {
         Files.deleteIfExists(socket); // stale: we hold the directory's lock
+        ReceiveBudget budget = new ReceiveBudget(MAX_HELD_BYTES);
         EventLoopGroup boss = new EpollEventLoopGroup(1, named("echopost-accept"));
         EventLoopGroup workers = new EpollEventLoopGroup(2, named("echopost-io"));
         Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
@@ -62,7 +83,11 @@ public final class SocketServer {
                 .workerEventLoopGroup(workers)
                 .directExecutor()
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-                .addService(service)
+                .flowControlWindow(FLOW_CONTROL_WINDOW)
+                .addStreamTracerFactory(budget.tracer())
+                .addService(ServerInterceptors.intercept(service, budget.interceptor()))
+                .handshakeTimeout(handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .maxConnectionIdle(idleTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .build();
         try {
             server.start();
