@@ -306,7 +306,7 @@ public final class Delivery {
 
     /**
      * While the primary is down: EchoPost, then the fallback, then disk. Returns the records that
-     * wait for EchoPost to finish starting: the caller keeps them and tries again.
+     * wait for EchoPost (starting, or busy for a moment): the caller keeps them and tries again.
      */
     private List<CapturedRecord> deliverElsewhere(List<CapturedRecord> records, DropKind ifAllFail)
             throws InterruptedException {
@@ -315,11 +315,11 @@ public final class Delivery {
         if (echoPost.enabled()) {
             List<CapturedRecord> notStored = new ArrayList<>();
             for (List<CapturedRecord> chunk : chunks(rest, EchoPostLink.MAX_BATCH, EchoPostLink.MAX_BATCH_BYTES)) {
-                EchoPostLink.Result result = waiting.isEmpty() ? echoPost.send(chunk) : EchoPostLink.Result.STARTING;
+                EchoPostLink.Result result = waiting.isEmpty() ? echoPost.send(chunk) : EchoPostLink.Result.WAIT;
                 if (result == EchoPostLink.Result.STORED) {
                     counters.countSentEchoPost(chunk.size());
                     tookOver(chunk.size());
-                } else if (result == EchoPostLink.Result.STARTING) {
+                } else if (result == EchoPostLink.Result.WAIT) {
                     waiting.addAll(chunk);
                 } else {
                     notStored.addAll(chunk);

@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * channel on its UNIX socket. Batches go by {@code SendBatch}; an EchoPost that only has
  * {@code SendLog} (the original Go build) gets one call per record for the rest of the run. If
  * EchoPost exited (it does once it has drained), the next batch starts it again. While it starts,
- * batches wait for it ({@link Result#STARTING}), however long that takes; an attempt that fails is
+ * batches wait for it ({@link Result#WAIT}), however long that takes; an attempt that fails is
  * retried after a pause, and meanwhile batches go elsewhere. Only a cause no retry can change
  * (platform, socket path, a refused download) disables it for the run, once, with a warning.
  */
@@ -39,6 +39,8 @@ public final class EchoPostLink {
     private static final long CALL_TIMEOUT_SECONDS = 10;
     /** EchoPost's answer to a call that arrives while it stops. */
     private static final String SHUTTING_DOWN = "shutting down";
+    /** EchoPost's answer when too many bytes arrive at once (several JVMs at once): a moment's wait. */
+    private static final String BUSY = "EchoPost is busy";
 
     /** What happened to a batch. */
     enum Result {
@@ -48,8 +50,8 @@ public final class EchoPostLink {
         REFUSED,
         /** EchoPost is disabled, did not answer, or its last start failed: send them elsewhere. */
         UNAVAILABLE,
-        /** EchoPost is starting: keep them and send them again shortly. */
-        STARTING
+        /** EchoPost is starting, or busy for a moment: keep them and send them again shortly. */
+        WAIT
     }
 
     private final EchoPostLauncher launcher;
@@ -113,6 +115,10 @@ public final class EchoPostLink {
                     TimeUnit.MILLISECONDS.sleep(50);
                     continue;
                 }
+                if (refusal.contains(BUSY)) {
+                    Diagnostics.debug("echopost_busy", refusal + "; the batch is sent again shortly");
+                    return Result.WAIT;
+                }
                 if (!refusal.equals(lastRefusal)) {
                     Diagnostics.warn("echopost_refused", "EchoPost refused " + records.size()
                             + " record(s): " + refusal + "; they go to the fallback", "count", records.size());
@@ -171,7 +177,7 @@ public final class EchoPostLink {
                             + millis + " ms (echopost.start_timeout); records wait for it in the queue",
                             "millis", millis);
                 }
-                return Result.STARTING;
+                return Result.WAIT;
         }
     }
 
