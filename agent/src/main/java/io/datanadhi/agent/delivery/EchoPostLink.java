@@ -37,6 +37,7 @@ public final class EchoPostLink {
     /** Below EchoPost's 4 MB limit per call. */
     static final int MAX_BATCH_BYTES = 3 * 1024 * 1024;
     private static final long CALL_TIMEOUT_SECONDS = 10;
+    private static final long WARM_UP_MILLIS = 200;
     /** EchoPost's answer to a call that arrives while it stops. */
     private static final String SHUTTING_DOWN = "shutting down";
     /** EchoPost's answer when too many bytes arrive at once (several JVMs at once): a moment's wait. */
@@ -63,6 +64,10 @@ public final class EchoPostLink {
     private String lastRefusal;
     /** The start attempt already reported as slow. */
     private String reportedSlow;
+    private boolean warmUpDone;
+    /** The warm-up call left the channel in its reconnect backoff. */
+    private boolean warmedUp;
+    private boolean waitForConnection;
     /**
      * The last call was answered: call again without probing the socket first. A probe per batch
      * is a connection per batch for EchoPost to set up and tear down; thousands of them exhausted
@@ -155,7 +160,7 @@ public final class EchoPostLink {
         try {
             state = launcher.ensureRunning(0);
             if (state == EchoPostLauncher.State.STARTING) {
-                channel();
+                warmUp();
                 state = launcher.ensureRunning(launcher.startTimeoutNanos());
             }
         } catch (EchoPostInstaller.Unavailable e) {
@@ -164,7 +169,13 @@ public final class EchoPostLink {
         }
         switch (state) {
             case LISTENING:
-                channel();
+                if (warmedUp) {
+                    // Its warm-up attempt failed: connect now, not after a backoff; and the next
+                    // call waits for that connection instead of failing at once.
+                    warmedUp = false;
+                    channel().resetConnectBackoff();
+                    waitForConnection = true;
+                }
                 return null;
             case RETRY_LATER:
                 return Result.UNAVAILABLE;
@@ -212,7 +223,35 @@ public final class EchoPostLink {
     }
 
     private LogAgentGrpc.LogAgentBlockingStub stub() {
-        return LogAgentGrpc.newBlockingStub(channel()).withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        LogAgentGrpc.LogAgentBlockingStub stub = LogAgentGrpc.newBlockingStub(channel())
+                .withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (waitForConnection) {
+            waitForConnection = false;
+            stub = stub.withWaitForReady();
+        }
+        return stub;
+    }
+
+    /**
+     * While EchoPost's JVM boots: the channel, and one call with an empty batch that fails at once
+     * (nothing listens yet; were EchoPost already there, it stores nothing for an empty batch),
+     * which loads the classes of the whole call path on this side. Without it the
+     * first batch pays for them after EchoPost listens, hundreds of milliseconds on a busy machine.
+     */
+    private void warmUp() {
+        if (warmUpDone) {
+            return;
+        }
+        warmUpDone = true;
+        try {
+            LogAgentGrpc.newBlockingStub(channel()).withDeadlineAfter(WARM_UP_MILLIS, TimeUnit.MILLISECONDS)
+                    .sendBatch(LogBatch.getDefaultInstance());
+        } catch (StatusRuntimeException expected) {
+            // UNAVAILABLE: nothing listens yet
+        } catch (RuntimeException e) {
+            Diagnostics.debug("echopost_warm_up_failed", "warming up the EchoPost channel failed: " + e);
+        }
+        warmedUp = true;
     }
 
     /** Built once; it connects on the first call. */
