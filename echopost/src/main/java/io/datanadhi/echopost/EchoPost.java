@@ -4,6 +4,7 @@ import io.datanadhi.echopost.replay.Replayer;
 import io.datanadhi.echopost.replay.ServerClient;
 import io.datanadhi.echopost.server.LogAgentService;
 import io.datanadhi.echopost.server.SocketServer;
+import io.datanadhi.echopost.store.DiskLimits;
 import io.datanadhi.echopost.store.Store;
 import io.datanadhi.echopost.store.StoreFiles;
 import io.datanadhi.echopost.store.StoredRecord;
@@ -233,7 +234,7 @@ public final class EchoPost {
             }
         };
         store = Store.open(options.dir.resolve("store"), new StoreFiles(),
-                new Store.Limits(options.maxDiskBytes, options.minFreeBytes), events, this::activity);
+                new DiskLimits(options.maxDiskBytes, options.minFreeBytes), events, this::activity);
         // The hook goes in before the socket exists: a client that sees the socket may stop us at once.
         Thread hook = new Thread(this::onSignal, "echopost-sigterm");
         Runtime.getRuntime().addShutdownHook(hook);

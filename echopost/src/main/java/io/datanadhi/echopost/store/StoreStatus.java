@@ -54,7 +54,7 @@ public final class StoreStatus {
         long delivered = 0;
         String problem = null;
         try {
-            delivered = new ReplayCursor(new StoreFiles(), storeDir).read();
+            delivered = new Ledger(new StoreFiles(), storeDir).read();
         } catch (RecordCodec.BadFrameException e) {
             problem = e.getMessage();
         }

@@ -7,11 +7,12 @@ import java.nio.file.Path;
 import java.util.zip.CRC32C;
 
 /**
- * The replay checkpoint: "every record up to sequence N is delivered". Written as a temp file,
- * forced, renamed over the old one, and the directory forced, so that after any crash it is
- * either the old value or the new one, never half of either.
+ * The store's ledger: its one durable position, "every record up to sequence N is delivered"
+ * (the replay checkpoint, file {@code checkpoint}). Written as a temp file, forced, renamed over
+ * the old one, and the directory forced, so that after any crash it is either the old value or
+ * the new one, never half of either.
  */
-final class ReplayCursor {
+final class Ledger {
 
     static final String FILE_NAME = "checkpoint";
     private static final int MAGIC = 0x45504350; // "EPCP"
@@ -20,7 +21,7 @@ final class ReplayCursor {
     private final StoreFiles files;
     private final Path dir;
 
-    ReplayCursor(StoreFiles files, Path dir) {
+    Ledger(StoreFiles files, Path dir) {
         this.files = files;
         this.dir = dir;
     }
