@@ -47,11 +47,18 @@ final class Recovery {
         }
         Result result = new Result();
         try {
-            result.delivered = ledger.read();
+            result.delivered = ledger.open();
         } catch (RecordCodec.BadFrameException e) {
             result.delivered = 0;
             events.event("checkpoint_damaged", "the replay checkpoint is damaged (" + e.getMessage()
                     + "); replaying from the oldest stored record (some may be sent twice)");
+        }
+        try {
+            ledger.makeIfMissing(result.delivered);
+        } catch (IOException e) {
+            // A disk already full at the start: replay can still go on, writing it is tried again.
+            events.event("write_failed", "could not make the replay checkpoint file (" + e
+                    + "); tried again at the next checkpoint");
         }
         long delivered = result.delivered;
         for (Path path : files.list(dir)) {

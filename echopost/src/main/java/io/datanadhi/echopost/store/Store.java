@@ -150,15 +150,22 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** Writes the ledger and deletes fully delivered segments. */
+    /**
+     * Writes the ledger and deletes fully delivered segments. Those go even when the ledger cannot
+     * be written: their records are delivered whatever the ledger says, and the space they give
+     * back may be what the next write needs.
+     */
     public synchronized void checkpoint() throws IOException {
         long current = delivered;
-        if (current != checkpointed) {
-            ledger.write(current);
-            checkpointed = current;
+        try {
+            if (current != checkpointed) {
+                ledger.write(current);
+                checkpointed = current;
+            }
+            checkpointedAt = System.nanoTime();
+        } finally {
+            segments.deleteDelivered(current);
         }
-        checkpointedAt = System.nanoTime();
-        segments.deleteDelivered(current);
     }
 
     // ---- shutdown ----
@@ -167,9 +174,13 @@ public final class Store implements AutoCloseable {
     @Override
     public void close() throws IOException {
         writer.close();
-        checkpoint();
-        for (Segment segment : segments.all()) {
-            segment.closeQuietly();
+        try {
+            checkpoint();
+        } finally {
+            ledger.close();
+            for (Segment segment : segments.all()) {
+                segment.closeQuietly();
+            }
         }
     }
 

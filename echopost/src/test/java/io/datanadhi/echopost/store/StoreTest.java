@@ -506,7 +506,9 @@ class StoreTest {
         deliver(store, store.reader(), 10);
         store.close(); // checkpoint 10; segments 1-4 and 5-8 deleted
         Path checkpoint = dir().resolve(Ledger.FILE_NAME);
-        flipByte(checkpoint, 11); // inside the delivered value: the checksum no longer matches
+        // Inside the delivered value of both slots: no checksum matches.
+        flipByte(checkpoint, 11);
+        flipByte(checkpoint, Ledger.SLOT_DISTANCE + 11);
 
         Store reopened = open(new StoreFiles(), FOUR_RECORDS, UNLIMITED);
         assertEquals(1, events.named("checkpoint_damaged").size(), events.toString());
