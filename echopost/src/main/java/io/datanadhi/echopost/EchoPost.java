@@ -4,6 +4,7 @@ import io.datanadhi.echopost.replay.Replayer;
 import io.datanadhi.echopost.replay.ServerClient;
 import io.datanadhi.echopost.server.LogAgentService;
 import io.datanadhi.echopost.server.SocketServer;
+import io.datanadhi.echopost.store.DiskLimits;
 import io.datanadhi.echopost.store.Store;
 import io.datanadhi.echopost.store.StoreFiles;
 import io.datanadhi.echopost.store.StoredRecord;
@@ -140,7 +141,7 @@ public final class EchoPost {
                 return serveLocked();
             } finally {
                 writePid(lockFile, "");
-                lock.release();
+                release(lock);
             }
         } catch (IOException e) {
             err.println("echopost: cannot lock " + dir.resolve(LOCK) + ": " + describe(e));
@@ -148,7 +149,19 @@ public final class EchoPost {
         }
     }
 
-    /** The lock file holds the running EchoPost's pid, for {@code -status} and the agent's doctor. */
+    /** The lock goes with the process anyway: failing to release it must not change how EchoPost exits. */
+    private static void release(FileLock lock) {
+        try {
+            lock.release();
+        } catch (IOException ignored) {
+            // released when the file is closed, or when the process ends
+        }
+    }
+
+    /**
+     * The lock file holds the running EchoPost's pid, for {@code -status} and the agent's doctor;
+     * on a full disk it may stay empty, which costs only that.
+     */
     private static void writePid(FileChannel lockFile, String pid) {
         try {
             lockFile.truncate(0);
@@ -160,8 +173,16 @@ public final class EchoPost {
 
     private int serveLocked() throws IOException {
         Path dir = options.dir;
-        Path session = newSessionDir(dir);
-        events = new EventLog(session.resolve("events.log"), out);
+        // A full disk must not keep EchoPost from starting and delivering what it holds: without a
+        // session directory, events go to stdout only and the delivery logs are not written.
+        Path session = null;
+        String sessionProblem = null;
+        try {
+            session = newSessionDir(dir);
+        } catch (IOException e) {
+            sessionProblem = describe(e);
+        }
+        events = new EventLog(sessionFile(session, "events.log"), out);
         events.redact(options.apiKey);
         NETTY_LINES.events = events;
         // A thread that dies (an io loop, replay) leaves a process that accepts and never answers
@@ -175,16 +196,22 @@ public final class EchoPost {
             }
             Runtime.getRuntime().halt(70);
         });
-        try (EventLog.RecordLog success = new EventLog.RecordLog(session.resolve("agent-success.log"));
-                EventLog.RecordLog failure = new EventLog.RecordLog(session.resolve("agent-failure.log"))) {
+        try (EventLog.RecordLog success = new EventLog.RecordLog(sessionFile(session, "agent-success.log"), events);
+                EventLog.RecordLog failure = new EventLog.RecordLog(sessionFile(session, "agent-failure.log"), events)) {
             Proxies.Proxy proxy = proxies.forTarget(target);
             events.info("started", "EchoPost " + version() + " serving " + dir
                     + (proxy == null ? "" : "; replay goes through the proxy " + proxy), "pid",
                     ProcessHandle.current().pid(), "dir", dir.toString(), "health_url", options.healthUrl,
-                    "max_disk_mb", options.maxDiskBytes / (1024 * 1024), "session", session.toString(),
+                    "max_disk_mb", options.maxDiskBytes / (1024 * 1024),
+                    "session", session == null ? null : session.toString(),
                     "proxy", proxy == null ? "none" : proxy.toString(), "timeout_s", options.timeoutSeconds,
                     "max_in_flight", options.maxInFlight, "idle_timeout_s", options.idleTimeoutSeconds,
                     "handshake_timeout_s", options.handshakeTimeoutSeconds);
+            if (sessionProblem != null) {
+                events.warn("log_write_failed", "cannot make this run's session directory in " + dir + " ("
+                        + sessionProblem + "): events go to stdout only, agent-success.log and agent-failure.log "
+                        + "are not written; delivery goes on", "file", dir.toString(), "reason", sessionProblem);
+            }
             for (String problem : proxies.problems()) {
                 events.warn("proxy_setting_ignored", problem);
             }
@@ -234,7 +261,7 @@ public final class EchoPost {
             }
         };
         store = Store.open(options.dir.resolve("store"), new StoreFiles(),
-                new Store.Limits(options.maxDiskBytes, options.minFreeBytes), events, this::activity);
+                new DiskLimits(options.maxDiskBytes, options.minFreeBytes), events, this::activity);
         // The hook goes in before the socket exists: a client that sees the socket may stop us at once.
         Thread hook = new Thread(this::onSignal, "echopost-sigterm");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -244,7 +271,11 @@ public final class EchoPost {
                     Duration.ofSeconds(options.idleTimeoutSeconds), Duration.ofSeconds(options.handshakeTimeoutSeconds));
         } catch (IOException | RuntimeException e) {
             events.error("socket_unusable", "cannot listen on " + socket + ": " + describe(e));
-            store.close();
+            try {
+                store.close();
+            } catch (IOException closing) {
+                // exiting 2 anyway; what is stored stays for the next start
+            }
             finished.countDown();
             removeHook(hook);
             return 2;
@@ -270,11 +301,8 @@ public final class EchoPost {
             // Records that arrived while we were stopping: the server is up, send them now.
             replayer.replayBeforeExit(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FINAL_REPLAY_MILLIS));
         }
-        store.close();
+        closeStore();
         long left = store.backlog();
-        if (left == 0) {
-            store.deleteIfEmpty();
-        }
         client.close();
         events.info("exiting", left == 0 ? "everything delivered; store removed"
                 : left + " record(s) kept in the store for the next start", "reason", reason, "backlog", left);
@@ -283,6 +311,42 @@ public final class EchoPost {
             removeHook(hook);
         }
         return 0;
+    }
+
+    /**
+     * Writes the checkpoint and, when everything is delivered, removes the store. A failure here
+     * is reported, not a reason to exit otherwise: what is not delivered stays in the store, and
+     * the next start replays from the checkpoint it could write (some records again, none lost).
+     */
+    private void closeStore() {
+        try {
+            store.close();
+            if (store.backlog() == 0) {
+                store.deleteIfEmpty();
+            }
+        } catch (IOException e) {
+            events.warn("write_failed", "could not close the store cleanly (" + describe(e) + "); what is not "
+                    + "delivered stays in it", "reason", describe(e));
+        }
+    }
+
+    /** A session log; one that cannot be opened is reported and dropped, as one that cannot be written. */
+    private SessionFile sessionFile(Path session, String name) {
+        if (session == null) {
+            return SessionFile.none(Path.of(name));
+        }
+        Path path = session.resolve(name);
+        try {
+            return SessionFile.open(path);
+        } catch (IOException e) {
+            String problem = name + " cannot be opened (" + describe(e) + "): its lines are dropped; delivery goes on";
+            if (events != null) {
+                events.warn("log_write_failed", problem, "file", path.toString(), "reason", describe(e));
+            } else {
+                out.println("echopost: " + problem); // events.log itself, before there is an event log
+            }
+            return SessionFile.none(path);
+        }
     }
 
     /**

@@ -1,45 +1,27 @@
 package io.datanadhi.echopost;
 
 import io.datanadhi.echopost.store.StoreEvents;
-import java.io.BufferedWriter;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 
 /**
  * EchoPost's activity log: one JSON line per event with a stable {@code event} name (started,
  * accepting, healthy, replayed, corrupt_segment, disk_refused, exiting, ...), written to the
  * session's {@code events.log} and to stdout. The API key is never passed to it, and is masked
- * if it ever appears.
+ * if it ever appears. A session log that cannot be written (a full disk) costs its lines, never
+ * delivery: {@code log_write_failed} says so on stdout, {@code log_write_resumed} once it works
+ * again.
  */
 final class EventLog implements StoreEvents, AutoCloseable {
 
-    private final Writer file;
+    private final SessionFile file;
     private final PrintStream out;
     private volatile String secret;
 
-    EventLog(Path file, PrintStream out) throws IOException {
-        this.file = openOwnerOnly(file);
+    /** @param file the session's events.log */
+    EventLog(SessionFile file, PrintStream out) {
+        this.file = file;
         this.out = out;
-    }
-
-    /** Opens a session log for appending; created owner-only, since it holds records or what became of them. */
-    static BufferedWriter openOwnerOnly(Path file) throws IOException {
-        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            try {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } catch (FileAlreadyExistsException appendingToIt) {
-                // opened below as it is
-            }
-        }
-        return Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     void redact(String apiKey) {
@@ -90,46 +72,66 @@ final class EventLog implements StoreEvents, AutoCloseable {
             text = text.replace(key, "****");
         }
         out.println(text);
-        try {
-            file.write(text);
-            file.write('\n');
-            file.flush();
-        } catch (IOException ignored) {
-            // stdout still has it
+        file.add(text);
+        SessionFile.Change change = file.flush();
+        if (change != null) {
+            logChanged(file, change); // events.log itself: on stdout, and in the file once it works
+        }
+    }
+
+    /** Reports that a session log started failing, or works again. */
+    void logChanged(SessionFile log, SessionFile.Change change) {
+        String name = log.path.getFileName().toString();
+        if (change.failing) {
+            write("WARN", "log_write_failed", name + " cannot be written (" + change.reason + "): its lines are "
+                    + "dropped until it can; delivery goes on", "file", log.path.toString(), "reason", change.reason);
+        } else {
+            write("INFO", "log_write_resumed", name + " is written again; " + change.dropped
+                    + " line(s) were dropped meanwhile", "file", log.path.toString(), "dropped", change.dropped);
         }
     }
 
     @Override
-    public synchronized void close() throws IOException {
+    public synchronized void close() {
         file.close();
     }
 
-    /** Appends one JSON line per record to {@code agent-success.log} / {@code agent-failure.log}. */
+    /**
+     * Appends one JSON line per record to {@code agent-success.log} / {@code agent-failure.log},
+     * written every 200 ms (or 64 KB): one write for many records while replay runs fast.
+     */
     static final class RecordLog implements AutoCloseable {
-        private final BufferedWriter writer;
+        private static final long FLUSH_NANOS = 200_000_000L;
+        private static final int FLUSH_BYTES = 64 * 1024;
+        private final SessionFile file;
+        private final EventLog events;
         private long lastFlush = System.nanoTime();
 
-        RecordLog(Path file) throws IOException {
-            this.writer = openOwnerOnly(file);
+        RecordLog(SessionFile file, EventLog events) {
+            this.file = file;
+            this.events = events;
         }
 
         synchronized void append(String line) {
-            try {
-                writer.write(line);
-                writer.write('\n');
-                long now = System.nanoTime();
-                if (now - lastFlush > 200_000_000L) {
-                    writer.flush();
-                    lastFlush = now;
-                }
-            } catch (IOException ignored) {
-                // A log of deliveries, not the data itself.
+            file.add(line);
+            long now = System.nanoTime();
+            if (now - lastFlush > FLUSH_NANOS || file.pendingBytes() >= FLUSH_BYTES) {
+                flush();
+                lastFlush = now;
+            }
+        }
+
+        private void flush() {
+            SessionFile.Change change = file.flush();
+            if (change != null) {
+                events.logChanged(file, change);
             }
         }
 
         @Override
-        public synchronized void close() throws IOException {
-            writer.close();
+        public synchronized void close() {
+            flush();
+            file.close();
         }
     }
 }

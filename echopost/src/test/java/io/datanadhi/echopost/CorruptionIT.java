@@ -234,6 +234,11 @@ class CorruptionIT {
             for (int i = 0; i < count; i++) {
                 Path file = files.get(random.nextInt(files.size()));
                 long offset = random.nextInt((int) Files.size(file));
+                if (file.getFileName().toString().equals("checkpoint") && random.nextInt(4) > 0) {
+                    // Mostly in a slot, the bytes that matter, not in the padding between them.
+                    long slot = Files.size(file) > StoreImage.CHECKPOINT_SLOT_DISTANCE ? random.nextInt(2) : 0;
+                    offset = slot * StoreImage.CHECKPOINT_SLOT_DISTANCE + random.nextInt(StoreImage.CHECKPOINT_SLOT);
+                }
                 int mask = 1 + random.nextInt(255);
                 StoreImage.flip(file, offset, mask);
                 Map<Long, Integer> inFile = flips.computeIfAbsent(file.getFileName().toString(), k -> new TreeMap<>());
@@ -297,7 +302,8 @@ class CorruptionIT {
      * the whole segment when it lands in the checked part of its header (magic, version, first
      * sequence; not the reserved bytes or the creation time). In an older segment replay stops at
      * the damage and reports the undelivered rest as lost; in the newest segment the damage reads as
-     * a torn tail and what follows is cut. A flipped checkpoint replays everything still stored. A
+     * a torn tail and what follows is cut. A flip in one checkpoint slot replays from the other slot's
+ * position; flips in both replay everything still stored. A
      * flipped {@code .seg.end} is not modelled (only the general checks apply).
      */
     static final class Expected {
@@ -312,9 +318,19 @@ class CorruptionIT {
 
         static Expected of(StoreImage image, Map<String, Map<Long, Integer>> flips) {
             Expected expected = new Expected();
-            expected.checkpointDamaged = flips.containsKey("checkpoint");
+            // A flip in one checkpoint slot leaves the other; a flip between them changes nothing.
+            long surviving = -1;
+            for (int slot = 0; slot < image.checkpointSlots.length; slot++) {
+                long start = (long) slot * StoreImage.CHECKPOINT_SLOT_DISTANCE;
+                boolean flipped = flips.getOrDefault("checkpoint", Map.of()).keySet().stream()
+                        .anyMatch(offset -> offset >= start && offset < start + StoreImage.CHECKPOINT_SLOT);
+                if (!flipped) {
+                    surviving = Math.max(surviving, image.checkpointSlots[slot]);
+                }
+            }
+            expected.checkpointDamaged = image.checkpointSlots.length > 0 && surviving < 0;
             expected.exact = flips.keySet().stream().noneMatch(name -> name.endsWith(".seg.end"));
-            long deliveredUpTo = expected.checkpointDamaged ? 0 : image.checkpoint;
+            long deliveredUpTo = Math.max(0, surviving);
             for (int s = 0; s < image.segments.size(); s++) {
                 StoreImage.SegmentFile segment = image.segments.get(s);
                 boolean newest = s == image.segments.size() - 1;

@@ -16,13 +16,16 @@ import java.util.stream.Stream;
  * A test's own reading of an undamaged store directory, from the documented layout (DESIGN 10):
  * segment files {@code <first-sequence>.seg} with a 24-byte header (magic 4, version 2, reserved
  * 2, first sequence 8, created 8), then frames {@code length 4 | crc32c 4 | sequence 8 | stored-at
- * 8 | body}; a 16-byte {@code checkpoint} (magic, delivered-up-to, crc); {@code *.seg.end} beside
- * a segment whose write failed (8 bytes: where its valid frames end).
+ * 8 | body}; a {@code checkpoint} of two 16-byte slots (magic, delivered-up-to, crc32c of it) at 0
+ * and 4096, the higher valid one counting (an earlier version's file is the first slot alone);
+ * {@code *.seg.end} beside a segment whose write failed (8 bytes: where its valid frames end).
  */
 final class StoreImage {
 
     static final int SEGMENT_HEADER = 24;
     static final int FRAME_HEADER = 16;
+    static final int CHECKPOINT_SLOT = 16;
+    static final int CHECKPOINT_SLOT_DISTANCE = 4096;
 
     /** One stored record: where its frame is and what it holds. */
     static final class Frame {
@@ -70,12 +73,15 @@ final class StoreImage {
     final List<SegmentFile> segments;
     /** Delivered up to; 0 without a checkpoint. */
     final long checkpoint;
+    /** The value in each checkpoint slot; -1 for a damaged or missing one; empty without a checkpoint. */
+    final long[] checkpointSlots;
     /** {@code *.seg.end} files by name, with their value. */
     final Map<String, Long> ends;
 
-    private StoreImage(List<SegmentFile> segments, long checkpoint, Map<String, Long> ends) {
+    private StoreImage(List<SegmentFile> segments, long[] checkpointSlots, Map<String, Long> ends) {
         this.segments = segments;
-        this.checkpoint = checkpoint;
+        this.checkpointSlots = checkpointSlots;
+        this.checkpoint = Math.max(0, java.util.Arrays.stream(checkpointSlots).max().orElse(0));
         this.ends = ends;
     }
 
@@ -86,7 +92,7 @@ final class StoreImage {
         }
         List<SegmentFile> segments = new ArrayList<>();
         Map<String, Long> ends = new TreeMap<>();
-        long checkpoint = 0;
+        long[] checkpoint = new long[0];
         for (Path file : files) {
             String name = file.getFileName().toString();
             ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
@@ -95,12 +101,28 @@ final class StoreImage {
             } else if (name.endsWith(".seg.end")) {
                 ends.put(name, bytes.getLong(0));
             } else if (name.equals("checkpoint")) {
-                checkpoint = bytes.getLong(4);
+                checkpoint = checkpointSlots(bytes);
             } else {
                 throw new AssertionError("unexpected file in the store: " + file);
             }
         }
         return new StoreImage(segments, checkpoint, ends);
+    }
+
+    private static long[] checkpointSlots(ByteBuffer bytes) {
+        long[] slots = new long[2];
+        for (int i = 0; i < 2; i++) {
+            int at = i * CHECKPOINT_SLOT_DISTANCE;
+            slots[i] = -1;
+            if (bytes.capacity() >= at + CHECKPOINT_SLOT && bytes.getInt(at) == 0x45504350) {
+                java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+                crc.update(bytes.array(), at + 4, 8);
+                if ((int) crc.getValue() == bytes.getInt(at + 12)) {
+                    slots[i] = bytes.getLong(at + 4);
+                }
+            }
+        }
+        return slots;
     }
 
     private static List<Frame> frames(String name, ByteBuffer bytes) {

@@ -1,5 +1,6 @@
 package io.datanadhi.echopost.replay;
 
+import io.datanadhi.echopost.store.SegmentReader;
 import io.datanadhi.echopost.store.Store;
 import io.datanadhi.echopost.store.StoredRecord;
 import io.datanadhi.http.HttpFailure;
@@ -247,7 +248,7 @@ public final class Replayer implements Runnable {
     /** One pass from the store's progress: fills the window, settles answers in order. */
     private void replayRound(Round round, Totals totals, long deadlineNanos) throws IOException {
         taken.headSet(store.delivered(), true).clear(); // passed meanwhile (a quarantined segment)
-        Store.Reader reader = store.reader();
+        SegmentReader reader = store.reader();
         ArrayDeque<InFlight> window = new ArrayDeque<>();
         long windowBytes = 0;
         StoredRecord next = null;

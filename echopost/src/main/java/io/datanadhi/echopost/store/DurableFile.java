@@ -10,7 +10,13 @@ public interface DurableFile extends Closeable {
     /** Appends all of {@code source} at the end of the file. */
     void append(ByteBuffer source) throws IOException;
 
-    /** Makes every append so far durable (fdatasync). */
+    /**
+     * Writes all of {@code source} at {@code position}, over what is there (or past the end).
+     * Overwriting bytes the file already has needs no new disk space.
+     */
+    void write(ByteBuffer source, long position) throws IOException;
+
+    /** Makes every write so far durable (fdatasync). */
     void force() throws IOException;
 
     /** Reads into {@code target} from {@code position}; returns the bytes read, -1 at the end. */

@@ -64,6 +64,11 @@ final class ReadAhead implements DurableFile {
     }
 
     @Override
+    public void write(ByteBuffer source, long position) {
+        throw new UnsupportedOperationException("read-only");
+    }
+
+    @Override
     public void force() {
         throw new UnsupportedOperationException("read-only");
     }

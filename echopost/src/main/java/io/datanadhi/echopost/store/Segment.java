@@ -2,11 +2,14 @@ package io.datanadhi.echopost.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * A segment file: {@code <first-sequence>.seg}, a 24-byte header (magic, version, first sequence,
- * creation time), then frames. Names sort in sequence order.
+ * creation time), then frames. Names sort in sequence order. An instance is one live segment of
+ * the store, open for the life of the store: the writer appends to the newest, replay reads them
+ * all.
  */
 public final class Segment {
 
@@ -17,7 +20,61 @@ public final class Segment {
     /** Written next to a segment after a failed write: how far it holds acknowledged frames. */
     static final String END_SUFFIX = ".seg.end";
 
-    private Segment() {}
+    final long firstSequence;
+    final Path path;
+    final DurableFile file;
+    /** For the active segment: the end of what is forced and acknowledged. */
+    volatile long durableEnd;
+    /** Set once no more is written to it: where its valid data ends; -1 while unknown. */
+    volatile long sealedEnd = -1;
+    /**
+     * Its sequences are all below this: the next segment's first, set once a newer segment
+     * exists. Frames at or past it are refused writes whose sequences the next segment reused.
+     */
+    volatile long endSequence = Long.MAX_VALUE;
+
+    Segment(long firstSequence, Path path, DurableFile file, long durableEnd) {
+        this.firstSequence = firstSequence;
+        this.path = path;
+        this.file = file;
+        this.durableEnd = durableEnd;
+    }
+
+    boolean sealed() {
+        return sealedEnd >= 0;
+    }
+
+    void seal(long end) {
+        sealedEnd = end;
+    }
+
+    /** Where reading a sealed (or recovered) segment stops. */
+    long readLimit() throws IOException {
+        long size = file.size();
+        return sealedEnd >= 0 ? Math.min(sealedEnd, size) : size;
+    }
+
+    long sizeAtClose() {
+        try {
+            return file.size();
+        } catch (IOException e) {
+            return durableEnd;
+        }
+    }
+
+    void closeQuietly() {
+        try {
+            file.close();
+        } catch (IOException ignored) {
+            // Closing a file we only read or are giving up.
+        }
+    }
+
+    String name() {
+        return path.getFileName().toString();
+    }
+
+    // ---- the file format ----
 
     public static String fileName(long firstSequence) {
         return String.format("%020d%s", firstSequence, SUFFIX);
@@ -65,5 +122,26 @@ public final class Segment {
                     + expectedFirstSequence);
         }
         return header.getLong();
+    }
+
+    /** The {@code .seg.end} file beside a segment. */
+    static Path endFile(Path segment) {
+        return segment.resolveSibling(segment.getFileName().toString().replace(SUFFIX, END_SUFFIX));
+    }
+
+    /** The value of a segment's {@code .seg.end} file; -1 when there is none (or it cannot be read). */
+    static long readEnd(Path segment) {
+        Path end = endFile(segment);
+        try {
+            if (Files.exists(end)) {
+                byte[] bytes = Files.readAllBytes(end);
+                if (bytes.length == 8) {
+                    return ByteBuffer.wrap(bytes).getLong();
+                }
+            }
+        } catch (IOException ignored) {
+            // Without it, the whole file is read; a damaged tail is then quarantined.
+        }
+        return -1;
     }
 }

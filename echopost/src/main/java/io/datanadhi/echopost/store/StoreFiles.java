@@ -120,6 +120,13 @@ public class StoreFiles {
         }
 
         @Override
+        public void write(ByteBuffer source, long position) throws IOException {
+            while (source.hasRemaining()) {
+                position += channel.write(source, position);
+            }
+        }
+
+        @Override
         public void force() throws IOException {
             channel.force(false);
         }

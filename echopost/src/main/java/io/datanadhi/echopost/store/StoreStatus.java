@@ -54,7 +54,7 @@ public final class StoreStatus {
         long delivered = 0;
         String problem = null;
         try {
-            delivered = new ReplayCursor(new StoreFiles(), storeDir).read();
+            delivered = Ledger.read(storeDir);
         } catch (RecordCodec.BadFrameException e) {
             problem = e.getMessage();
         }

@@ -19,12 +19,13 @@ import java.util.stream.Stream;
  * A disk that can lose power, in the spirit of H2's reorder-writes file system: every operation
  * really happens, and the disk remembers what a power cut could undo.
  *
- * <p>A file's content is durable as of its last {@code force()}; the appends and truncations since
- * are unforced. A directory's entries are durable as of its last {@code forceDirectory()}; the
+ * <p>A file's content is durable as of its last {@code force()}; the appends, writes in place and
+ * truncations since are unforced. A directory's entries are durable as of its last {@code forceDirectory()}; the
  * files created, renamed and deleted in it since are unsynced. {@link #powerLoss()} rewrites the
  * directory tree to what a cut could leave: each file gets its durable content plus a random
- * prefix of its unforced operations, the next one possibly torn (partial, garbage or zeros), or
- * its unforced sectors scrambled; each directory gets its durable entries plus a random prefix of
+ * prefix of its unforced operations, the next one possibly torn (partial, garbage or zeros; for a
+ * write in place, each sector it covers old, new, zeros or garbage), or its unforced sectors
+ * scrambled; each directory gets its durable entries plus a random prefix of
  * its unsynced operations: an unsynced creation may vanish, an unsynced rename may be undone (the
  * old file comes back under the old name), an unsynced deletion may come back.
  *
@@ -131,10 +132,12 @@ final class PowerLossFiles extends StoreFiles {
 
     private static final class FileNode extends Node {
         byte[] durable;
-        /** Appends (byte[]) and truncations (Long) not yet forced, in order. */
+        /** Appends (byte[]), writes in place (Overwrite) and truncations (Long) not yet forced, in order. */
         final List<Object> unforced = new ArrayList<>();
         /** A write or force to it failed: the store must not force it again. */
         boolean writeFailed;
+        /** Written in place, not only appended to. */
+        boolean rewritten;
         final String name;
 
         FileNode(String name, byte[] durable) {
@@ -198,6 +201,13 @@ final class PowerLossFiles extends StoreFiles {
     private void checkPower() throws IOException {
         if (cut) {
             throw new IOException("power lost");
+        }
+    }
+
+    /** The power goes after {@code operations} more operations: the one after them meets the cut. */
+    void cutAfter(long operations) {
+        synchronized (lock) {
+            cutAt = this.operations + operations + 1;
         }
     }
 
@@ -376,10 +386,31 @@ final class PowerLossFiles extends StoreFiles {
         }
 
         @Override
+        public void write(ByteBuffer source, long position) throws IOException {
+            synchronized (lock) {
+                operation();
+                byte[] bytes = new byte[source.remaining()];
+                source.duplicate().get(bytes);
+                if (injectFailure()) {
+                    byte[] part = Arrays.copyOf(bytes, random.nextInt(bytes.length + 1));
+                    real.write(ByteBuffer.wrap(part), position);
+                    node.unforced.add(new Overwrite(position, part));
+                    node.rewritten = true;
+                    throw new IOException("injected write failure");
+                }
+                real.write(source, position);
+                node.unforced.add(new Overwrite(position, bytes));
+                node.rewritten = true;
+            }
+        }
+
+        @Override
         public void force() throws IOException {
             synchronized (lock) {
                 operation();
-                if (node.writeFailed) {
+                // A file written in place (the ledger) rewrites what a failed write left; a file
+                // only appended to (a segment) would build on it.
+                if (node.writeFailed && !node.rewritten) {
                     violations.add(node.name + " forced again after a write or force to it failed");
                 }
                 if (injectFailure()) {
@@ -418,11 +449,31 @@ final class PowerLossFiles extends StoreFiles {
         }
     }
 
+    /** A write in place: {@code bytes} over what was at {@code position}. */
+    private static final class Overwrite {
+        final long position;
+        final byte[] bytes;
+
+        Overwrite(long position, byte[] bytes) {
+            this.position = position;
+            this.bytes = bytes;
+        }
+
+        byte[] applyTo(byte[] content) {
+            int end = (int) position + bytes.length;
+            byte[] result = Arrays.copyOf(content, Math.max(content.length, end));
+            System.arraycopy(bytes, 0, result, (int) position, bytes.length);
+            return result;
+        }
+    }
+
     private static byte[] apply(byte[] content, List<Object> ops, int count) {
         byte[] result = content;
         for (int i = 0; i < count; i++) {
             Object op = ops.get(i);
-            if (op instanceof byte[]) {
+            if (op instanceof Overwrite) {
+                result = ((Overwrite) op).applyTo(result);
+            } else if (op instanceof byte[]) {
                 byte[] bytes = (byte[]) op;
                 byte[] grown = Arrays.copyOf(result, result.length + bytes.length);
                 System.arraycopy(bytes, 0, grown, result.length, bytes.length);
@@ -545,6 +596,21 @@ final class PowerLossFiles extends StoreFiles {
         }
         int applied = prefix(ops.size());
         byte[] content = apply(file.durable, ops, applied);
+        if (applied < ops.size() && ops.get(applied) instanceof Overwrite && random.nextBoolean()) {
+            // A write in place landed in part: each sector it covers is old, new, zeros or garbage.
+            Overwrite next = (Overwrite) ops.get(applied);
+            byte[] written = next.applyTo(content);
+            byte[] torn = Arrays.copyOf(content, written.length);
+            int start = (int) next.position;
+            int end = start + next.bytes.length;
+            for (int sector = start / SECTOR * SECTOR; sector < end; sector += SECTOR) {
+                int kind = random.nextInt(4);
+                for (int i = Math.max(sector, start); i < Math.min(sector + SECTOR, end); i++) {
+                    torn[i] = kind == 0 ? torn[i] : kind == 1 ? written[i] : kind == 2 ? 0 : (byte) random.nextInt(256);
+                }
+            }
+            return torn;
+        }
         if (applied < ops.size() && ops.get(applied) instanceof byte[] && random.nextBoolean()) {
             // The next write landed in part: a prefix of it, then maybe zeros or garbage.
             byte[] next = (byte[]) ops.get(applied);

@@ -268,7 +268,7 @@ class PowerLossTest {
         /** As the replayer does: read, mark delivered, checkpoint now and then, start a new reader now and then. */
         void replay(Store store, Random random, AtomicBoolean stop) throws Exception {
             int toDeliver = random.nextInt(3) == 0 ? Integer.MAX_VALUE : random.nextInt(200);
-            Store.Reader reader = store.reader();
+            SegmentReader reader = store.reader();
             long last = -1;
             List<String> read = new ArrayList<>();
             while (!stop.get()) {
@@ -335,7 +335,7 @@ class PowerLossTest {
             Store store = Store.open(verifyRoot.resolve("store"), new StoreFiles(), UNLIMITED, events, () -> {},
                     segmentBytes);
             try {
-                Store.Reader reader = store.reader();
+                SegmentReader reader = store.reader();
                 StoredRecord record;
                 while ((record = reader.next()) != null) {
                     records.add(record);
@@ -503,7 +503,7 @@ class PowerLossTest {
                 kept.append(ByteBuffer.wrap(new byte[] {4, 5, 6}));
             }
             files.create(dir.resolve("never-synced")).close();
-            try (DurableFile temp = files.create(dir.resolve("checkpoint.tmp"))) { // as ReplayCursor writes
+            try (DurableFile temp = files.create(dir.resolve("checkpoint.tmp"))) { // as the Ledger writes
                 temp.append(ByteBuffer.wrap(new byte[] {2}));
                 temp.force();
             }

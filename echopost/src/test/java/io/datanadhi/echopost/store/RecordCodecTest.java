@@ -31,6 +31,12 @@ class RecordCodecTest {
         }
 
         @Override
+        public void write(ByteBuffer source, long position) {
+            bytes = Arrays.copyOf(bytes, (int) Math.max(bytes.length, position + source.remaining()));
+            source.get(bytes, (int) position, source.remaining());
+        }
+
+        @Override
         public void force() {}
 
         @Override

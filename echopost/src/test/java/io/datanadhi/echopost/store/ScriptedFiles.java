@@ -27,6 +27,12 @@ final class ScriptedFiles extends StoreFiles {
 
     volatile BeforeForce beforeForce = (path, size) -> {};
     volatile BeforeCreate beforeCreate = path -> {};
+    /** Called before a write in place (not an append); may throw. */
+    interface BeforeWrite {
+        void run(Path path, long position, int length, long size) throws IOException;
+    }
+
+    volatile BeforeWrite beforeWrite = (path, position, length, size) -> {};
     volatile boolean failTruncate;
     /** Creating a file at a path it accepts fails. */
     volatile Predicate<Path> failCreate = path -> false;
@@ -122,6 +128,13 @@ final class ScriptedFiles extends StoreFiles {
                 throw new IOException("simulated failure half way through a write");
             }
             file.append(source);
+        }
+
+        @Override
+        public void write(ByteBuffer source, long position) throws IOException {
+            check();
+            beforeWrite.run(path, position, source.remaining(), file.size());
+            file.write(source, position);
         }
 
         @Override

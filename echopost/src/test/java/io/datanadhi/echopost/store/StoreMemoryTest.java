@@ -95,7 +95,7 @@ class StoreMemoryTest {
     }
 
     private static void readAndDeliver(Store store, long firstSequence, int count) throws Exception {
-        Store.Reader reader = store.reader();
+        SegmentReader reader = store.reader();
         for (long sequence = firstSequence; sequence < firstSequence + count; sequence++) {
             StoredRecord record = reader.next();
             assertNotNull(record);

@@ -29,7 +29,7 @@ class StoreStatusTest {
     @Test
     void countsTheRecordsAfterTheCheckpointAndFindsTheOldestOfThem() throws Exception {
         long before = System.currentTimeMillis();
-        Store store = Store.open(dir.resolve("store"), new StoreFiles(), new Store.Limits(Long.MAX_VALUE, 0),
+        Store store = Store.open(dir.resolve("store"), new StoreFiles(), new DiskLimits(Long.MAX_VALUE, 0),
                 new RecordedEvents(), () -> { }, 4096); // small segments: several of them
         try {
             for (int batch = 0; batch < 30; batch++) { // a segment rolls over between batches

@@ -62,7 +62,7 @@ class StoreTest {
         return open(files, Store.SEGMENT_BYTES, UNLIMITED);
     }
 
-    private Store open(StoreFiles files, long segmentBytes, Store.Limits limits) throws IOException {
+    private Store open(StoreFiles files, long segmentBytes, DiskLimits limits) throws IOException {
         Store store = Store.open(dir(), files, limits, events, durableCalls::incrementAndGet, segmentBytes);
         opened.add(store);
         return store;
@@ -97,7 +97,7 @@ class StoreTest {
     }
 
     /** Reads {@code count} records and marks each delivered, as the replayer does. */
-    private static void deliver(Store store, Store.Reader reader, int count) throws IOException {
+    private static void deliver(Store store, SegmentReader reader, int count) throws IOException {
         for (int i = 0; i < count; i++) {
             StoredRecord record = reader.next();
             assertNotNull(record, "record " + i + " of " + count);
@@ -294,7 +294,7 @@ class StoreTest {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread follower = new Thread(() -> {
             try {
-                Store.Reader reader = store.reader();
+                SegmentReader reader = store.reader();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (live.size() < 300 && System.nanoTime() < deadline) {
                     StoredRecord record = reader.next();
@@ -335,7 +335,7 @@ class StoreTest {
         ScriptedFiles files = new ScriptedFiles();
         Store store = open(files);
         appendAll(store, records(1, 20));
-        Store.Reader reader = store.reader();
+        SegmentReader reader = store.reader();
         deliver(store, reader, 10);
         store.checkpoint();
         for (int i = 11; i <= 15; i++) {
@@ -374,7 +374,7 @@ class StoreTest {
         assertEquals(Arrays.asList(1L, 5L, 9L, 13L, 17L),
                 segments.stream().map(Segment::firstSequence).collect(Collectors.toList()));
 
-        Store.Reader reader = store.reader();
+        SegmentReader reader = store.reader();
         deliver(store, reader, 10);
         store.checkpoint();
         assertEquals(segments.subList(2, 5), segmentFiles(dir()), "1-4 and 5-8 are delivered; 9-12 is not yet");
@@ -505,8 +505,10 @@ class StoreTest {
         appendAll(store, records(1, 20));
         deliver(store, store.reader(), 10);
         store.close(); // checkpoint 10; segments 1-4 and 5-8 deleted
-        Path checkpoint = dir().resolve(ReplayCursor.FILE_NAME);
-        flipByte(checkpoint, 11); // inside the delivered value: the checksum no longer matches
+        Path checkpoint = dir().resolve(Ledger.FILE_NAME);
+        // Inside the delivered value of both slots: no checksum matches.
+        flipByte(checkpoint, 11);
+        flipByte(checkpoint, Ledger.SLOT_DISTANCE + 11);
 
         Store reopened = open(new StoreFiles(), FOUR_RECORDS, UNLIMITED);
         assertEquals(1, events.named("checkpoint_damaged").size(), events.toString());
@@ -535,7 +537,7 @@ class StoreTest {
     }
 
     private static long endValue(Path segment) throws IOException {
-        byte[] bytes = Files.readAllBytes(Store.endFile(segment));
+        byte[] bytes = Files.readAllBytes(Segment.endFile(segment));
         assertEquals(8, bytes.length);
         return ByteBuffer.wrap(bytes).getLong();
     }
@@ -614,7 +616,7 @@ class StoreTest {
         appendAll(store, records(1, 3));
         assertEquals(records(1, 3), texts(readAll(store)));
         assertEquals(Collections.singletonList(Segment.fileName(1)), names(dir()).stream()
-                .filter(n -> !n.equals(ReplayCursor.FILE_NAME)).collect(Collectors.toList()));
+                .filter(n -> !n.equals(Ledger.FILE_NAME)).collect(Collectors.toList()));
         store.close();
         assertEquals(records(1, 3), texts(readAll(open(new StoreFiles()))));
     }
@@ -655,7 +657,7 @@ class StoreTest {
 
         // Starting segment 1 again, its old end file cannot be deleted this once.
         AtomicBoolean failOnce = new AtomicBoolean(true);
-        files.failDelete = path -> path.equals(Store.endFile(first)) && failOnce.getAndSet(false);
+        files.failDelete = path -> path.equals(Segment.endFile(first)) && failOnce.getAndSet(false);
         List<String> expected = new ArrayList<>();
         for (String text : records(1, 3)) {
             if (appendOne(store, text).stored) {
@@ -682,7 +684,7 @@ class StoreTest {
         armed.set(true);
         failEndFile.set(true); // the disk fails again: where segment 1 ends cannot be recorded
         assertFalse(await(store.append(Arrays.asList(body("refused1"), body("refused2")))).stored);
-        assertFalse(Files.exists(Store.endFile(failed.get())));
+        assertFalse(Files.exists(Segment.endFile(failed.get())));
         appendAll(store, Arrays.asList("later-01", "later-02", "later-03")); // segment 6, sequences 6 to 8
         List<String> expected = records(1, 5);
         expected.addAll(Arrays.asList("later-01", "later-02", "later-03"));
@@ -743,7 +745,7 @@ class StoreTest {
         // Second run: the writer starts segment 6 again, and a reader looks in between.
         ScriptedFiles restartFiles = new ScriptedFiles();
         Store restarted = open(restartFiles);
-        Store.Reader reader = restarted.reader();
+        SegmentReader reader = restarted.reader();
         assertEquals(records(1, 5), texts(readAll(reader)));
         List<String> seenMeanwhile = new ArrayList<>();
         restartFiles.beforeCreate = path -> {
@@ -763,7 +765,7 @@ class StoreTest {
 
     @Test
     void theDiskCapRefusesWithAMessageAndAnEvent() throws Exception {
-        Store store = open(new StoreFiles(), FOUR_RECORDS, new Store.Limits(3 * FOUR_RECORDS, 0));
+        Store store = open(new StoreFiles(), FOUR_RECORDS, new DiskLimits(3 * FOUR_RECORDS, 0));
         int stored = 0;
         AppendResult result = null;
         for (int i = 1; i <= 100; i++) {
@@ -789,7 +791,7 @@ class StoreTest {
     @Test
     void theFreeSpaceReserveRefusesWithAMessageAndAnEvent() throws Exception {
         long usable = Files.getFileStore(root).getUsableSpace();
-        Store store = open(new StoreFiles(), Store.SEGMENT_BYTES, new Store.Limits(Long.MAX_VALUE, usable + (1L << 30)));
+        Store store = open(new StoreFiles(), Store.SEGMENT_BYTES, new DiskLimits(Long.MAX_VALUE, usable + (1L << 30)));
         AppendResult result = appendOne(store, "too much");
         assertFalse(result.stored);
         assertTrue(result.message.contains("nearly full"), result.message);

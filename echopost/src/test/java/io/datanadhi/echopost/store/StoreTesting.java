@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 /** Small helpers shared by the store's tests. */
 final class StoreTesting {
 
-    static final Store.Limits UNLIMITED = new Store.Limits(Long.MAX_VALUE, 0);
+    static final DiskLimits UNLIMITED = new DiskLimits(Long.MAX_VALUE, 0);
 
     private StoreTesting() {}
 
@@ -69,7 +69,7 @@ final class StoreTesting {
         return readAll(store.reader());
     }
 
-    static List<StoredRecord> readAll(Store.Reader reader) throws IOException {
+    static List<StoredRecord> readAll(SegmentReader reader) throws IOException {
         List<StoredRecord> records = new ArrayList<>();
         StoredRecord record;
         while ((record = reader.next()) != null) {
