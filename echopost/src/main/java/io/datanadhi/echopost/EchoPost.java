@@ -56,6 +56,9 @@ public final class EchoPost {
     private final PrintStream out;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
+    /** Records were stored since the start (or a call answered): replay's set-up may take the CPU. */
+    private final CountDownLatch firstRecords = new CountDownLatch(1);
+    private static final long FIRST_RECORDS_WAIT_MILLIS = 1000;
     private volatile String stopReason;
     private volatile String clientApiKey;
     private final AtomicLong invalidJson = new AtomicLong();
@@ -281,7 +284,10 @@ public final class EchoPost {
             return 2;
         }
         events.info("accepting", "listening on " + socket, "socket", socket.toString(), "backlog", store.backlog());
-        // Only now: loading TLS stores and starting the HTTP client must not delay the socket.
+        // Only now: loading TLS stores and starting the HTTP client must not delay the socket, nor
+        // the first records, which an agent is waiting to hand over (its server has just failed,
+        // so there is nothing to replay to yet): up to a second for them to be stored first.
+        awaitFirstRecords();
         ServerClient client = new ServerClient(
                 Endpoint.of(target, tlsSettings(), proxies, ServerClient.USER_AGENT,
                         Duration.ofSeconds(options.timeoutSeconds)),
@@ -456,7 +462,16 @@ public final class EchoPost {
         }
     }
 
+    private void awaitFirstRecords() {
+        try {
+            firstRecords.await(FIRST_RECORDS_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void activity() {
+        firstRecords.countDown();
         Replayer current = replayer;
         if (current != null) {
             current.activity();

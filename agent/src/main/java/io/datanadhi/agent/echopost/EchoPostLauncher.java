@@ -125,6 +125,8 @@ public final class EchoPostLauncher {
     /** An attempt that has not listened after this long is stopped, and the next one comes later. */
     static final long HUNG_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final long MAX_PAUSE_SECONDS = 30;
+    /** The archive takes about 14 MB; it is only made with room to spare. */
+    private static final long MIN_FREE_FOR_ARCHIVE_BYTES = 256L * 1024 * 1024;
 
     private final Settings settings;
     private final EchoPostInstaller installer;
@@ -460,7 +462,8 @@ public final class EchoPostLauncher {
         flags.add("-Xlog:cds+dynamic=off");
         if (Files.isRegularFile(archive)) {
             flags.add("-XX:SharedArchiveFile=" + archive);
-        } else {
+        } else if (settings.dir.toFile().getUsableSpace() > MIN_FREE_FOR_ARCHIVE_BYTES) {
+            // On a nearly full disk the JVM would fail to write it at exit, and exit 1 after a good drain.
             removeArchivesBut(name);
             flags.add("-XX:ArchiveClassesAtExit=" + archive);
         }
