@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CorruptionIT {
 
     static final int RECORDS_PER_SEGMENT = 30;
-    static final int FLIP_ITERATIONS = Integer.getInteger("corruption.flips", 60);
+    static final int FLIP_ITERATIONS = Integer.getInteger("corruption.flips", 40);
     static final int PARALLEL_ITERATIONS = 3;
     static final long ITERATION_EXIT_MILLIS = 20_000;
 
