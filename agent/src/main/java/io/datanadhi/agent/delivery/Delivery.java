@@ -441,13 +441,13 @@ public final class Delivery {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
         closed = true;
-        echoPost.close(); // before records go to dropped/: no EchoPost is started after that
         List<Worker> all = new ArrayList<>(workers);
         all.add(drainWorker);
         for (Worker worker : all) {
             worker.stopped = true;
             worker.thread.interrupt();
         }
+        echoPost.close(); // before records go to dropped/: no EchoPost is started after that
         long joinDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
         for (Worker worker : all) {
             try {

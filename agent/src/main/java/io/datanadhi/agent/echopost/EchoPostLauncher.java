@@ -201,8 +201,8 @@ public final class EchoPostLauncher {
             return listening();
         }
         if (starting == null) {
-            if (System.nanoTime() - nextAttemptAt < 0) {
-                return State.RETRY_LATER;
+            if (closing() || System.nanoTime() - nextAttemptAt < 0) {
+                return State.RETRY_LATER; // the agent is stopping: no start, and nothing to report
             }
             String problem = socketPathProblem();
             if (problem != null) {
@@ -278,6 +278,12 @@ public final class EchoPostLauncher {
         }
         if (process != null && process.isAlive() && !accepts(socket)) {
             process.destroy();
+        }
+    }
+
+    private boolean closing() {
+        synchronized (spawnLock) {
+            return closed;
         }
     }
 
