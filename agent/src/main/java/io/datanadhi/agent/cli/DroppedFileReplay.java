@@ -28,8 +28,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Killed at any moment, nothing is lost: the file (or its rewritten remainder) is on disk
  * until it is replaced or deleted, and the next run resumes from the saved offset, sending
- * again at most the records sent since the last checkpoint: {@link #CHECKPOINT_RECORDS}, the
- * request in flight included. (Killed between the rewrite and the sidecar's removal, the
+ * again at most the records sent since the last checkpoint: {@link #CHECKPOINT_RECORDS} answered,
+ * plus the sender's window of requests in flight. (Killed between the rewrite and the sidecar's removal, the
  * sidecar no longer matches the file and is ignored: the rewritten file holds only what was not
  * delivered.)
  */

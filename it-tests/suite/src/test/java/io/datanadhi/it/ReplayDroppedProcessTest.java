@@ -28,8 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReplayDroppedProcessTest {
 
-    /** DroppedFileReplay.CHECKPOINT_RECORDS: the most a kill -9 may make the next run send again. */
-    private static final int RESENT_AT_MOST = 100;
+    /**
+     * The most a kill -9 may make the next run send again: what was sent since the last saved
+     * progress, DroppedFileReplay.CHECKPOINT_RECORDS (100) answered plus the window of requests
+     * in flight (async.max_in_flight, 256), sent but not yet answered.
+     */
+    private static final int RESENT_AT_MOST = 100 + 256;
     private static final long TIMEOUT_SECONDS = 120;
 
     @TempDir
