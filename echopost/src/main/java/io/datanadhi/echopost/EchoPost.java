@@ -48,6 +48,8 @@ public final class EchoPost {
     /** Set (to anything but 0 or false) to have Netty's own log lines in the event log, as DEBUG. */
     static final String NETTY_LOG_VARIABLE = "DATANADHI_ECHOPOST_NETTY_LOG";
     private static final NettyLines NETTY_LINES = new NettyLines();
+    /** Netty's {@code io.netty.jfr.enabled}, under the package it is shaded to. */
+    static final String NETTY_JFR_PROPERTY = "io.grpc.netty.shaded.io.netty.jfr.enabled";
 
     private static final DateTimeFormatter SESSION =
             DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
@@ -76,6 +78,12 @@ public final class EchoPost {
     }
 
     public static void main(String[] args) {
+        // Netty checks for the flight recorder when it first allocates a buffer, which loads about
+        // a hundred JDK classes and generates event handlers: about 90 ms of the first call
+        // EchoPost answers, the one an agent waits on in its first outage. Nobody records them.
+        if (System.getProperty(NETTY_JFR_PROPERTY) == null) {
+            System.setProperty(NETTY_JFR_PROPERTY, "false");
+        }
         // Before any Netty class logs: its lines never go through java.util.logging (the gRPC
         // socket's "SO_KEEPALIVE is not supported" for every client, among others).
         NETTY_LINES.wanted = isSet(System.getenv(NETTY_LOG_VARIABLE));
