@@ -24,7 +24,9 @@ import java.util.stream.Stream;
  * timestamps, which an agent without {@code echopost_took_over} (before step 7, given with
  * {@code --agent}) reports too. For a fresh directory (EchoPost never installed there) and one
  * where it is installed (its store emptied between runs), on a quiet machine and with two threads
- * of this JVM spinning on both cores.
+ * of this JVM spinning on both cores. The baseline, measured in the same run and the same
+ * conditions: a hello-world JVM started with EchoPost's flags, from its spawn until it exited,
+ * which says how fast this machine starts a JVM at all.
  *
  * <pre>java -cp benchmarks/target/datanadhi-benchmarks.jar io.datanadhi.bench.FirstOutageBenchmark
  *      [--java JAVA] [--agent JAR] [--runs 11]</pre>
@@ -48,29 +50,76 @@ public final class FirstOutageBenchmark {
         }
         System.out.printf("First outage benchmark: %d cores, %s, %s, %d runs each%n",
                 Runtime.getRuntime().availableProcessors(), java, agent, runs);
-        System.out.println("configuration                 first failure -> EchoPost stored    first failure -> listening");
-        System.out.println("                              median    worst                      median    worst");
+        System.out.println("configuration                 first failure -> EchoPost stored       first failure -> listening");
+        System.out.println("                              median    worst  (x baseline)            median    worst  (x baseline)");
         for (boolean busy : new boolean[] {false, true}) {
+            long jvm = helloWorldJvm(java, runs, busy);
             for (boolean fresh : new boolean[] {true, false}) {
-                measure(java, agent, runs, fresh, busy);
+                measure(java, agent, runs, fresh, busy, jvm);
             }
         }
     }
 
-    private static void measure(String java, Path agent, int runs, boolean fresh, boolean busy) throws Exception {
+    /** Median ms from spawning a hello-world JVM with EchoPost's flags until it exited. */
+    private static long helloWorldJvm(String java, int runs, boolean busy) throws Exception {
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(io.datanadhi.agent.echopost.EchoPostJvm.FLAGS);
+        command.addAll(List.of("-cp", Path.of(FirstOutageBenchmark.class.getProtectionDomain().getCodeSource()
+                .getLocation().toURI()).toString(), Hello.class.getName()));
+        List<Long> millis = new ArrayList<>();
+        Spin spin = new Spin();
+        List<Thread> spinners = busy ? spinners(spin) : List.of();
+        try {
+            for (int run = 0; run < runs; run++) {
+                long start = System.nanoTime();
+                Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                    throw new IllegalStateException("the hello-world JVM failed: " + command);
+                }
+                millis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            }
+        } finally {
+            stop(spin, spinners);
+        }
+        long median = median(millis);
+        System.out.printf("%-28s baseline: a hello-world JVM with EchoPost's flags, spawn to exit: %d ms (worst %d)%n",
+                busy ? "busy" : "quiet", median, Collections.max(millis));
+        return median;
+    }
+
+    /** The baseline's main: nothing. */
+    public static final class Hello {
+        public static void main(String[] args) {
+            System.out.println("hello");
+        }
+    }
+
+    private static List<Thread> spinners(Spin spin) {
+        List<Thread> spinners = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Thread thread = new Thread(spin, "busy-" + i);
+            thread.setDaemon(true);
+            thread.start();
+            spinners.add(thread);
+        }
+        return spinners;
+    }
+
+    private static void stop(Spin spin, List<Thread> spinners) throws InterruptedException {
+        spin.stop = true;
+        for (Thread thread : spinners) {
+            thread.join();
+        }
+    }
+
+    private static void measure(String java, Path agent, int runs, boolean fresh, boolean busy, long jvm)
+            throws Exception {
         List<Long> tookOver = new ArrayList<>();
         List<Long> listened = new ArrayList<>();
         Path installed = null;
-        List<Thread> spinners = new ArrayList<>();
         Spin spin = new Spin();
-        if (busy) {
-            for (int i = 0; i < 2; i++) {
-                Thread thread = new Thread(spin, "busy-" + i);
-                thread.setDaemon(true);
-                thread.start();
-                spinners.add(thread);
-            }
-        }
+        List<Thread> spinners = busy ? spinners(spin) : List.of();
         try {
             for (int run = 0; run < (fresh ? runs : runs + 1); run++) {
                 Path dir = installed != null ? installed : DeliveryRig.dataNadhiDir("bench-first-outage");
@@ -88,19 +137,17 @@ public final class FirstOutageBenchmark {
                 }
             }
         } finally {
-            spin.stop = true;
-            for (Thread thread : spinners) {
-                thread.join();
-            }
+            stop(spin, spinners);
             if (installed != null) {
                 DeliveryRig.deleteTree(installed);
             }
         }
-        String stored = tookOver.contains(-1L) ? String.format("%18s", "(not reported)")
-                : String.format("%7d ms %6d ms", median(tookOver), Collections.max(tookOver));
-        System.out.printf("%-28s %s                 %7d ms %6d ms%n",
+        String stored = tookOver.contains(-1L) ? String.format("%28s", "(not reported)")
+                : String.format("%7d ms %6d ms (%4.1fx)", median(tookOver), Collections.max(tookOver),
+                        median(tookOver) / (double) jvm);
+        System.out.printf("%-28s %s       %7d ms %6d ms (%4.1fx)%n",
                 (fresh ? "fresh directory" : "EchoPost installed") + (busy ? ", busy" : ", quiet"),
-                stored, median(listened), Collections.max(listened));
+                stored, median(listened), Collections.max(listened), median(listened) / (double) jvm);
     }
 
     /** One run: {echopost_took_over ms (-1: not reported), primary_down to echopost_started ms}. */
