@@ -46,8 +46,7 @@ final class EventProcessor implements CaptureSink {
         if (mapper == null || !mapper.logged(event, logger)) {
             return;
         }
-        LoggingThread thread = loggingThread(scratch);
-        thread.captured.increment();
+        counters.countCaptured();
         Level level = mapper.level(event);
         if (!level.atLeast(threshold)) {
             return;
@@ -61,7 +60,7 @@ final class EventProcessor implements CaptureSink {
         }
         CapturedEvent captured = scratch.set(framework, event, logger);
         try {
-            process(thread.view().reset(captured, mapper, level), match);
+            process(view(scratch).reset(captured, mapper, level), match);
         } finally {
             captured.clear();
         }
@@ -100,33 +99,28 @@ final class EventProcessor implements CaptureSink {
         }
     }
 
-    /** What this processor keeps on the logging thread's reusable event. */
-    private LoggingThread loggingThread(CapturedEvent scratch) {
+    /**
+     * The logging thread's reusable view, kept on its reusable event; made only for an event a
+     * rule may keep, so that a thread that logs nothing shipped (most virtual threads) costs
+     * nothing here.
+     */
+    private EventView view(CapturedEvent scratch) {
         Object attached = scratch.attachment;
-        if (attached instanceof LoggingThread && ((LoggingThread) attached).processor == this) {
-            return (LoggingThread) attached;
+        if (attached instanceof ThreadView && ((ThreadView) attached).processor == this) {
+            return ((ThreadView) attached).view;
         }
-        LoggingThread thread = new LoggingThread(this);
-        scratch.attachment = thread;
-        return thread;
+        ThreadView view = new ThreadView(this);
+        scratch.attachment = view;
+        return view.view;
     }
 
-    /** One logging thread's own counter of captured events, and its reusable view. */
-    private static final class LoggingThread {
+    private static final class ThreadView {
         final EventProcessor processor;
-        final Counters.ThreadCount captured;
-        private EventView view;
+        final EventView view;
 
-        LoggingThread(EventProcessor processor) {
+        ThreadView(EventProcessor processor) {
             this.processor = processor;
-            this.captured = processor.counters.capturedOnThisThread();
-        }
-
-        EventView view() {
-            if (view == null) {
-                view = new EventView(processor.settings);
-            }
-            return view;
+            this.view = new EventView(processor.settings);
         }
     }
 }

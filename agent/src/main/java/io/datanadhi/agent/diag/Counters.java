@@ -1,13 +1,8 @@
 package io.datanadhi.agent.diag;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.lang.ref.WeakReference;
 import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 
 /** What the agent has done since it started; cheap to update from any thread. */
@@ -16,12 +11,11 @@ public final class Counters {
     public enum DropKind { PRIMARY_FAILED, FALLBACK_FAILED, DRAIN_WORKER_FAILED, QUEUE_FULL, SHUTDOWN_UNSENT }
 
     /**
-     * Captured events are counted for every event the application logs, so each logging thread
-     * counts its own without a shared atomic write ({@link ThreadCount}); what threads that
-     * have ended counted is folded into {@code captured} when the total is read.
+     * Counted for every event the application logs, from any number of threads: striped cells
+     * (one per contending core, not per thread), so that a million short-lived virtual threads
+     * leave nothing behind and the total stays exact.
      */
     private final LongAdder captured = new LongAdder();
-    private final ConcurrentLinkedQueue<ThreadCount> capturedByThread = new ConcurrentLinkedQueue<>();
     private final LongAdder matched = new LongAdder();
     private final LongAdder printed = new LongAdder();
     private final LongAdder shippedPrimary = new LongAdder();
@@ -38,45 +32,6 @@ public final class Counters {
 
     public void countCaptured() {
         captured.increment();
-    }
-
-    /** A new counter of captured events for the current thread, to be bumped by that thread only. */
-    public ThreadCount capturedOnThisThread() {
-        ThreadCount count = new ThreadCount();
-        capturedByThread.add(count);
-        return count;
-    }
-
-    /** One thread's count of captured events: a plain write by its thread, read by any. */
-    public static final class ThreadCount {
-        private static final VarHandle COUNT;
-
-        static {
-            try {
-                COUNT = MethodHandles.lookup().findVarHandle(ThreadCount.class, "count", long.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        private final WeakReference<Thread> thread = new WeakReference<>(Thread.currentThread());
-        private long count;
-
-        private ThreadCount() {}
-
-        /** Only ever called by the thread that created this count. */
-        public void increment() {
-            COUNT.setOpaque(this, count + 1); // a plain store on x86 and ARM; never torn
-        }
-
-        long value() {
-            return (long) COUNT.getOpaque(this);
-        }
-
-        boolean threadEnded() {
-            Thread t = thread.get();
-            return t == null || !t.isAlive();
-        }
     }
 
     public void countMatched() {
@@ -117,21 +72,7 @@ public final class Counters {
     }
 
     public long captured() {
-        long total = 0;
-        for (Iterator<ThreadCount> it = capturedByThread.iterator(); it.hasNext(); ) {
-            ThreadCount count = it.next();
-            if (!count.threadEnded()) {
-                total += count.value();
-            } else if (capturedByThread.remove(count)) {
-                captured.add(count.value()); // its thread counts no more: keep the total, drop the entry
-            }
-        }
-        return total + captured.sum();
-    }
-
-    /** Threads whose captured events are counted on their own; for tests. */
-    int countingThreads() {
-        return capturedByThread.size();
+        return captured.sum();
     }
 
     public long matched() {

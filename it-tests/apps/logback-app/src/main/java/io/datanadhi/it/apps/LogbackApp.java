@@ -38,6 +38,9 @@ public final class LogbackApp {
             case "jmx":
                 jmx(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Long.parseLong(args[3]));
                 break;
+            case "virtual":
+                virtual(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+                break;
             default:
                 throw new IllegalArgumentException(scenario);
         }
@@ -153,6 +156,48 @@ public final class LogbackApp {
         }
         System.out.println("app: jmx after " + settled(server, agent));
         Thread.sleep(quietMillis);
+    }
+
+    /**
+     * One virtual thread per task (Java 21+), {@code threads} of them, each with its own MDC entry
+     * {@code task}: every {@code shipEvery}-th logs "vt shipped seq=N", the others "vt chatter".
+     * No appender: the figures are the agent's. Prints the MBean's attributes before, the heap used
+     * after two collections once the threads ended ("app: heap after GC N"), then the attributes
+     * again ("app: jmx before/after ...").
+     */
+    private static void virtual(int threads, int shipEvery) throws Exception {
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).detachAndStopAllAppenders();
+        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName agent = new javax.management.ObjectName(AGENT_MBEAN);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!server.isRegistered(agent) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        System.out.println("app: jmx before " + settled(server, agent));
+        java.util.concurrent.ExecutorService executor = (java.util.concurrent.ExecutorService)
+                java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        for (int i = 0; i < threads; i++) {
+            int task = i;
+            executor.execute(() -> {
+                MDC.put("task", Integer.toString(task));
+                if (task % shipEvery == 0) {
+                    ORDERS.info("vt shipped seq={}", task / shipEvery);
+                } else {
+                    ORDERS.info("vt chatter");
+                }
+                MDC.remove("task");
+            });
+        }
+        executor.shutdown();
+        if (!executor.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES)) {
+            throw new IllegalStateException("the virtual threads did not finish");
+        }
+        // Before anything reads the counters: what the agent keeps per thread must show here.
+        System.gc();
+        System.gc();
+        System.out.println("app: heap after GC "
+                + java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        System.out.println("app: jmx after " + settled(server, agent));
     }
 
     /** The MBean's attributes once every matched record is shipped (or 30 s passed), as name=value. */

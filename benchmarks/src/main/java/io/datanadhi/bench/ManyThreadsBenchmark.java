@@ -1,0 +1,181 @@
+package io.datanadhi.bench;
+
+import io.datanadhi.bench.DeliveryRig.Counter;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One task per virtual thread, the way servers run requests now, and the same tasks on a small
+ * pool of platform threads: wall time and heap after GC of the same application
+ * ({@code apps/ManyThreadsJul}) with and without the agent, runs interleaved. Each task logs an
+ * event no rule matches; every 100th task one that a rule ships to a local server, which counts
+ * them. With {@code --start-delay 0} the application logs from its first line, while the agent is
+ * still starting.
+ *
+ * <pre>java -cp benchmarks/target/datanadhi-benchmarks.jar io.datanadhi.bench.ManyThreadsBenchmark
+ *     [--java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java] [--tasks 1000000,4000000]
+ *     [--modes virtual,platform-4] [--start-delay 1500] [--runs 3]</pre>
+ */
+public final class ManyThreadsBenchmark {
+
+    private static final String APP = "io.datanadhi.bench.apps.ManyThreadsJul";
+    private static final String SHIP_SHIPPED = "- name: shipped\n  conditions: [{key: log_record.module_name, type: exact, value: vt.shipped}]\n"
+            + "  pipelines: [vt]\n";
+    private static final Pattern RESULT = Pattern.compile("tasks (\\d+) in ([0-9.]+) s \\(([0-9.]+) s from main\\), heap used after GC (\\d+)");
+    private static final Pattern SKIPPED = Pattern.compile("\"event\":\"startup_events_skipped\".*?(\\d+) event");
+    private static final Pattern READY = Pattern.compile("\"event\":\"agent_started\".*\"millis\":(\\d+)");
+
+    public static void main(String[] args) throws Exception {
+        Path agent = Path.of("agent/target/datanadhi-agent.jar");
+        String java = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java";
+        List<Integer> taskCounts = List.of(1_000_000, 4_000_000);
+        List<String> modes = List.of("virtual", "platform-4");
+        long startDelay = 1500;
+        int runs = 3;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--agent": agent = Path.of(args[i + 1]); break;
+                case "--java": java = args[i + 1]; break;
+                case "--tasks": taskCounts = parseInts(args[i + 1]); break;
+                case "--modes": modes = List.of(args[i + 1].split(",")); break;
+                case "--start-delay": startDelay = Long.parseLong(args[i + 1]); break;
+                case "--runs": runs = Integer.parseInt(args[i + 1]); break;
+                default: throw new IllegalArgumentException(args[i]);
+            }
+        }
+        System.out.printf("Many threads: %d cores, %s, %s, start delay %d ms, %d interleaved runs each, medians%n",
+                Runtime.getRuntime().availableProcessors(), java, agent, startDelay, runs);
+        System.out.println("| threads | tasks | wall without | wall with | ratio | heap after GC without | with | difference"
+                + " | shipped received | agent ready after | events skipped at start |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Path classPath = appClassPath();
+        try {
+            for (String mode : modes) {
+                for (int tasks : taskCounts) {
+                    measure(java, agent, classPath, mode, tasks, startDelay, runs);
+                }
+            }
+        } finally {
+            DeliveryRig.deleteTree(classPath);
+        }
+    }
+
+    private static void measure(String java, Path agent, Path classPath, String mode, int tasks, long startDelay,
+            int runs) throws Exception {
+        List<Run> without = new ArrayList<>();
+        List<Run> with = new ArrayList<>();
+        for (int run = 0; run < runs; run++) {
+            without.add(once(java, null, classPath, mode, tasks, startDelay));
+            with.add(once(java, agent, classPath, mode, tasks, startDelay));
+        }
+        double wallWithout = median(without, r -> r.seconds);
+        double wallWith = median(with, r -> r.seconds);
+        double heapWithout = median(without, r -> r.heapBytes / 1048576.0);
+        double heapWith = median(with, r -> r.heapBytes / 1048576.0);
+        long expected = (tasks + 99) / 100;
+        long received = Long.MAX_VALUE;
+        long skipped = 0;
+        for (Run run : with) {
+            received = Math.min(received, run.received);
+            skipped = Math.max(skipped, run.skipped);
+        }
+        System.out.printf("| %s | %,d | %.2f s | %.2f s | **%.2fx** | %.1f MB | %.1f MB | **%+.1f MB** | %,d of %,d | %.0f ms | %,d |%n",
+                mode, tasks, wallWithout, wallWith, wallWith / wallWithout, heapWithout, heapWith, heapWith - heapWithout,
+                received, expected, median(with, r -> r.readyMillis), skipped);
+    }
+
+    private static final class Run {
+        double seconds;
+        long heapBytes;
+        long received;
+        long skipped;
+        double readyMillis = -1;
+    }
+
+    private static Run once(String java, Path agent, Path classPath, String mode, int tasks, long startDelay)
+            throws Exception {
+        Counter counter = new Counter();
+        Path dir = Files.createTempDirectory("bench-many-threads");
+        Files.createDirectories(dir.resolve("rules"));
+        Files.writeString(dir.resolve("rules").resolve("shipped.yml"), SHIP_SHIPPED);
+        try (AcceptingHttpServer server = AcceptingHttpServer.serving(0, counter)) {
+            List<String> command = new ArrayList<>(List.of(java, "-Xmx2g"));
+            if (agent != null) {
+                command.add("-javaagent:" + agent);
+            }
+            command.addAll(List.of("-cp", classPath.toString(), APP, Integer.toString(tasks), mode,
+                    Long.toString(startDelay)));
+            Path out = dir.resolve("app.out");
+            Path err = dir.resolve("app.err");
+            ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+            builder.environment().keySet().removeIf(k -> k.startsWith("DATANADHI_") || k.equals("JAVA_TOOL_OPTIONS"));
+            builder.environment().put("DATANADHI_DIR", dir.toString());
+            builder.environment().put("DATANADHI_SERVER_HOST", "http://127.0.0.1:" + server.port());
+            builder.environment().put("DATANADHI_API_KEY", DeliveryRig.API_KEY);
+            Process process = builder.start();
+            if (!process.waitFor(15, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("the app did not finish; see " + err);
+            }
+            if (process.exitValue() != 0) {
+                throw new IllegalStateException("the app exited with " + process.exitValue() + "; see " + err);
+            }
+            Matcher result = RESULT.matcher(Files.readString(out));
+            if (!result.find()) {
+                throw new IllegalStateException("no result line in " + out);
+            }
+            Run run = new Run();
+            run.seconds = Double.parseDouble(result.group(2));
+            run.heapBytes = Long.parseLong(result.group(4));
+            run.received = counter.distinct();
+            String diagnostics = Files.readString(err);
+            Matcher skipped = SKIPPED.matcher(diagnostics);
+            run.skipped = skipped.find() ? Long.parseLong(skipped.group(1)) : 0;
+            Matcher ready = READY.matcher(diagnostics);
+            if (ready.find()) {
+                run.readyMillis = Long.parseLong(ready.group(1));
+            }
+            if (agent != null && run.received < (tasks + 99) / 100 && run.skipped == 0) {
+                System.out.println("  note: " + run.received + " shipped events received of " + (tasks + 99) / 100
+                        + "; see " + err);
+                return run; // keep the directory to look at
+            }
+            DeliveryRig.deleteTree(dir);
+            return run;
+        }
+    }
+
+    private static double median(List<Run> runs, java.util.function.ToDoubleFunction<Run> value) {
+        double[] values = runs.stream().mapToDouble(value).sorted().toArray();
+        return values[values.length / 2];
+    }
+
+    private static List<Integer> parseInts(String list) {
+        List<Integer> values = new ArrayList<>();
+        for (String value : list.split(",")) {
+            values.add(Integer.parseInt(value.replace("_", "")));
+        }
+        return values;
+    }
+
+    private static Path appClassPath() throws java.io.IOException {
+        Path dir = Files.createTempDirectory("bench-app");
+        for (String name : new String[] {APP, APP + "$1"}) {
+            String file = name.replace('.', '/') + ".class";
+            try (InputStream in = ManyThreadsBenchmark.class.getClassLoader().getResourceAsStream(file)) {
+                if (in == null) {
+                    continue;
+                }
+                Files.createDirectories(dir.resolve(file).getParent());
+                Files.copy(in, dir.resolve(file));
+            }
+        }
+        return dir;
+    }
+}
