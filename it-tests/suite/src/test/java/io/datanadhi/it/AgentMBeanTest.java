@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -43,14 +42,14 @@ class AgentMBeanTest {
             assertEquals(4, server.records(r -> r.message().startsWith("jmx match")).size(), server.records().toString());
         }
         assertTrue(run.appLines().contains("app: jmx registered=true"), run.toString());
-        Map<String, String> before = attributes(run, "before");
-        Map<String, String> after = attributes(run, "after");
+        Map<String, String> before = JmxLines.attributes(run, "before");
+        Map<String, String> after = JmxLines.attributes(run, "after");
 
-        assertEquals(10, delta(before, after, "Captured"), "every event the application logged: " + run);
-        assertEquals(4, delta(before, after, "Matched"), run.toString());
-        assertEquals(4, delta(before, after, "ShippedPrimary"), run.toString());
-        assertEquals(0, delta(before, after, "SentEchoPost"));
-        assertEquals(0, delta(before, after, "SentFallback"));
+        assertEquals(10, JmxLines.delta(before, after, "Captured"), "every event the application logged: " + run);
+        assertEquals(4, JmxLines.delta(before, after, "Matched"), run.toString());
+        assertEquals(4, JmxLines.delta(before, after, "ShippedPrimary"), run.toString());
+        assertEquals(0, JmxLines.delta(before, after, "SentEchoPost"));
+        assertEquals(0, JmxLines.delta(before, after, "SentFallback"));
         for (String gauge : List.of("Dropped", "DroppedQueueFull", "Lost", "QueueDepth")) {
             assertEquals("0", after.get(gauge), gauge + " in " + after);
         }
@@ -90,21 +89,6 @@ class AgentMBeanTest {
         assertEquals(List.of(), initialized, "no MBean server and no java.util.logging class");
     }
 
-    private static Map<String, String> attributes(AppRun.Result run, String when) {
-        String prefix = "app: jmx " + when + " ";
-        String line = run.appLines().stream().filter(l -> l.startsWith(prefix)).findFirst()
-                .orElseThrow(() -> new AssertionError("no '" + prefix + "' in " + run));
-        Map<String, String> values = new HashMap<>();
-        for (String pair : line.substring(prefix.length()).split(" ")) {
-            String[] nameValue = pair.split("=", 2);
-            values.put(nameValue[0], nameValue[1]);
-        }
-        return values;
-    }
-
-    private static long delta(Map<String, String> before, Map<String, String> after, String attribute) {
-        return Long.parseLong(after.get(attribute)) - Long.parseLong(before.get(attribute));
-    }
 
     private static List<JsonNode> summaries(AppRun.Result run) throws Exception {
         List<JsonNode> lines = new ArrayList<>();

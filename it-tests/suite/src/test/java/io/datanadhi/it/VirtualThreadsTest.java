@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -56,10 +55,10 @@ class VirtualThreadsTest {
         }
         assertEquals(threads / shipEvery, seen.size(), "every shipped event: " + run);
         assertTrue(seen.values().stream().allMatch(count -> count == 1), "each once: " + seen);
-        Map<String, String> before = attributes(run, "before");
-        Map<String, String> after = attributes(run, "after");
-        assertEquals(threads, delta(before, after, "Captured"), "every event the application logged: " + run);
-        assertEquals(threads / shipEvery, delta(before, after, "Matched"), run.toString());
+        Map<String, String> before = JmxLines.attributes(run, "before");
+        Map<String, String> after = JmxLines.attributes(run, "after");
+        assertEquals(threads, JmxLines.delta(before, after, "Captured"), "every event the application logged: " + run);
+        assertEquals(threads / shipEvery, JmxLines.delta(before, after, "Matched"), run.toString());
     }
 
     /**
@@ -82,28 +81,14 @@ class VirtualThreadsTest {
             AppRun.Result run = AppRun.logback("virtual", Integer.toString(threads), "10000").shippingTo(server, dir)
                     .jvm("-Xmx1g").run();
             assertEquals(0, run.exitCode, run.toString());
-            assertEquals(threads, delta(attributes(run, "before"), attributes(run, "after"), "Captured"), run.toString());
+            assertEquals(threads, JmxLines.delta(JmxLines.attributes(run, "before"), JmxLines.attributes(run, "after"),
+                    "Captured"), run.toString());
             String prefix = "app: heap after GC ";
             return Long.parseLong(run.appLines().stream().filter(l -> l.startsWith(prefix)).findFirst()
                     .orElseThrow(() -> new AssertionError("no heap line in " + run)).substring(prefix.length()));
         }
     }
 
-    private static Map<String, String> attributes(AppRun.Result run, String when) {
-        String prefix = "app: jmx " + when + " ";
-        String line = run.appLines().stream().filter(l -> l.startsWith(prefix)).findFirst()
-                .orElseThrow(() -> new AssertionError("no '" + prefix + "' in " + run));
-        Map<String, String> values = new HashMap<>();
-        for (String pair : line.substring(prefix.length()).split(" ")) {
-            String[] nameValue = pair.split("=", 2);
-            values.put(nameValue[0], nameValue[1]);
-        }
-        return values;
-    }
-
-    private static long delta(Map<String, String> before, Map<String, String> after, String attribute) {
-        return Long.parseLong(after.get(attribute)) - Long.parseLong(before.get(attribute));
-    }
 
     /** The feature version of the JVM the applications run on. */
     static int javaFeature() throws IOException, InterruptedException {
