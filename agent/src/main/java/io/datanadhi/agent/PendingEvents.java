@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The sink while the agent is starting (configuration and rules load on a background thread so
@@ -21,32 +22,63 @@ final class PendingEvents implements CaptureSink {
 
     static final int CAPACITY = 10_000;
 
-    private final List<Pending> events = new ArrayList<>();
-    private int overflowed;
-    private CaptureSink next;
-    private boolean handedOff;
+    private static final long HANDED_OFF = Long.MIN_VALUE;
 
+    private final List<Pending> events = new ArrayList<>();
+    /**
+     * Events skipped because the buffer was full, with the hand-off as the sign bit: once the
+     * buffer is full, threads count without the lock, and the count is exact at the hand-off
+     * (no thread can add to it after the bit is set; it forwards its event instead).
+     */
+    private final AtomicLong skipped = new AtomicLong();
+    private CaptureSink next;
+    private volatile boolean handedOff;
+    /** Set once the buffer holds {@link #CAPACITY} events: no more copies are made. */
+    private volatile boolean full;
+
+    /**
+     * The copy (a walk of the stack for the call site, the message, the context) is made before
+     * taking the lock, and only while there is room; past that, events are counted without it:
+     * threads logging at full speed while the agent starts are not serialized on one lock.
+     */
     @Override
     public void accept(CapturedEvent scratch, String framework, Object event, Object logger) {
-        CaptureSink target;
-        synchronized (this) {
-            target = next;
-            if (!handedOff) {
-                if (events.size() < CAPACITY) {
-                    try {
-                        Pending copy = Pending.of(scratch.set(framework, event, logger));
-                        if (copy != null) {
-                            events.add(copy);
-                        }
-                    } finally {
-                        scratch.clear();
-                    }
-                } else {
-                    overflowed++;
+        if (!handedOff) {
+            if (!full) {
+                Pending copy;
+                try {
+                    copy = Pending.of(scratch.set(framework, event, logger));
+                } finally {
+                    scratch.clear();
                 }
-                return;
+                if (copy == null) {
+                    return; // not logged by its framework
+                }
+                synchronized (this) {
+                    if (!handedOff) {
+                        if (events.size() < CAPACITY) {
+                            events.add(copy);
+                            full = events.size() >= CAPACITY;
+                        } else {
+                            skipped.incrementAndGet(); // the bit is set under this lock only
+                        }
+                        return;
+                    }
+                }
+            } else {
+                EventMapper mapper = Mappers.forFramework(framework);
+                if (mapper == null || !mapper.logged(event, logger)) {
+                    return;
+                }
+                for (long count = skipped.get(); count >= 0; count = skipped.get()) {
+                    if (skipped.compareAndSet(count, count + 1)) {
+                        return;
+                    }
+                }
+                // handed off meanwhile: the sink takes it
             }
         }
+        CaptureSink target = next; // written before the hand-off was published
         if (target != null) {
             target.accept(scratch, framework, event, logger);
         }
@@ -58,14 +90,16 @@ final class PendingEvents implements CaptureSink {
      */
     synchronized List<Pending> handOff(CaptureSink sink) {
         next = sink;
+        skipped.getAndUpdate(count -> count | HANDED_OFF);
         handedOff = true;
         List<Pending> collected = new ArrayList<>(events);
         events.clear();
         return collected;
     }
 
-    synchronized int overflowed() {
-        return overflowed;
+    /** Events skipped so far; final once handed off. */
+    long overflowed() {
+        return skipped.get() & Long.MAX_VALUE;
     }
 
     /** One early event, with what can only be read on the thread that logged it. */
