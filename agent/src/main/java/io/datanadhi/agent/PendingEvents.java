@@ -23,6 +23,8 @@ final class PendingEvents implements CaptureSink {
     static final int CAPACITY = 10_000;
 
     private static final long HANDED_OFF = Long.MIN_VALUE;
+    /** Marks an event whose copy failed. */
+    private static final Pending FAILED = new Pending(null, null, null, null, null);
 
     private final List<Pending> events = new ArrayList<>();
     /**
@@ -48,32 +50,25 @@ final class PendingEvents implements CaptureSink {
                 Pending copy;
                 try {
                     copy = Pending.of(scratch.set(framework, event, logger));
+                } catch (Throwable e) {
+                    copy = FAILED; // a value that misbehaves, no stack left: counted, not lost silently
                 } finally {
                     scratch.clear();
                 }
                 if (copy == null) {
                     return; // not logged by its framework
                 }
-                synchronized (this) {
-                    if (!handedOff) {
-                        if (events.size() < CAPACITY) {
-                            events.add(copy);
-                            full = events.size() >= CAPACITY;
-                        } else {
-                            skipped.incrementAndGet(); // the bit is set under this lock only
-                        }
-                        return;
-                    }
+                if (copy == FAILED ? countSkipped() : keep(copy)) {
+                    return;
                 }
+                // handed off meanwhile: the sink takes it
             } else {
                 EventMapper mapper = Mappers.forFramework(framework);
                 if (mapper == null || !mapper.logged(event, logger)) {
                     return;
                 }
-                for (long count = skipped.get(); count >= 0; count = skipped.get()) {
-                    if (skipped.compareAndSet(count, count + 1)) {
-                        return;
-                    }
+                if (countSkipped()) {
+                    return;
                 }
                 // handed off meanwhile: the sink takes it
             }
@@ -84,11 +79,38 @@ final class PendingEvents implements CaptureSink {
         }
     }
 
+    /** Keeps the copy, or counts it as skipped if the buffer is full; false once handed off. */
+    private synchronized boolean keep(Pending copy) {
+        if (handedOff) {
+            return false;
+        }
+        if (events.size() < CAPACITY) {
+            events.add(copy);
+            full = events.size() >= CAPACITY;
+        } else {
+            skipped.incrementAndGet(); // the hand-off sets the sign bit under this lock only
+        }
+        return true;
+    }
+
+    /** Counts one more skipped event, unless the hand-off happened: then false, and the sink takes it. */
+    private boolean countSkipped() {
+        for (long count = skipped.get(); count >= 0; count = skipped.get()) {
+            if (skipped.compareAndSet(count, count + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
-     * From now on events go to {@code sink} (null: nowhere). Returns what was collected, and how
-     * many events did not fit.
+     * From now on events go to {@code sink} (null: nowhere). Returns what was collected; what did
+     * not fit is {@link #overflowed()}. Only the first call hands off.
      */
     synchronized List<Pending> handOff(CaptureSink sink) {
+        if (handedOff) {
+            return List.of(); // once: a later call (a shutdown racing the start) changes nothing
+        }
         next = sink;
         skipped.getAndUpdate(count -> count | HANDED_OFF);
         handedOff = true;

@@ -1,6 +1,7 @@
 package io.datanadhi.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.datanadhi.bootstrap.CaptureSink;
@@ -59,6 +60,7 @@ class PendingEventsTest {
         List<PendingEvents.Pending> kept = pending.handOff(forwarded);
         for (Thread thread : loggers) {
             thread.join(30_000);
+            assertFalse(thread.isAlive(), "a logging thread did not finish");
         }
 
         Map<Object, Integer> seen = new IdentityHashMap<>();
@@ -73,6 +75,37 @@ class PendingEventsTest {
         assertEquals(threads * perThread, seen.size() + pending.overflowed(),
                 "kept " + kept.size() + ", forwarded " + forwarded.events.size() + ", skipped " + pending.overflowed());
         assertTrue(pending.overflowed() > 0, "the test logs more than the buffer holds before the hand-off");
+    }
+
+    @Test
+    void anEventWhoseCopyFailsIsCountedAndOneLoggedAfterTheHandOffGoesToTheSink() {
+        PendingEvents pending = new PendingEvents();
+        CapturedEvent scratch = new CapturedEvent();
+        pending.accept(scratch, "jul", new BrokenRecord(), null); // its message throws when copied
+        assertEquals(1, pending.overflowed());
+        Queue sink = new Queue();
+        assertEquals(0, pending.handOff(sink).size());
+        LogRecord after = new LogRecord(Level.INFO, "after the hand-off");
+        pending.accept(scratch, "jul", after, null);
+        assertEquals(List.of(after), new ArrayList<>(sink.events));
+        assertEquals(List.of(), pending.handOff(null), "a second hand-off changes nothing");
+        pending.accept(scratch, "jul", after, null);
+        assertEquals(2, sink.events.size(), "still the first sink");
+        assertEquals(1, pending.overflowed());
+    }
+
+    /** A record whose message cannot be read. */
+    private static final class BrokenRecord extends LogRecord {
+        private static final long serialVersionUID = 1L;
+
+        BrokenRecord() {
+            super(Level.INFO, "broken");
+        }
+
+        @Override
+        public String getMessage() {
+            throw new IllegalStateException("broken message");
+        }
     }
 
     @Test

@@ -192,7 +192,8 @@ public final class LogbackApp {
         if (!executor.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES)) {
             throw new IllegalStateException("the virtual threads did not finish");
         }
-        // Before anything reads the counters: what the agent keeps per thread must show here.
+        // Before anything reads the counters (reading them once pruned per-thread state): anything
+        // the agent keeps per thread that logged must show here.
         System.gc();
         System.gc();
         System.out.println("app: heap after GC "
