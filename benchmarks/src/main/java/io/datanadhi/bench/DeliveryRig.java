@@ -174,8 +174,13 @@ final class DeliveryRig {
 
     /** The app's classes alone on a class path, as in {@link StartupBenchmark}: a small application. */
     static Path appClassPath() throws IOException {
+        return appClassPath(APP);
+    }
+
+    /** One application class alone on a class path. */
+    static Path appClassPath(String mainClass) throws IOException {
         Path dir = Files.createTempDirectory("bench-app");
-        String file = APP.replace('.', '/') + ".class";
+        String file = mainClass.replace('.', '/') + ".class";
         Files.createDirectories(dir.resolve(file).getParent());
         try (InputStream in = DeliveryRig.class.getClassLoader().getResourceAsStream(file)) {
             Files.copy(in, dir.resolve(file));

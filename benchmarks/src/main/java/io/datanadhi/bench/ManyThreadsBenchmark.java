@@ -1,7 +1,6 @@
 package io.datanadhi.bench;
 
 import io.datanadhi.bench.DeliveryRig.Counter;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,7 +58,7 @@ public final class ManyThreadsBenchmark {
         System.out.println("| threads | tasks | wall without | wall with | ratio | heap after GC without | with | difference"
                 + " | shipped: received + in dropped/ (worst run) | agent ready after | events skipped at start |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        Path classPath = appClassPath();
+        Path classPath = DeliveryRig.appClassPath(APP);
         try {
             for (String mode : modes) {
                 for (int tasks : taskCounts) {
@@ -174,20 +173,5 @@ public final class ManyThreadsBenchmark {
             values.add(Integer.parseInt(value.replace("_", "")));
         }
         return values;
-    }
-
-    private static Path appClassPath() throws java.io.IOException {
-        Path dir = Files.createTempDirectory("bench-app");
-        for (String name : new String[] {APP, APP + "$1"}) {
-            String file = name.replace('.', '/') + ".class";
-            try (InputStream in = ManyThreadsBenchmark.class.getClassLoader().getResourceAsStream(file)) {
-                if (in == null) {
-                    continue;
-                }
-                Files.createDirectories(dir.resolve(file).getParent());
-                Files.copy(in, dir.resolve(file));
-            }
-        }
-        return dir;
     }
 }
