@@ -79,7 +79,7 @@ public final class EchoPost {
 
     public static void main(String[] args) {
         // Netty checks for the flight recorder when it first allocates a buffer, which loads about
-        // a hundred JDK classes and generates event handlers: about 90 ms of the first call
+        // 70 JDK classes and generates event handlers: about 90 ms of the first call
         // EchoPost answers, the one an agent waits on in its first outage. Nobody records them.
         if (System.getProperty(NETTY_JFR_PROPERTY) == null) {
             System.setProperty(NETTY_JFR_PROPERTY, "false");
