@@ -28,7 +28,6 @@ import java.lang.instrument.Instrumentation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -83,6 +82,7 @@ final class AgentRuntime {
         try {
             AgentConfig resolved = ConfigResolver.resolveForThisJvm(agentArgs);
             config = resolved;
+            pending.spillTo(resolved.dir(), resolved.maxStackTraceBytes());
             phase("config resolved");
             if (resolved.apiKey() != null && Files.isDirectory(resolved.dir().resolve(RuleLoader.RULES_DIR))) {
                 // Likely to ship: the HTTP client (Netty, a few hundred classes) loads on a thread
@@ -98,7 +98,7 @@ final class AgentRuntime {
                 // Nothing can ever leave the process: stop capturing altogether.
                 stop(http);
                 CaptureBridge.install(null);
-                pending.handOff(null);
+                pending.handOff(null).discard();
                 ready.countDown();
                 Diagnostics.info("agent_idle", "the agent is attached but has nothing to do ("
                         + (rules.rules().isEmpty() ? "no valid rules" : "no API key and no stdout rule") + ")");
@@ -117,30 +117,26 @@ final class AgentRuntime {
             EventProcessor processor = new EventProcessor(rules.rules(), resolved.logLevel(),
                     new RecordSettings(resolved.moduleName(), resolved.traceIdKeys(),
                             resolved.maxMessageBytes(), resolved.maxStackTraceBytes(), resolved.caller()), running, shipping, counters);
-            List<PendingEvents.Pending> early = pending.handOff(processor);
+            PendingEvents.Early early = pending.handOff(processor);
             CaptureBridge.install(processor);
-            for (PendingEvents.Pending event : early) {
-                processor.replay(event);
-            }
+            long earlyEvents = early.count();
+            long replayFailed = replay(early, processor);
             ready.countDown();
             phase("ready");
             observe(running);
-            if (pending.overflowed() > 0) {
-                Diagnostics.warn("startup_events_skipped", pending.overflowed()
-                        + " event(s) logged while the agent was starting did not fit its start-up buffer and were not evaluated",
-                        "count", pending.overflowed());
-            }
+            reportSkipped(early, replayFailed);
             Diagnostics.info("agent_started", "Data Nadhi agent " + AgentVersion.get() + " ready: "
                     + rules.rules().size() + " rule(s), "
                     + (shipping ? "shipping to " + resolved.serverHost() : "not shipping (no API key)"),
                     "version", AgentVersion.get(), "dir", resolved.dir().toString(),
-                    "rules", rules.rules().size(), "shipping", shipping, "millis", millis());
+                    "rules", rules.rules().size(), "shipping", shipping, "early_events", earlyEvents,
+                    "millis", millis());
         } catch (Throwable t) {
             if (delivery == null) {
                 stop(http);
             }
             CaptureBridge.install(null);
-            pending.handOff(null);
+            pending.handOff(null).discard();
             Diagnostics.error("agent_init_failed",
                     "the agent could not start and captures nothing; the application is not affected: " + t);
         } finally {
@@ -148,6 +144,36 @@ final class AgentRuntime {
             afterReady(rules);
             started.countDown();
         }
+    }
+
+    /** Evaluates the events logged while the agent started, oldest first; returns how many failed. */
+    private static long replay(PendingEvents.Early early, EventProcessor processor) {
+        long[] failed = {0};
+        early.forEach(event -> {
+            try {
+                processor.replay(event);
+            } catch (Throwable t) {
+                failed[0]++; // one event's bad value must not cost the ones after it
+            }
+        });
+        return failed[0];
+    }
+
+    private void reportSkipped(PendingEvents.Early early, long replayFailed) {
+        long skipped = pending.skipped() + early.unread() + replayFailed;
+        if (skipped == 0) {
+            return;
+        }
+        StringBuilder reasons = new StringBuilder(pending.skipReason());
+        if (early.unread() > 0) {
+            reasons.append(reasons.length() == 0 ? "" : "; ").append(early.unread())
+                    .append(" because the start-up spill file could not be read back (").append(early.unreadReason()).append(')');
+        }
+        if (replayFailed > 0) {
+            reasons.append(reasons.length() == 0 ? "" : "; ").append(replayFailed).append(" because evaluating them failed");
+        }
+        Diagnostics.warn("startup_events_skipped", skipped
+                + " event(s) logged while the agent was starting were not evaluated: " + reasons, "count", skipped);
     }
 
     /**
@@ -216,12 +242,14 @@ final class AgentRuntime {
         // A short-lived application can exit while the agent is still reading its rules.
         await(ready, deadline);
         if (ready.getCount() > 0) {
-            List<PendingEvents.Pending> unevaluated = pending.handOff(null);
-            if (!unevaluated.isEmpty()) {
-                Diagnostics.warn("startup_events_unevaluated", unevaluated.size()
+            PendingEvents.Early unevaluated = pending.handOff(null);
+            long count = unevaluated.count();
+            unevaluated.discard();
+            if (count > 0) {
+                Diagnostics.warn("startup_events_unevaluated", count
                         + " event(s) logged while the agent was starting were not evaluated: the application"
                         + " exited within async.exit_timeout (" + timeout.toMillis() + " ms) of starting",
-                        "count", unevaluated.size());
+                        "count", count);
             }
         }
         Delivery running = delivery;

@@ -3,6 +3,8 @@ package io.datanadhi.agent;
 import io.datanadhi.agent.capture.Mappers;
 import io.datanadhi.agent.delivery.Delivery;
 import io.datanadhi.agent.diag.Counters;
+import io.datanadhi.agent.record.EarlyEvent;
+import io.datanadhi.agent.record.EarlyEventMapper;
 import io.datanadhi.agent.record.EventMapper;
 import io.datanadhi.agent.record.EventView;
 import io.datanadhi.agent.record.Level;
@@ -28,6 +30,7 @@ final class EventProcessor implements CaptureSink {
     private final boolean shipping;
     private final Counters counters;
     private final boolean quickRules;
+    private final EarlyEventMapper earlyMapper;
 
     EventProcessor(RuleSet rules, Level threshold, RecordSettings settings, Delivery delivery, boolean shipping,
             Counters counters) {
@@ -38,6 +41,7 @@ final class EventProcessor implements CaptureSink {
         this.shipping = shipping;
         this.counters = counters;
         this.quickRules = rules.quick();
+        this.earlyMapper = new EarlyEventMapper(settings);
     }
 
     @Override
@@ -66,18 +70,21 @@ final class EventProcessor implements CaptureSink {
         }
     }
 
-    /** An event captured before the agent was ready, with what had to be read on its thread. */
-    void replay(PendingEvents.Pending pending) {
-        EventMapper mapper = Mappers.forFramework(pending.event.framework);
-        if (mapper == null) {
+    /** An event captured before the agent was ready: the same decision, from its copy. */
+    void replay(EarlyEvent early) {
+        counters.countCaptured();
+        Level level = early.level();
+        if (!level.atLeast(threshold)) {
             return;
         }
-        counters.countCaptured();
-        Level level = mapper.level(pending.event.event);
-        if (level.atLeast(threshold)) {
-            process(new EventView(settings).reset(pending.event, mapper, level)
-                    .preset(pending.caller, pending.threadName, pending.message, pending.context), null);
+        Match match = null;
+        if (quickRules) {
+            match = rules.evaluate(level, early.framework(), earlyMapper, early, null);
+            if (match == Match.NONE || !wanted(match)) {
+                return;
+            }
         }
+        process(new EventView(settings).reset(EarlyEventMapper.captured(early), earlyMapper, level), match);
     }
 
     private boolean wanted(Match match) {

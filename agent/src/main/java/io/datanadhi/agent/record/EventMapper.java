@@ -22,14 +22,6 @@ public interface EventMapper {
     }
 
     /**
-     * The framework's event in a form that may be kept after the logging call returns (for events
-     * logged while the agent starts). Frameworks that reuse one mutable event per thread copy it.
-     */
-    default Object retained(CapturedEvent event) {
-        return event.event;
-    }
-
-    /**
      * The call site when the event was logged on another thread than this one (an asynchronous
      * logger hands events to its own thread): what the framework recorded, or
      * {@link Caller#UNKNOWN}. Null, the default: find it with a stack walk on this thread.

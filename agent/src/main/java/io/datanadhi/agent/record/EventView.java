@@ -57,15 +57,6 @@ public final class EventView implements RecordView {
         return this;
     }
 
-    /** For an event captured earlier on another thread: what could only be known back then. */
-    public EventView preset(Caller caller, String threadName, String message, Map<String, ?> context) {
-        this.caller = caller;
-        this.threadName = threadName;
-        this.message = message;
-        this.context = context;
-        return this;
-    }
-
     /** Drops references to the event, so that a reused view keeps nothing of the application alive. */
     public void release() {
         reset(null, null, null);

@@ -16,7 +16,7 @@ public final class ThrowableFormatter {
     private ThrowableFormatter() {}
 
     public static String type(Throwable t) {
-        return t.getClass().getName();
+        return t instanceof RecordedThrowable ? ((RecordedThrowable) t).type : t.getClass().getName();
     }
 
     /** The exception's message, or a note when asking for it failed. */
@@ -37,11 +37,15 @@ public final class ThrowableFormatter {
      */
     public static String stackTrace(Throwable t, int maxBytes) {
         StringBuilder out = new StringBuilder(1024);
-        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        try {
-            print(out, t, null, "", "", seen, 0, maxBytes);
-        } catch (Throwable e) {
-            out.append("\n(stack trace incomplete: ").append(e.getClass().getName()).append(')');
+        if (t instanceof RecordedThrowable) {
+            out.append(((RecordedThrowable) t).stackTrace);
+        } else {
+            Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+            try {
+                print(out, t, null, "", "", seen, 0, maxBytes);
+            } catch (Throwable e) {
+                out.append("\n(stack trace incomplete: ").append(e.getClass().getName()).append(')');
+            }
         }
         if (Utf8Cut.fittingLength(out, maxBytes) < out.length()) {
             out.setLength(Utf8Cut.fittingLength(out, Math.max(0, maxBytes - TRUNCATED.length())));

@@ -27,6 +27,8 @@ class EventViewTest {
         String message = "order 42 failed";
         Throwable thrown;
         String threadName = "worker-7";
+        /** Where the framework recorded the call site; null: the view walks the stack. */
+        Caller caller;
         long timestamp = 1_795_342_542_458L;
         Map<String, String> mdc = new LinkedHashMap<>();
         Map<String, Object> keyValues = new LinkedHashMap<>();
@@ -68,6 +70,11 @@ class EventViewTest {
         @Override
         public String threadName(CapturedEvent event) {
             return of(event).threadName;
+        }
+
+        @Override
+        public Caller caller(CapturedEvent event) {
+            return of(event).caller;
         }
 
         @Override
@@ -134,8 +141,8 @@ class EventViewTest {
 
     @Test
     void logRecordFields() {
+        fake.caller = new Caller("com.acme.OrderService", "placeOrder", "OrderService.java", 42);
         EventView view = view();
-        view.preset(new Caller("com.acme.OrderService", "placeOrder", "OrderService.java", 42), null, null, null);
         assertEquals("WARNING", resolve(view, "log_record.level"));
         assertEquals("WARN", resolve(view, "log_record.native_level"));
         assertEquals("com.acme.OrderService", resolve(view, "log_record.module_name"));
@@ -151,8 +158,8 @@ class EventViewTest {
 
     @Test
     void logRecordAsAWholeHasTheNineFields() {
+        fake.caller = new Caller("C", "m", "C.java", 1);
         EventView view = view();
-        view.preset(new Caller("C", "m", "C.java", 1), null, null, null);
         @SuppressWarnings("unchecked")
         Map<String, Object> record = (Map<String, Object>) resolve(view, "log_record");
         assertEquals(List.of("filename", "function_name", "line_number", "level", "module_name", "class_name",
@@ -330,7 +337,8 @@ class EventViewTest {
         EventView view = new EventView(new RecordSettings("shop", List.of("trace_id")));
         captured.framework = "logback";
         captured.event = fake;
-        view.reset(captured, mapper, Level.WARNING).preset(Caller.UNKNOWN, "t", "m", Map.of());
+        fake.caller = Caller.UNKNOWN;
+        view.reset(captured, mapper, Level.WARNING);
         String[] whole = {"log_record"};
         long allocated = allocatedBytesOf(() -> blackhole = view.resolve(whole));
         assertFalse(allocated < BOUND_BYTES, "the meter saw only " + allocated + " bytes");
@@ -382,8 +390,8 @@ class EventViewTest {
     void snapshotCarriesTheEventsFields() throws Exception {
         fake.mdc.put("trace_id", "t-9");
         fake.thrown = new IllegalArgumentException("bad");
+        fake.caller = new Caller("com.acme.A", "run", "A.java", 7);
         EventView view = view();
-        view.preset(new Caller("com.acme.A", "run", "A.java", 7), null, null, Map.of("trace_id", "t-9"));
         JsonNode data = JSON.readTree(view.snapshot(List.of("p"), false).logData());
 
         assertEquals("t-9", data.get("trace_id").textValue());

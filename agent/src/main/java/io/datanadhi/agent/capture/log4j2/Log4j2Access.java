@@ -34,7 +34,6 @@ final class Log4j2Access extends HandleAccess {
     private final MethodHandle thrown;
     private final MethodHandle contextData;
     private final MethodHandle contextToMap;
-    private final MethodHandle toImmutable;
     private final MethodHandle threadId;
     private final MethodHandle source;
 
@@ -60,7 +59,6 @@ final class Log4j2Access extends HandleAccess {
             Method getContextData = api.getMethod("getContextData");
             contextData = lookup.unreflect(getContextData).asType(GETTER);
             contextToMap = lookup.unreflect(getContextData.getReturnType().getMethod("toMap")).asType(GETTER);
-            toImmutable = getter(lookup, api, "toImmutable");
             threadId = lookup.unreflect(api.getMethod("getThreadId")).asType(MethodType.methodType(long.class, Object.class));
             source = getter(lookup, api, "getSource");
         } catch (ReflectiveOperationException e) {
@@ -111,13 +109,5 @@ final class Log4j2Access extends HandleAccess {
     /** The location Log4j recorded (when {@code includeLocation} is on), or null. */
     StackTraceElement source(Object event) {
         return (StackTraceElement) call(source, event);
-    }
-
-    /**
-     * A copy that stays valid after the call: Log4j reuses one mutable event per thread
-     * (garbage-free logging), so an event kept for later must be copied.
-     */
-    Object immutable(Object event) {
-        return call(toImmutable, event);
     }
 }

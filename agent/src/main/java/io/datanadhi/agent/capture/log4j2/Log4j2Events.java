@@ -101,9 +101,4 @@ final class Log4j2Events extends AccessEventMapper {
         Object message = Log4j2Access.of(event.event).messageObject(event.event);
         MapMessageAccess.of(message).forEach(message, action);
     }
-
-    @Override
-    public Object retained(CapturedEvent event) {
-        return Log4j2Access.of(event.event).immutable(event.event);
-    }
 }

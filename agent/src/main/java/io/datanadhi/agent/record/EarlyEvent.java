@@ -1,0 +1,89 @@
+package io.datanadhi.agent.record;
+
+import io.datanadhi.bootstrap.CapturedEvent;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * An event logged while the agent was starting, copied on the thread that logged it into a form
+ * that no longer refers to the framework: everything a rule or a record can read, nothing that
+ * could change after the logging call returns. Kept as bytes by {@link EarlyEventCodec} until the
+ * rules are loaded; read then by {@link EarlyEventMapper}.
+ */
+public final class EarlyEvent {
+
+    /** Context values are copied whole, as far as the agent's largest limit allows. */
+    private static final int MAX_VALUE_BYTES = 64 << 20;
+
+    final String framework;
+    final Level level;
+    final String nativeLevel;
+    final String loggerName;
+    final String message;
+    final String threadName;
+    final long timestampMillis;
+    final Caller caller;
+    /** MDC, then key-value pairs (which win on a shared key), as plain values; null when none. */
+    final Map<String, Object> context;
+    /** The exception, or a {@link RecordedThrowable} once read back. */
+    final Throwable thrown;
+
+    EarlyEvent(String framework, Level level, String nativeLevel, String loggerName, String message,
+            String threadName, long timestampMillis, Caller caller, Map<String, Object> context, Throwable thrown) {
+        this.framework = framework;
+        this.level = level;
+        this.nativeLevel = nativeLevel;
+        this.loggerName = loggerName;
+        this.message = message;
+        this.threadName = threadName;
+        this.timestampMillis = timestampMillis;
+        this.caller = caller;
+        this.context = context;
+        this.thrown = thrown;
+    }
+
+    /**
+     * Copies {@code source}, which {@code mapper} reads, on the thread that logged it. May throw
+     * what the application's objects throw (a {@code toString} in a context value).
+     */
+    public static EarlyEvent of(CapturedEvent source, EventMapper mapper) {
+        Caller recorded = mapper.caller(source);
+        String thread = mapper.threadName(source);
+        return new EarlyEvent(source.framework, mapper.level(source.event), mapper.nativeLevel(source),
+                mapper.loggerName(source.event, source.logger), mapper.message(source),
+                thread != null ? thread : Thread.currentThread().getName(), mapper.timestampMillis(source),
+                recorded != null ? recorded : CallerLocator.locate(), context(source, mapper), mapper.thrown(source));
+    }
+
+    private static Map<String, Object> context(CapturedEvent source, EventMapper mapper) {
+        Map<String, Object> copy = new LinkedHashMap<>();
+        Map<String, ?> mdc = mapper.context(source);
+        if (mdc != null) {
+            for (Map.Entry<String, ?> e : mdc.entrySet()) {
+                // One past the record's limit, so that the record is still marked truncated.
+                if (copy.size() > EventView.MAX_CONTEXT_ENTRIES) {
+                    break;
+                }
+                copy.put(e.getKey(), ContextValues.copy(e.getValue(), MAX_VALUE_BYTES));
+            }
+        }
+        mapper.forEachKeyValue(source, (k, v) -> {
+            if (copy.size() <= EventView.MAX_CONTEXT_ENTRIES || copy.containsKey(k)) {
+                copy.put(k, ContextValues.copy(v, MAX_VALUE_BYTES));
+            }
+        });
+        return copy.isEmpty() ? null : copy;
+    }
+
+    public String framework() {
+        return framework;
+    }
+
+    public Level level() {
+        return level;
+    }
+
+    Caller caller() {
+        return caller;
+    }
+}

@@ -1,0 +1,72 @@
+package io.datanadhi.agent.record;
+
+import io.datanadhi.bootstrap.CapturedEvent;
+import java.util.Map;
+
+/**
+ * Reads {@link EarlyEvent}s, so that an event logged while the agent was starting goes through
+ * the same rules and the same record as any other. The key-value pairs are in the context.
+ */
+public final class EarlyEventMapper implements EventMapper {
+
+    private final boolean caller;
+
+    /** Records carry the call site if {@code settings} say so ({@code log.caller}). */
+    public EarlyEventMapper(RecordSettings settings) {
+        this.caller = settings.caller;
+    }
+
+    /** The event the bridge would have passed for {@code early}, for a record view. */
+    public static CapturedEvent captured(EarlyEvent early) {
+        return new CapturedEvent().set(early.framework, early, null);
+    }
+
+    private static EarlyEvent early(Object event) {
+        return (EarlyEvent) event;
+    }
+
+    @Override
+    public Caller caller(CapturedEvent event) {
+        return caller ? early(event.event).caller() : Caller.UNKNOWN;
+    }
+
+    @Override
+    public Level level(Object event) {
+        return early(event).level;
+    }
+
+    @Override
+    public String nativeLevel(CapturedEvent event) {
+        return early(event.event).nativeLevel;
+    }
+
+    @Override
+    public String loggerName(Object event, Object logger) {
+        return early(event).loggerName;
+    }
+
+    @Override
+    public String message(CapturedEvent event) {
+        return early(event.event).message;
+    }
+
+    @Override
+    public Throwable thrown(CapturedEvent event) {
+        return early(event.event).thrown;
+    }
+
+    @Override
+    public String threadName(CapturedEvent event) {
+        return early(event.event).threadName;
+    }
+
+    @Override
+    public long timestampMillis(CapturedEvent event) {
+        return early(event.event).timestampMillis;
+    }
+
+    @Override
+    public Map<String, ?> context(CapturedEvent event) {
+        return early(event.event).context;
+    }
+}

@@ -1,0 +1,87 @@
+package io.datanadhi.agent.record;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.datanadhi.bootstrap.CapturedEvent;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** An early event written to the spill file reads back as the same record. */
+class EarlyEventCodecTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final RecordSettings SETTINGS = new RecordSettings("shop", List.of("trace_id"), 32768, 100_000);
+
+    @Test
+    void anEventReadBackMakesTheSameRecordAsBeforeItWasWritten() throws Exception {
+        Map<String, Object> context = new LinkedHashMap<>();
+        context.put("user", "alice");
+        context.put("trace_id", "t-1");
+        context.put("count", 3);
+        context.put("big", 12345678901L);
+        context.put("ratio", 0.5);
+        context.put("ok", true);
+        context.put("none", null);
+        context.put("amount", new BigDecimal("12.50"));
+        context.put("huge", new BigInteger("123456789012345678901234567890"));
+        context.put("nested", Map.of("list", List.of("a", 1, false)));
+        IllegalStateException error = new IllegalStateException("order 42 failed", new IOException("disk"));
+        EarlyEvent original = new EarlyEvent("logback", Level.ERROR, "ERROR", "com.acme.Orders", "order 42 \u00e9 failed",
+                "worker-1", 1_795_342_542_458L, new Caller("com.acme.Orders", "place", "Orders.java", 42), context, error);
+
+        EarlyEvent back = roundTrip(original);
+
+        assertEquals(record(original), record(back));
+        JsonNode data = JSON.readTree(record(back));
+        assertEquals("java.lang.IllegalStateException", data.at("/context/error/type").asText());
+        assertTrue(data.at("/context/error/stacktrace").asText().contains("Caused by: java.io.IOException: disk"), data.toString());
+        assertEquals("123456789012345678901234567890", data.at("/context/huge").asText());
+        assertTrue(data.at("/context/count").isInt() && data.at("/context/big").isLong(), data.toString());
+        assertEquals("t-1", data.get("trace_id").asText());
+    }
+
+    @Test
+    void nullsStayNull() throws Exception {
+        EarlyEvent back = roundTrip(new EarlyEvent("jul", Level.INFO, "INFO", null, null, "", 1L, Caller.UNKNOWN, null, null));
+        assertNull(back.loggerName);
+        assertNull(back.message);
+        assertNull(back.context);
+        assertNull(back.thrown);
+        assertNull(back.caller().className);
+    }
+
+    @Test
+    void cutOrAlteredBytesAreAnErrorNotAnEvent() {
+        EarlyEvent event = new EarlyEvent("jul", Level.INFO, "INFO", "l", "m", "t", 1L, Caller.UNKNOWN,
+                Map.of("k", "v"), null);
+        byte[] whole = EarlyEventCodec.encode(event, 100);
+        assertThrows(IOException.class, () -> EarlyEventCodec.decode(Arrays.copyOf(whole, whole.length - 3)));
+        assertThrows(IOException.class, () -> EarlyEventCodec.decode(Arrays.copyOf(whole, whole.length + 1)));
+        byte[] badLevel = whole.clone();
+        badLevel[4 + 3] = 99; // after the framework's length and name
+        assertThrows(IOException.class, () -> EarlyEventCodec.decode(badLevel));
+    }
+
+    private static EarlyEvent roundTrip(EarlyEvent event) throws IOException {
+        return EarlyEventCodec.decode(EarlyEventCodec.encode(event, SETTINGS.maxStackTraceBytes));
+    }
+
+    /** The JSON record the event would be shipped as, trace id aside when random. */
+    private static String record(EarlyEvent event) {
+        EarlyEventMapper mapper = new EarlyEventMapper(SETTINGS);
+        CapturedEvent captured = EarlyEventMapper.captured(event);
+        EventView view = new EventView(SETTINGS).reset(captured, mapper, event.level());
+        return new String(view.snapshot(List.of("p"), false).logData(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+}
