@@ -39,7 +39,7 @@ public final class LogbackApp {
                 jmx(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Long.parseLong(args[3]));
                 break;
             case "virtual":
-                virtual(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+                virtual(Integer.parseInt(args[1]), Integer.parseInt(args[2]), args.length > 3 ? args[3] : "none");
                 break;
             default:
                 throw new IllegalArgumentException(scenario);
@@ -161,12 +161,44 @@ public final class LogbackApp {
     /**
      * One virtual thread per task (Java 21+), {@code threads} of them, each with its own MDC entry
      * {@code task}: every {@code shipEvery}-th logs "vt shipped seq=N", the others "vt chatter".
-     * No appender: the figures are the agent's. Prints the MBean's attributes before, the heap used
-     * after two collections once the threads ended ("app: heap after GC N"), then the attributes
-     * again ("app: jmx before/after ...").
+     * Prints the MBean's attributes before, the heap used after two collections once the threads
+     * ended ("app: heap after GC N"), then the attributes again ("app: jmx before/after ...").
+     *
+     * <p>{@code appender}: "none", no appender, the figures are the agent's; "blocking", the
+     * {@link BlockingAppender} on the root, which sleeps 1 ms in every append, and prints what it
+     * received ("app: appender ..."); "jul-to-slf4j", the same, with the events logged through
+     * java.util.logging and routed into Logback by jul-to-slf4j, and each task logs a second JUL
+     * event that Logback refuses, after which a JUL handler sleeps 1 ms ("app: refused by logback
+     * published=N moved-carrier=N"). With an appender, the MDC each task reads back after logging
+     * is checked too ("app: context after logging wrong=N"). Each thread is named "task-N".
      */
-    private static void virtual(int threads, int shipEvery) throws Exception {
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).detachAndStopAllAppenders();
+    private static void virtual(int threads, int shipEvery, String appender) throws Exception {
+        if (!java.util.List.of("none", "blocking", "jul-to-slf4j").contains(appender)) {
+            throw new IllegalArgumentException(appender);
+        }
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.detachAndStopAllAppenders();
+        BlockingAppender blocking = null;
+        if (!appender.equals("none")) {
+            blocking = new BlockingAppender(threads, 1);
+            blocking.setContext(root.getLoggerContext());
+            blocking.start();
+            root.addAppender(blocking);
+        }
+        boolean viaJul = appender.equals("jul-to-slf4j");
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("com.acme.Bridged");
+        java.util.logging.Logger refused = java.util.logging.Logger.getLogger("com.acme.quiet.Bridged");
+        SleepingHandler afterRefusal = new SleepingHandler();
+        if (viaJul) {
+            SLF4JBridgeHandler.removeHandlersForRootLogger();
+            SLF4JBridgeHandler.install();
+            // Refused by Logback's level for com.acme.quiet: the bridge hands it over, then this
+            // handler sleeps, so the thread moves before the JUL hook decides on its way out.
+            refused.setUseParentHandlers(false);
+            refused.addHandler(new SLF4JBridgeHandler());
+            refused.addHandler(afterRefusal);
+        }
+        java.util.concurrent.atomic.AtomicInteger contextLost = new java.util.concurrent.atomic.AtomicInteger();
         javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
         javax.management.ObjectName agent = new javax.management.ObjectName(AGENT_MBEAN);
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
@@ -179,11 +211,19 @@ public final class LogbackApp {
         for (int i = 0; i < threads; i++) {
             int task = i;
             executor.execute(() -> {
-                MDC.put("task", Integer.toString(task));
-                if (task % shipEvery == 0) {
+                String own = Integer.toString(task);
+                Thread.currentThread().setName("task-" + own);
+                MDC.put("task", own);
+                if (viaJul) {
+                    jul.info(task % shipEvery == 0 ? "vt shipped seq=" + task / shipEvery : "vt chatter");
+                    refused.info("vt shipped though refused by logback");
+                } else if (task % shipEvery == 0) {
                     ORDERS.info("vt shipped seq={}", task / shipEvery);
                 } else {
                     ORDERS.info("vt chatter");
+                }
+                if (!own.equals(MDC.get("task"))) {
+                    contextLost.incrementAndGet();
                 }
                 MDC.remove("task");
             });
@@ -198,7 +238,49 @@ public final class LogbackApp {
         System.gc();
         System.out.println("app: heap after GC "
                 + java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        if (blocking != null) {
+            System.out.println("app: appender " + blocking.tally());
+            System.out.println("app: context after logging wrong=" + contextLost);
+        }
+        if (viaJul) {
+            System.out.println("app: refused by logback " + afterRefusal.tally());
+        }
         System.out.println("app: jmx after " + settled(server, agent));
+    }
+
+    /**
+     * A java.util.logging handler that sleeps 1 ms in every publish and counts them, and those that
+     * resumed on another carrier: {@code published=N moved-carrier=N}.
+     */
+    private static final class SleepingHandler extends java.util.logging.Handler {
+        private final java.util.concurrent.atomic.AtomicInteger published = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicInteger movedCarrier = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void publish(java.util.logging.LogRecord record) {
+            String carrier = BlockingAppender.carrier();
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            published.incrementAndGet();
+            if (!carrier.isEmpty() && !carrier.equals(BlockingAppender.carrier())) {
+                movedCarrier.incrementAndGet();
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+
+        String tally() {
+            return "published=" + published + " moved-carrier=" + movedCarrier;
+        }
     }
 
     /** The MBean's attributes once every matched record is shipped (or 30 s passed), as name=value. */
