@@ -120,6 +120,7 @@ final class AgentRuntime {
             PendingEvents.Early early = pending.handOff(processor);
             CaptureBridge.install(processor);
             long earlyEvents = early.count();
+            long earlySpilled = early.spilled();
             long replayFailed = replay(early, processor);
             ready.countDown();
             phase("ready");
@@ -129,7 +130,7 @@ final class AgentRuntime {
                     + rules.rules().size() + " rule(s), "
                     + (shipping ? "shipping to " + resolved.serverHost() : "not shipping (no API key)"),
                     "version", AgentVersion.get(), "dir", resolved.dir().toString(),
-                    "rules", rules.rules().size(), "shipping", shipping, "early_events", earlyEvents,
+                    "rules", rules.rules().size(), "shipping", shipping, "early_events", earlyEvents, "early_spilled", earlySpilled,
                     "millis", millis());
         } catch (Throwable t) {
             if (delivery == null) {

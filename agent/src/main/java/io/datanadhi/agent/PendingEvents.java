@@ -31,6 +31,8 @@ import java.util.function.Consumer;
 final class PendingEvents implements CaptureSink {
 
     private static final long MAX_HEAP = Runtime.getRuntime().maxMemory();
+    /** Hidden, for tests that need the file with fewer events: the bytes kept in memory before spilling. */
+    static final String MEMORY_PROPERTY = "datanadhi.internal.startup_memory_bytes";
     private static final long HAND_OFF_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final long spillAt;
@@ -53,7 +55,7 @@ final class PendingEvents implements CaptureSink {
     private EarlyEventSpill spill;
 
     PendingEvents() {
-        this(Math.min(8L << 20, MAX_HEAP / 32), Math.min(64L << 20, MAX_HEAP / 8));
+        this(Long.getLong(MEMORY_PROPERTY, Math.min(8L << 20, MAX_HEAP / 32)), Math.min(64L << 20, MAX_HEAP / 8));
     }
 
     /** @param spillAt bytes of copies in memory past which they go to the file; {@code limit}: past which events are skipped */
@@ -219,7 +221,12 @@ final class PendingEvents implements CaptureSink {
         }
 
         long count() {
-            return (file == null ? 0 : file.written()) + memory.size();
+            return spilled() + memory.size();
+        }
+
+        /** Of {@link #count()}, those in the file. */
+        long spilled() {
+            return file == null ? 0 : file.written();
         }
 
         /** Gives each event to {@code each}, oldest first, and deletes the file. */

@@ -34,6 +34,9 @@ public final class JulApp {
             case "virtual":
                 virtual(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
                 break;
+            case "burst":
+                burst(Integer.parseInt(args[1]), args[2]);
+                break;
             default:
                 throw new IllegalArgumentException(scenario);
         }
@@ -95,6 +98,54 @@ public final class JulApp {
         }
         System.out.println("app: logged " + count + " in " + (System.nanoTime() - start) / 1_000_000 + " ms, first call "
                 + first / 1_000_000 + " ms, slowest after it " + slowest / 1_000_000 + " ms (seq=" + slowestSeq + ")");
+    }
+
+    /**
+     * {@code count} events logged as fast as the machine allows from the start of {@code main},
+     * while the agent is still starting: on 4 platform threads ({@code platform-4}, a quarter of
+     * the events each) or on a virtual thread each ({@code virtual}, Java 21+). Event i is "burst
+     * chatter" on com.acme.Burst, and every 100th one "burst shipped seq=i/100" on
+     * com.acme.BurstShipped. The console handler is removed first (half a million lines on stderr
+     * would be the test's cost, not the agent's).
+     */
+    private static void burst(int count, String mode) throws Exception {
+        for (java.util.logging.Handler handler : Logger.getLogger("").getHandlers()) {
+            Logger.getLogger("").removeHandler(handler);
+        }
+        Logger chatter = Logger.getLogger("com.acme.Burst");
+        Logger shipped = Logger.getLogger("com.acme.BurstShipped");
+        java.util.function.IntConsumer event = i -> {
+            if (i % 100 == 0) {
+                shipped.info("burst shipped seq=" + i / 100);
+            } else {
+                chatter.info("burst chatter");
+            }
+        };
+        java.util.concurrent.ExecutorService executor;
+        if (mode.equals("virtual")) {
+            executor = (java.util.concurrent.ExecutorService)
+                    java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+            for (int i = 0; i < count; i++) {
+                int n = i;
+                executor.execute(() -> event.accept(n));
+            }
+        } else {
+            int threads = 4;
+            executor = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            for (int t = 0; t < threads; t++) {
+                int first = t;
+                executor.execute(() -> {
+                    for (int i = first; i < count; i += threads) {
+                        event.accept(i);
+                    }
+                });
+            }
+        }
+        executor.shutdown();
+        if (!executor.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES)) {
+            throw new IllegalStateException("the burst did not finish");
+        }
+        System.out.println("app: burst logged " + count);
     }
 
     /**
