@@ -113,6 +113,7 @@ final class AgentRuntime {
                     new StdoutPrinter(counters), counters);
             running.start();
             delivery = running;
+            phase("delivery started");
 
             EventProcessor processor = new EventProcessor(rules.rules(), resolved.logLevel(),
                     new RecordSettings(resolved.moduleName(), resolved.traceIdKeys(),
@@ -121,6 +122,7 @@ final class AgentRuntime {
             CaptureBridge.install(processor);
             long earlyEvents = early.count();
             long earlySpilled = early.spilled();
+            phase("early events handed off: " + earlyEvents + " (" + earlySpilled + " through the file)");
             long replayFailed = replay(early, processor);
             ready.countDown();
             phase("ready");

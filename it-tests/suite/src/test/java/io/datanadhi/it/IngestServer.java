@@ -63,7 +63,7 @@ final class IngestServer implements AutoCloseable {
 
         @Override
         public String toString() {
-            return path + " " + body;
+            return path + " (" + userAgent + ") " + body;
         }
     }
 

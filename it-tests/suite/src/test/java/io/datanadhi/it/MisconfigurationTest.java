@@ -39,7 +39,7 @@ class MisconfigurationTest {
         AppRun.Result run = AppRun.logback("basic").shippingTo(server, dir).run();
         assertUnchanged(run);
         assertOneWarning(run, "rules_none_valid");
-        assertTrue(server.records().isEmpty());
+        assertEquals(List.of(), server.records(), "records shipped (path, agent, body)");
     }
 
     @Test
@@ -51,7 +51,7 @@ class MisconfigurationTest {
                 .run();
         assertUnchanged(run);
         assertOneWarning(run, "api_key_missing");
-        assertTrue(server.records().isEmpty());
+        assertEquals(List.of(), server.records(), "records shipped (path, agent, body)");
         assertTrue(server.requests().isEmpty(), "not even a connection: " + server.requests());
     }
 
