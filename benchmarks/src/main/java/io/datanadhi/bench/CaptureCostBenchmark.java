@@ -131,7 +131,7 @@ public final class CaptureCostBenchmark {
                                     .measurementIterations(SHIPPED_BURSTS);
                         } else {
                             options.mode(Mode.AverageTime)
-                                    .warmupIterations(3).warmupTime(TimeValue.seconds(1))
+                                    .warmupIterations(5).warmupTime(TimeValue.seconds(2))
                                     .measurementIterations(5).measurementTime(TimeValue.seconds(1));
                         }
                         options.timeUnit(TimeUnit.NANOSECONDS);
