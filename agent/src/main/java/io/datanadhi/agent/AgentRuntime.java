@@ -40,6 +40,8 @@ import java.util.concurrent.TimeUnit;
 final class AgentRuntime {
 
     private static final Duration DEFAULT_EXIT_TIMEOUT = Duration.ofSeconds(5);
+    /** What an exit past its deadline still gives the start-up buffer to stop. */
+    private static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final String agentArgs;
     private final PendingEvents pending = new PendingEvents();
@@ -52,6 +54,9 @@ final class AgentRuntime {
     private volatile AgentConfig config;
     private volatile Delivery delivery;
     private volatile PlatformMBean mbean;
+    /** The early events being evaluated, which an exit stops. */
+    private volatile PendingEvents.Early replaying;
+    private final CountDownLatch replayEnded = new CountDownLatch(1);
 
     private final Path agentJar;
 
@@ -123,7 +128,9 @@ final class AgentRuntime {
             long earlyEvents = early.count();
             long earlySpilled = early.spilled();
             phase("early events handed off: " + earlyEvents + " (" + earlySpilled + " through the file)");
+            replaying = early;
             long replayFailed = replay(early, processor);
+            replayEnded.countDown();
             ready.countDown();
             phase("ready");
             observe(running);
@@ -149,16 +156,25 @@ final class AgentRuntime {
         }
     }
 
-    /** Evaluates the events logged while the agent started, oldest first; returns how many failed. */
+    /**
+     * Evaluates the events logged while the agent started, oldest first, unless the application
+     * exits meanwhile (then says how many were left); returns how many failed.
+     */
     private static long replay(PendingEvents.Early early, EventProcessor processor) {
+        long count = early.count();
         long[] failed = {0};
-        early.forEach(event -> {
+        long given = early.forEach(event -> {
             try {
                 processor.replay(event);
             } catch (Throwable t) {
                 failed[0]++; // one event's bad value must not cost the ones after it
             }
         });
+        if (early.abandoned() && count > given) {
+            Diagnostics.warn("startup_events_unevaluated", (count - given)
+                    + " event(s) logged while the agent was starting were not evaluated: the application exited"
+                    + " while the agent evaluated them", "count", count - given);
+        }
         return failed[0];
     }
 
@@ -244,8 +260,12 @@ final class AgentRuntime {
         long deadline = System.nanoTime() + timeout.toNanos();
         // A short-lived application can exit while the agent is still reading its rules.
         await(ready, deadline);
-        if (ready.getCount() > 0) {
-            PendingEvents.Early unevaluated = pending.handOff(null);
+        PendingEvents.Early inReplay = replaying;
+        if (ready.getCount() > 0 && inReplay != null) {
+            inReplay.abandon(); // the rest is reported by the thread evaluating them
+            await(replayEnded, System.nanoTime() + GRACE_NANOS);
+        } else if (ready.getCount() > 0) {
+            PendingEvents.Early unevaluated = pending.handOff(null, System.nanoTime() + GRACE_NANOS);
             long count = unevaluated.count();
             unevaluated.discard();
             if (count > 0) {

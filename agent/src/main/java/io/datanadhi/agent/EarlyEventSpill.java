@@ -11,62 +11,75 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
  * The file that events logged while the agent starts overflow into, past what the start-up
- * buffer keeps in memory: {@code <dir>/startup/early-events-<pid>.bin}, owner-only, written by
- * one thread, read back once in the order written and deleted. Not durable (nothing reads it
- * after this JVM); a file left by a JVM that died is deleted by the next agent that starts.
+ * buffer keeps in memory: {@code <dir>/startup/early-events-<pid>-<random>.bin}, owner-only,
+ * written by one thread, read back once through the same open file in the order written, and
+ * deleted. Locked while in use, so that JVMs sharing {@code <dir>} (containers, whose pids may be
+ * equal or invisible to each other) never touch each other's file; an unlocked one was left by a
+ * JVM that is gone and is deleted by the next agent that starts. Not durable: nothing reads it
+ * after this JVM.
  */
 final class EarlyEventSpill {
 
     static final String DIR = "startup";
-    private static final long MAGIC = 0x444e4541524c5901L; // "DNEARLY" and version 1
     private static final String PREFIX = "early-events-";
     private static final String SUFFIX = ".bin";
+    private static final long MAGIC = 0x444e4541524c5901L; // "DNEARLY" and version 1
 
     private final Path file;
+    private final FileChannel channel;
     private DataOutputStream out;
     /** Events handed to the stream, the one being written included: what a read back must find. */
     private long written;
     private String readFailure;
 
-    private EarlyEventSpill(Path file, DataOutputStream out) {
+    private EarlyEventSpill(Path file, FileChannel channel) {
         this.file = file;
-        this.out = out;
+        this.channel = channel;
+        this.out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 256 * 1024));
     }
 
-    /** A new, empty spill file in {@code <dir>/startup}, after deleting those of JVMs that are gone. */
+    /** A new, empty spill file in {@code <dir>/startup}, after deleting those no live JVM holds. */
     static EarlyEventSpill create(Path agentDir) throws IOException {
         Path dir = agentDir.resolve(DIR);
         Files.createDirectories(dir, AtomicFiles.ownerOnly("rwx------"));
         deleteAbandoned(dir);
-        Path file = dir.resolve(PREFIX + ProcessHandle.current().pid() + SUFFIX);
-        Files.deleteIfExists(file); // a JVM that had this pid before
-        FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                AtomicFiles.ownerOnly("rw-------"));
-        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 256 * 1024));
-        out.writeLong(MAGIC);
-        return new EarlyEventSpill(file, out);
+        Path file = dir.resolve(PREFIX + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1) + SUFFIX);
+        FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE), AtomicFiles.ownerOnly("rw-------"));
+        try {
+            channel.tryLock(); // best effort: without locks, only a JVM that is gone leaves files
+        } catch (IOException | OverlappingFileLockException e) {
+            // a file system without locks
+        }
+        EarlyEventSpill spill = new EarlyEventSpill(file, channel);
+        spill.out.writeLong(MAGIC);
+        return spill;
     }
 
+    /** Deletes the files of JVMs that are gone: those nobody holds a lock on. */
     private static void deleteAbandoned(Path dir) {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, PREFIX + "*" + SUFFIX)) {
             for (Path old : files) {
-                String name = old.getFileName().toString();
-                try {
-                    long pid = Long.parseLong(name.substring(PREFIX.length(), name.length() - SUFFIX.length()));
-                    if (ProcessHandle.of(pid).isEmpty()) {
+                try (FileChannel channel = FileChannel.open(old, StandardOpenOption.WRITE)) {
+                    FileLock lock = channel.tryLock();
+                    if (lock != null) {
                         Files.deleteIfExists(old);
                     }
-                } catch (NumberFormatException | IOException e) {
-                    // not ours, or gone meanwhile
+                } catch (IOException | OverlappingFileLockException e) {
+                    // held, gone meanwhile, or no locks here: left alone
                 }
             }
         } catch (IOException e) {
@@ -94,7 +107,7 @@ final class EarlyEventSpill {
         DataOutputStream stream = out;
         out = null;
         if (stream != null) {
-            stream.close();
+            stream.flush();
         }
     }
 
@@ -108,29 +121,38 @@ final class EarlyEventSpill {
     }
 
     /**
-     * Gives every event written, in order, to {@code each}, and returns how many it could not
-     * read back (a write or the final flush failed: a full disk).
+     * Gives every event written, in order, to {@code each}, while {@code more} says so, and returns
+     * how many of those it looked for it could not read back (a write or the final flush failed: a
+     * full disk). Reads through the file it wrote, whatever happened to the path since.
      */
-    long readBack(Consumer<EarlyEvent> each) {
+    long readBack(Consumer<EarlyEvent> each, java.util.function.BooleanSupplier more) {
         long read = 0;
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 256 * 1024))) {
+        try {
+            long size = channel.size();
+            channel.position(0);
+            DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 256 * 1024));
             if (in.readLong() != MAGIC) {
                 throw new IOException("not a start-up spill file of this agent version");
             }
-            while (read < written) {
+            long consumed = Long.BYTES;
+            while (read < written && more.getAsBoolean()) {
                 int length = in.readInt();
-                if (length < 0 || length > 1 << 30) {
-                    throw new IOException("corrupt start-up spill file: an event of " + length + " bytes");
+                consumed += Integer.BYTES;
+                if (length < 0 || length > size - consumed) {
+                    throw new IOException("corrupt start-up spill file: an event of " + length + " bytes with "
+                            + (size - consumed) + " left");
                 }
                 byte[] event = new byte[length];
                 in.readFully(event);
+                consumed += length;
                 EarlyEvent decoded = EarlyEventCodec.decode(event);
                 read++;
                 each.accept(decoded);
             }
+            return more.getAsBoolean() ? written - read : 0;
         } catch (EOFException e) {
             readFailure = "the file ends early: what was written last never reached the disk";
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
             readFailure = e.toString();
         }
         return written - read;
@@ -141,11 +163,17 @@ final class EarlyEventSpill {
         return readFailure;
     }
 
+    /** Deletes the file and lets it go. */
     void delete() {
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
-            // the next agent to start deletes it
+            // unlocked once closed: the next agent to start deletes it
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing more to do with it
         }
     }
 }

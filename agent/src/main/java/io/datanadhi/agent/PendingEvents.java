@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -44,15 +45,18 @@ final class PendingEvents implements CaptureSink {
     private final AtomicLong failedCopies = new AtomicLong();
     private final AtomicLong overLimit = new AtomicLong();
     private volatile String limitReason = "the configuration, which says where to spill them, was not read yet";
-    /** Until the configuration is read, its default. */
-    private volatile int maxStackTraceBytes = 16 * 1024;
+    /** Until the configuration is read, its default ({@code log.max_stacktrace_bytes}). */
+    private volatile int maxStackTraceBytes = 64 * 1024;
     private volatile boolean handedOff;
-    private CaptureSink next;
+    /** Set once the queue was read for the last time: a copy put in after that is taken back by its thread. */
+    private volatile boolean drained;
+    private volatile CaptureSink next;
 
     private Thread spiller;
     private volatile boolean stopSpilling;
-    /** The spiller's file, read once the spiller has ended. */
-    private EarlyEventSpill spill;
+    /** The spiller's file, once it made one; read once the spiller has ended. */
+    private volatile EarlyEventSpill spill;
+    private volatile String writeFailure;
 
     PendingEvents() {
         this(Long.getLong(MEMORY_PROPERTY, Math.min(8L << 20, MAX_HEAP / 32)), Math.min(64L << 20, MAX_HEAP / 8));
@@ -69,8 +73,7 @@ final class PendingEvents implements CaptureSink {
         if (!handedOff) {
             inFlight.incrementAndGet();
             try {
-                if (!handedOff) {
-                    keep(scratch, framework, event, logger);
+                if (!handedOff && keep(scratch, framework, event, logger)) {
                     return;
                 }
             } finally {
@@ -83,26 +86,32 @@ final class PendingEvents implements CaptureSink {
         }
     }
 
-    private void keep(CapturedEvent scratch, String framework, Object event, Object logger) {
+    /**
+     * Keeps a copy of the event; false when it must go to the sink instead: its copy arrived after
+     * the queue was read for the last time (the hand-off gave up waiting for it).
+     */
+    private boolean keep(CapturedEvent scratch, String framework, Object event, Object logger) {
         EventMapper mapper = Mappers.forFramework(framework);
         if (mapper == null || !mapper.logged(event, logger)) {
-            return;
+            return true;
         }
         if (queuedBytes.get() > limit) {
             overLimit.incrementAndGet();
-            return;
+            return true;
         }
         byte[] copy;
         try {
             copy = EarlyEventCodec.encode(EarlyEvent.of(scratch.set(framework, event, logger), mapper), maxStackTraceBytes);
         } catch (Throwable e) {
-            failedCopies.incrementAndGet(); // a value that misbehaves, no stack left: counted, not lost silently
-            return;
+            failedCopies.incrementAndGet(); // the event could not be read: counted, not lost silently
+            return true;
         } finally {
             scratch.clear();
         }
         queuedBytes.addAndGet(size(copy));
         queue.add(copy);
+        // Either the last read of the queue sees the copy, or this thread takes it back: never both.
+        return !drained || !queue.remove(copy);
     }
 
     /** What one copy holds on the heap: the array and the queue's node. */
@@ -112,7 +121,7 @@ final class PendingEvents implements CaptureSink {
 
     /**
      * From now on, copies past the memory budget go to a file in {@code <dir>/startup}, written by
-     * a thread of ours. Called once the configuration is read.
+     * a thread of ours (the file made only when needed). Called once the configuration is read.
      */
     synchronized void spillTo(Path agentDir, int maxStackTraceBytes) {
         if (handedOff || spiller != null) {
@@ -125,20 +134,18 @@ final class PendingEvents implements CaptureSink {
     }
 
     private void spill(Path agentDir) {
-        EarlyEventSpill file;
-        try {
-            file = EarlyEventSpill.create(agentDir);
-        } catch (IOException | RuntimeException e) {
-            limitReason = "no spill file could be made in " + agentDir.resolve(EarlyEventSpill.DIR) + ": " + e;
-            return;
-        }
-        spill = file;
-        limitReason = "the spill to " + file.file() + " could not keep up";
+        EarlyEventSpill file = null;
         try {
             while (!stopSpilling) {
                 if (queuedBytes.get() <= spillAt) {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
                     continue;
+                }
+                if (file == null) {
+                    file = open(agentDir);
+                    if (file == null) {
+                        return;
+                    }
                 }
                 // Down to half the budget: the file is written in runs, not an event at a time.
                 while (!stopSpilling && queuedBytes.get() > spillAt / 2) {
@@ -150,32 +157,49 @@ final class PendingEvents implements CaptureSink {
                     file.write(oldest);
                 }
             }
-            file.finish();
+            if (file != null) {
+                file.finish();
+            }
         } catch (IOException | RuntimeException e) {
-            limitReason = "writing " + file.file() + " failed: " + e;
-            file.abandon();
+            writeFailure = "writing " + (file == null ? "the start-up spill file" : file.file()) + " failed: " + e;
+            limitReason = writeFailure;
+            if (file != null) {
+                file.abandon();
+            }
+        }
+    }
+
+    private EarlyEventSpill open(Path agentDir) {
+        try {
+            EarlyEventSpill file = EarlyEventSpill.create(agentDir);
+            spill = file;
+            limitReason = "the spill to " + file.file() + " could not keep up";
+            return file;
+        } catch (IOException | RuntimeException e) {
+            limitReason = "no spill file could be made in " + agentDir.resolve(EarlyEventSpill.DIR) + ": " + e;
+            return null;
         }
     }
 
     /**
      * From now on events go to {@code sink} (null: nowhere). Returns what was collected, to be
-     * evaluated (or discarded) by the caller. Only the first call hands off; a later one (a
-     * shutdown racing the start) gets nothing.
+     * evaluated (or discarded) by the caller. Waits for threads still putting their copy in and for
+     * the spill thread, until {@code deadlineNanos} at the latest. Only the first call hands off; a
+     * later one (a shutdown racing the start) gets nothing.
      */
-    Early handOff(CaptureSink sink) {
+    Early handOff(CaptureSink sink, long deadlineNanos) {
         Thread writer;
         synchronized (this) {
             if (handedOff) {
-                return new Early(null, new ConcurrentLinkedQueue<>(), null);
+                return new Early(null, new ConcurrentLinkedQueue<>(), null, null, false);
             }
             next = sink;
             handedOff = true;
             writer = spiller;
         }
-        // Threads that saw the buffer open finish putting their copy in it (a few microseconds,
-        // unless an application's toString blocks; then their copy is still taken if it arrives
-        // while the queue is being read).
-        long deadline = System.nanoTime() + HAND_OFF_WAIT_NANOS;
+        // Threads that saw the buffer open finish putting their copy in: a few microseconds, unless
+        // an application's toString blocks; a copy that arrives after the last read is theirs again.
+        long deadline = Math.min(deadlineNanos, System.nanoTime() + HAND_OFF_WAIT_NANOS);
         while (inFlight.get() > 0 && System.nanoTime() < deadline) {
             Thread.yield();
         }
@@ -183,15 +207,23 @@ final class PendingEvents implements CaptureSink {
             stopSpilling = true;
             LockSupport.unpark(writer);
             try {
-                writer.join();
+                writer.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            if (writer.isAlive()) {
+                // Stuck writing (a stalled file system): the file is not read back, only counted.
+                return new Early(spill, queue, "the spill thread did not finish writing in time", this, true);
+            }
         }
-        return new Early(spill, queue, limitReason);
+        return new Early(spill, queue, writeFailure, this, false);
     }
 
-    /** Events skipped: their copy failed, or the buffer was full ({@link #skipReason()}). Final once handed off. */
+    Early handOff(CaptureSink sink) {
+        return handOff(sink, System.nanoTime() + HAND_OFF_WAIT_NANOS);
+    }
+
+    /** Events skipped: their copy failed, or the buffer was full ({@link #skipReason()}). */
     long skipped() {
         return failedCopies.get() + overLimit.get();
     }
@@ -211,13 +243,21 @@ final class PendingEvents implements CaptureSink {
         private final EarlyEventSpill file;
         private final ConcurrentLinkedQueue<byte[]> memory;
         private final String writeFailure;
+        private final PendingEvents owner;
+        /** The spill thread may still be writing the file: it is counted, never read. */
+        private final boolean fileInUse;
+        private volatile boolean abandoned;
+        private long given;
         private long unread;
         private String unreadReason;
 
-        Early(EarlyEventSpill file, ConcurrentLinkedQueue<byte[]> memory, String writeFailure) {
+        Early(EarlyEventSpill file, ConcurrentLinkedQueue<byte[]> memory, String writeFailure, PendingEvents owner,
+                boolean fileInUse) {
             this.file = file;
             this.memory = memory;
             this.writeFailure = writeFailure;
+            this.owner = owner;
+            this.fileInUse = fileInUse;
         }
 
         long count() {
@@ -229,29 +269,56 @@ final class PendingEvents implements CaptureSink {
             return file == null ? 0 : file.written();
         }
 
-        /** Gives each event to {@code each}, oldest first, and deletes the file. */
-        void forEach(Consumer<EarlyEvent> each) {
+        /**
+         * Gives each event to {@code each}, oldest first, until done or {@link #abandon()}ed, and
+         * deletes the file. Returns how many it gave.
+         */
+        long forEach(Consumer<EarlyEvent> each) {
+            BooleanSupplier more = () -> !abandoned;
+            Consumer<EarlyEvent> counted = event -> {
+                given++;
+                each.accept(event);
+            };
             if (file != null) {
-                unread = file.readBack(each);
+                unread = fileInUse ? file.written() : file.readBack(counted, more);
                 if (unread > 0) {
-                    unreadReason = file.readFailure() != null ? file.readFailure() : writeFailure;
+                    unreadReason = writeFailure != null ? writeFailure : file.readFailure();
                 }
                 file.delete();
             }
-            for (byte[] event = memory.poll(); event != null; event = memory.poll()) {
+            if (owner != null) {
+                owner.drained = true; // from here a late copy is taken back by its own thread
+            }
+            for (byte[] event = memory.poll(); event != null && !abandoned; event = memory.poll()) {
                 EarlyEvent decoded;
                 try {
                     decoded = EarlyEventCodec.decode(event);
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     unread++; // cannot happen: these bytes never left the heap
                     unreadReason = e.toString();
                     continue;
                 }
-                each.accept(decoded);
+                counted.accept(decoded);
             }
+            if (abandoned) {
+                memory.clear();
+            }
+            return given;
+        }
+
+        /** Stops {@link #forEach} at its next event (the application is exiting). */
+        void abandon() {
+            abandoned = true;
+        }
+
+        boolean abandoned() {
+            return abandoned;
         }
 
         void discard() {
+            if (owner != null) {
+                owner.drained = true;
+            }
             if (file != null) {
                 file.delete();
             }

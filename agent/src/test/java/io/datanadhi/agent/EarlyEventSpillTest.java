@@ -39,7 +39,7 @@ class EarlyEventSpillTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(spill.file())));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(spill.file().getParent())));
         List<EarlyEvent> read = new ArrayList<>();
-        assertEquals(0, spill.readBack(read::add));
+        assertEquals(0, spill.readBack(read::add, () -> true));
         assertEquals(100, read.size());
         for (int i = 0; i < read.size(); i++) {
             assertEquals("event " + i, message(read.get(i)));
@@ -59,7 +59,7 @@ class EarlyEventSpillTest {
             file.truncate(file.size() / 2); // as a full disk leaves it
         }
         List<EarlyEvent> read = new ArrayList<>();
-        long unread = spill.readBack(read::add);
+        long unread = spill.readBack(read::add, () -> true);
         assertTrue(unread > 0 && read.size() > 0, "read " + read.size() + ", unread " + unread);
         assertEquals(100, read.size() + unread);
         assertNotNull(spill.readFailure());

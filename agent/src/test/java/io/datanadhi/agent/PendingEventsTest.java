@@ -149,6 +149,25 @@ class PendingEventsTest {
         }
     }
 
+    /** An exit while the early events are evaluated stops the evaluation; what is left is known. */
+    @Test
+    void anAbandonedEvaluationStopsAndTellsHowManyItGave() {
+        PendingEvents pending = new PendingEvents();
+        CapturedEvent scratch = new CapturedEvent();
+        for (int i = 0; i < 100; i++) {
+            pending.accept(scratch, "jul", new LogRecord(Level.INFO, "event " + i), null);
+        }
+        PendingEvents.Early early = pending.handOff(null);
+        assertEquals(100, early.count());
+        long given = early.forEach(event -> {
+            if (READ.message(EarlyEventMapper.captured(event)).equals("event 9")) {
+                early.abandon();
+            }
+        });
+        assertEquals(10, given);
+        assertTrue(early.abandoned());
+    }
+
     @Test
     void eventsTheFrameworkDoesNotLogAreNeitherKeptNorCounted() {
         PendingEvents pending = new PendingEvents(1024, 4096);

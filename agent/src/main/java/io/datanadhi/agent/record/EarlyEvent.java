@@ -22,14 +22,18 @@ public final class EarlyEvent {
     final String message;
     final String threadName;
     final long timestampMillis;
+    /** Where it was logged: what the framework recorded, or what a stack walk found. */
     final Caller caller;
+    /** The framework recorded {@link #caller} (an asynchronous logger): records carry it whatever {@code log.caller} says. */
+    final boolean callerRecorded;
     /** MDC, then key-value pairs (which win on a shared key), as plain values; null when none. */
     final Map<String, Object> context;
     /** The exception, or a {@link RecordedThrowable} once read back. */
     final Throwable thrown;
 
     EarlyEvent(String framework, Level level, String nativeLevel, String loggerName, String message,
-            String threadName, long timestampMillis, Caller caller, Map<String, Object> context, Throwable thrown) {
+            String threadName, long timestampMillis, Caller caller, boolean callerRecorded, Map<String, Object> context,
+            Throwable thrown) {
         this.framework = framework;
         this.level = level;
         this.nativeLevel = nativeLevel;
@@ -38,6 +42,7 @@ public final class EarlyEvent {
         this.threadName = threadName;
         this.timestampMillis = timestampMillis;
         this.caller = caller;
+        this.callerRecorded = callerRecorded;
         this.context = context;
         this.thrown = thrown;
     }
@@ -52,7 +57,7 @@ public final class EarlyEvent {
         return new EarlyEvent(source.framework, mapper.level(source.event), mapper.nativeLevel(source),
                 mapper.loggerName(source.event, source.logger), mapper.message(source),
                 thread != null ? thread : Thread.currentThread().getName(), mapper.timestampMillis(source),
-                recorded != null ? recorded : CallerLocator.locate(), context(source, mapper), mapper.thrown(source));
+                recorded != null ? recorded : CallerLocator.locate(), recorded != null, context(source, mapper), mapper.thrown(source));
     }
 
     private static Map<String, Object> context(CapturedEvent source, EventMapper mapper) {

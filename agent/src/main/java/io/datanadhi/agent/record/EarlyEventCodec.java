@@ -52,6 +52,7 @@ public final class EarlyEventCodec {
         out.string(caller.methodName);
         out.string(caller.fileName);
         out.writeInt(caller.lineNumber);
+        out.writeByte(event.callerRecorded ? 1 : 0);
         writeValue(out, event.context);
         Throwable thrown = event.thrown;
         out.writeByte(thrown != null ? 1 : 0);
@@ -77,6 +78,7 @@ public final class EarlyEventCodec {
         String threadName = in.string();
         long timestamp = in.readLong();
         Caller caller = new Caller(in.string(), in.string(), in.string(), in.readInt());
+        boolean callerRecorded = in.readByte() != 0;
         Object context = readValue(in, 0);
         if (context != null && !(context instanceof Map)) {
             throw new IOException("corrupt early event: context is a " + context.getClass().getSimpleName());
@@ -89,7 +91,7 @@ public final class EarlyEventCodec {
             throw new IOException("corrupt early event: " + (bytes.length - in.position) + " bytes left over");
         }
         return new EarlyEvent(framework, LEVELS[level], nativeLevel, loggerName, message, threadName, timestamp,
-                caller, (Map<String, Object>) context, thrown);
+                caller, callerRecorded, (Map<String, Object>) context, thrown);
     }
 
     private static String intern(String s) {

@@ -25,9 +25,17 @@ public final class EarlyEventMapper implements EventMapper {
         return (EarlyEvent) event;
     }
 
+    /** As for a live event: the call site in the record if the framework recorded it or {@code log.caller} is on. */
     @Override
     public Caller caller(CapturedEvent event) {
-        return caller ? early(event.event).caller() : Caller.UNKNOWN;
+        EarlyEvent early = early(event.event);
+        return caller || early.callerRecorded ? early.caller() : null;
+    }
+
+    /** What rules read, whatever {@code log.caller} says, as for a live event. */
+    @Override
+    public Caller locatedCaller(CapturedEvent event) {
+        return early(event.event).caller();
     }
 
     @Override

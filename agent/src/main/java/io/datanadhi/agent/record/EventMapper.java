@@ -30,6 +30,15 @@ public interface EventMapper {
         return null;
     }
 
+    /**
+     * The call site found when the event was logged, for an event evaluated later on another
+     * thread (logged while the agent started); read by rules even when records leave it out.
+     * Null, the default: walk this thread's stack.
+     */
+    default Caller locatedCaller(CapturedEvent event) {
+        return null;
+    }
+
     /** The normalized level of the framework's event. */
     Level level(Object event);
 

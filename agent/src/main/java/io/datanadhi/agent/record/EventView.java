@@ -283,6 +283,9 @@ public final class EventView implements RecordView {
     private Caller caller() {
         if (caller == null) {
             Caller recorded = mapper.caller(event);
+            if (recorded == null) {
+                recorded = mapper.locatedCaller(event);
+            }
             caller = recorded != null ? recorded : CallerLocator.locate();
         }
         return caller;

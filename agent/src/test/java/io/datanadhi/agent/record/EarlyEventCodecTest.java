@@ -38,7 +38,7 @@ class EarlyEventCodecTest {
         context.put("nested", Map.of("list", List.of("a", 1, false)));
         IllegalStateException error = new IllegalStateException("order 42 failed", new IOException("disk"));
         EarlyEvent original = new EarlyEvent("logback", Level.ERROR, "ERROR", "com.acme.Orders", "order 42 \u00e9 failed",
-                "worker-1", 1_795_342_542_458L, new Caller("com.acme.Orders", "place", "Orders.java", 42), context, error);
+                "worker-1", 1_795_342_542_458L, new Caller("com.acme.Orders", "place", "Orders.java", 42), false, context, error);
 
         EarlyEvent back = roundTrip(original);
 
@@ -51,9 +51,34 @@ class EarlyEventCodecTest {
         assertEquals("t-1", data.get("trace_id").asText());
     }
 
+    /**
+     * With {@code log.caller: false}, as for a live event: rules still read the call site, the
+     * record leaves it out unless a rule read it or the framework recorded it.
+     */
+    @Test
+    void theCallSiteFollowsLogCallerAsForALiveEvent() throws Exception {
+        RecordSettings noCaller = new RecordSettings("shop", List.of(), 32768, 100_000, false);
+        Caller site = new Caller("com.acme.Orders", "place", "Orders.java", 42);
+        EarlyEvent located = roundTrip(new EarlyEvent("jul", Level.INFO, "INFO", "l", "m", "t", 1L, site, false, null, null));
+        EarlyEvent recorded = roundTrip(new EarlyEvent("log4j2", Level.INFO, "INFO", "l", "m", "t", 1L, site, true, null, null));
+
+        assertEquals("com.acme.Orders", view(noCaller, located).resolve(new String[] {"log_record", "class_name"}));
+        EventView read = view(noCaller, located);
+        read.resolve(new String[] {"log_record", "line_number"});
+        assertEquals(42, JSON.readTree(read.snapshot(List.of("p"), false).logData()).at("/log_record/line_number").asInt());
+        assertTrue(JSON.readTree(view(noCaller, located).snapshot(List.of("p"), false).logData())
+                .at("/log_record/class_name").isNull(), "left out when nothing read it");
+        assertEquals("com.acme.Orders", JSON.readTree(view(noCaller, recorded).snapshot(List.of("p"), false).logData())
+                .at("/log_record/class_name").asText(), "kept when the framework recorded it");
+    }
+
+    private static EventView view(RecordSettings settings, EarlyEvent event) {
+        return new EventView(settings).reset(EarlyEventMapper.captured(event), new EarlyEventMapper(settings), event.level());
+    }
+
     @Test
     void nullsStayNull() throws Exception {
-        EarlyEvent back = roundTrip(new EarlyEvent("jul", Level.INFO, "INFO", null, null, "", 1L, Caller.UNKNOWN, null, null));
+        EarlyEvent back = roundTrip(new EarlyEvent("jul", Level.INFO, "INFO", null, null, "", 1L, Caller.UNKNOWN, false, null, null));
         assertNull(back.loggerName);
         assertNull(back.message);
         assertNull(back.context);
@@ -63,7 +88,7 @@ class EarlyEventCodecTest {
 
     @Test
     void cutOrAlteredBytesAreAnErrorNotAnEvent() {
-        EarlyEvent event = new EarlyEvent("jul", Level.INFO, "INFO", "l", "m", "t", 1L, Caller.UNKNOWN,
+        EarlyEvent event = new EarlyEvent("jul", Level.INFO, "INFO", "l", "m", "t", 1L, Caller.UNKNOWN, false,
                 Map.of("k", "v"), null);
         byte[] whole = EarlyEventCodec.encode(event, 100);
         assertThrows(IOException.class, () -> EarlyEventCodec.decode(Arrays.copyOf(whole, whole.length - 3)));
