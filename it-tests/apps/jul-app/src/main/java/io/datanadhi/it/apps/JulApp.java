@@ -1,6 +1,9 @@
 package io.datanadhi.it.apps;
 
 import io.datanadhi.it.apps.hostile.HostileInput;
+import io.datanadhi.it.apps.support.AgentMBeanLines;
+import io.datanadhi.it.apps.support.AppenderTally;
+import io.datanadhi.it.apps.support.VirtualTasks;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
@@ -155,7 +158,7 @@ public final class JulApp {
      * thread local of the application's own. The root's handlers are replaced by one that sleeps
      * 1 ms in every publish, so that the threads unmount inside the logging call (the agent
      * captures a JUL event on its way out), and tallies what it received ("app: appender ...", see
-     * {@link BlockingHandler#tally()}); each task checks its thread local after logging ("app:
+     * {@link AppenderTally#tally()}); each task checks its thread local after logging ("app:
      * context after logging wrong=N"). Prints the MBean's attributes before and after ("app: jmx
      * before/after ..."). Each thread is named "task-N".
      */
@@ -164,80 +167,45 @@ public final class JulApp {
         for (java.util.logging.Handler handler : root.getHandlers()) {
             root.removeHandler(handler);
         }
-        BlockingHandler blocking = new BlockingHandler(threads, 1);
-        root.addHandler(blocking);
+        AppenderTally received = new AppenderTally(threads, 1);
+        root.addHandler(new BlockingHandler(received));
         java.util.concurrent.atomic.AtomicInteger contextLost = new java.util.concurrent.atomic.AtomicInteger();
-        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
-        javax.management.ObjectName agent = new javax.management.ObjectName(AGENT_MBEAN);
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (!server.isRegistered(agent) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        System.out.println("app: jmx before " + settled(server, agent));
-        java.util.concurrent.ExecutorService executor = (java.util.concurrent.ExecutorService)
-                java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
-        for (int i = 0; i < threads; i++) {
-            int task = i;
-            executor.execute(() -> {
-                Thread.currentThread().setName("task-" + task);
-                TASK.set(task);
-                ORDERS.log(Level.INFO, task % shipEvery == 0 ? "vt shipped seq=" + task / shipEvery : "vt chatter",
-                        Integer.valueOf(task));
-                if (!Integer.valueOf(task).equals(TASK.get())) {
-                    contextLost.incrementAndGet();
-                }
-                TASK.remove();
-            });
-        }
-        executor.shutdown();
-        if (!executor.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES)) {
-            throw new IllegalStateException("the virtual threads did not finish");
-        }
-        System.out.println("app: appender " + blocking.tally());
+        AgentMBeanLines mbean = AgentMBeanLines.await();
+        System.out.println("app: jmx before " + mbean.settled());
+        VirtualTasks.run(threads, task -> {
+            TASK.set(task);
+            ORDERS.log(Level.INFO, task % shipEvery == 0 ? "vt shipped seq=" + task / shipEvery : "vt chatter",
+                    Integer.valueOf(task));
+            if (!Integer.valueOf(task).equals(TASK.get())) {
+                contextLost.incrementAndGet();
+            }
+            TASK.remove();
+        });
+        System.out.println("app: appender " + received.tally());
         System.out.println("app: context after logging wrong=" + contextLost);
-        System.out.println("app: jmx after " + settled(server, agent));
+        System.out.println("app: jmx after " + mbean.settled());
     }
 
     /** The "virtual" scenario's task number, per thread. */
     private static final ThreadLocal<Integer> TASK = new ThreadLocal<>();
 
     /**
-     * The application's own handler for the "virtual" scenario: it sleeps in every publish, so
-     * that a virtual thread unmounts inside it and may resume on another carrier, and tallies what
-     * it received: every task's record once (its parameter), on the thread that logged it (whose
-     * thread local still holds that task after the sleep).
+     * The application's own handler for the "virtual" scenario: sleeps in every publish and
+     * tallies what it received (see {@link AppenderTally}), the task being the record's parameter
+     * and the publishing thread's thread local.
      */
     private static final class BlockingHandler extends java.util.logging.Handler {
-        private final long sleepMillis;
-        private final java.util.concurrent.atomic.AtomicIntegerArray perTask;
-        private final java.util.concurrent.atomic.AtomicInteger appended = new java.util.concurrent.atomic.AtomicInteger();
-        private final java.util.concurrent.atomic.AtomicInteger wrongContext = new java.util.concurrent.atomic.AtomicInteger();
-        private final java.util.concurrent.atomic.AtomicInteger movedCarrier = new java.util.concurrent.atomic.AtomicInteger();
+        private final AppenderTally received;
 
-        BlockingHandler(int tasks, long sleepMillis) {
-            this.perTask = new java.util.concurrent.atomic.AtomicIntegerArray(tasks);
-            this.sleepMillis = sleepMillis;
+        BlockingHandler(AppenderTally received) {
+            this.received = received;
         }
 
         @Override
         public void publish(java.util.logging.LogRecord record) {
-            String carrier = carrier();
             Object[] parameters = record.getParameters();
             Object task = parameters != null && parameters.length == 1 ? parameters[0] : null;
-            try {
-                Thread.sleep(sleepMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            appended.incrementAndGet();
-            if (!carrier.isEmpty() && !carrier.equals(carrier())) {
-                movedCarrier.incrementAndGet();
-            }
-            if (!(task instanceof Integer) || !task.equals(TASK.get())) {
-                wrongContext.incrementAndGet();
-            } else {
-                perTask.incrementAndGet((Integer) task);
-            }
+            received.append(task instanceof Integer ? task.toString() : null, () -> String.valueOf(TASK.get()));
         }
 
         @Override
@@ -247,49 +215,6 @@ public final class JulApp {
         @Override
         public void close() {
         }
-
-        /**
-         * {@code appended=N once=N wrong-context=N moved-carrier=N}: records, tasks whose record
-         * it received exactly once, records that were not the publishing thread's task (after the
-         * sleep), and publishes that resumed on another carrier thread than they began on.
-         */
-        String tally() {
-            int once = 0;
-            for (int i = 0; i < perTask.length(); i++) {
-                if (perTask.get(i) == 1) {
-                    once++;
-                }
-            }
-            return "appended=" + appended + " once=" + once + " wrong-context=" + wrongContext
-                    + " moved-carrier=" + movedCarrier;
-        }
-
-        /** The carrier a virtual thread is mounted on ("ForkJoinPool-1-worker-2"), or "" for a platform thread. */
-        private static String carrier() {
-            String thread = Thread.currentThread().toString();
-            int at = thread.indexOf('@');
-            return thread.startsWith("VirtualThread") && at >= 0 ? thread.substring(at + 1) : "";
-        }
-    }
-
-    private static final String AGENT_MBEAN = "io.datanadhi:type=Agent";
-    private static final String[] AGENT_ATTRIBUTES = {"Captured", "Matched", "ShippedPrimary", "SentEchoPost",
-        "SentFallback", "Dropped", "DroppedQueueFull", "Lost", "QueueDepth", "PrimaryUp", "EchoPostRunning"};
-
-    /** The MBean's attributes once every matched record is shipped (or 30 s passed), as name=value (as LogbackApp's). */
-    private static String settled(javax.management.MBeanServer server, javax.management.ObjectName agent)
-            throws Exception {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline && !(server.getAttribute(agent, "ShippedPrimary")
-                .equals(server.getAttribute(agent, "Matched")) && server.getAttribute(agent, "QueueDepth").equals(0))) {
-            Thread.sleep(20);
-        }
-        StringBuilder values = new StringBuilder();
-        for (String attribute : AGENT_ATTRIBUTES) {
-            values.append(values.length() == 0 ? "" : " ").append(attribute).append('=')
-                    .append(server.getAttribute(agent, attribute));
-        }
-        return values.toString();
     }
 
     /** Parameters and exceptions that misbehave, each followed by an ordinary event. JUL has no MDC. */

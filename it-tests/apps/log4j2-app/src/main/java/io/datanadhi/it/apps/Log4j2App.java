@@ -1,6 +1,9 @@
 package io.datanadhi.it.apps;
 
 import io.datanadhi.it.apps.hostile.HostileInput;
+import io.datanadhi.it.apps.support.AgentMBeanLines;
+import io.datanadhi.it.apps.support.AppenderTally;
+import io.datanadhi.it.apps.support.VirtualTasks;
 import java.io.IOException;
 import java.util.Map;
 import org.apache.logging.log4j.LogManager;
@@ -143,14 +146,15 @@ public final class Log4j2App {
      * context entry {@code task}: every {@code shipEvery}-th logs "vt shipped seq=N", the others
      * "vt chatter". The root's appenders are replaced by one that sleeps 1 ms in every append, so
      * that the threads unmount inside it, and tallies what it received ("app: appender ...", see
-     * {@link BlockingAppender#tally()}); each task checks the context it reads back after logging
+     * {@link AppenderTally#tally()}); each task checks the context it reads back after logging
      * ("app: context after logging wrong=N"). Prints the MBean's attributes before and after
      * ("app: jmx before/after ..."). Each thread is named "task-N".
      */
     private static void virtual(int threads, int shipEvery) throws Exception {
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         Configuration config = context.getConfiguration();
-        BlockingAppender blocking = new BlockingAppender(threads, 1);
+        AppenderTally received = new AppenderTally(threads, 1);
+        BlockingAppender blocking = new BlockingAppender(received);
         blocking.start();
         config.addAppender(blocking);
         for (String name : config.getRootLogger().getAppenders().keySet()) {
@@ -159,122 +163,43 @@ public final class Log4j2App {
         config.getRootLogger().addAppender(blocking, null, null);
         context.updateLoggers();
         java.util.concurrent.atomic.AtomicInteger contextLost = new java.util.concurrent.atomic.AtomicInteger();
-        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
-        javax.management.ObjectName agent = new javax.management.ObjectName(AGENT_MBEAN);
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (!server.isRegistered(agent) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        System.out.println("app: jmx before " + settled(server, agent));
-        java.util.concurrent.ExecutorService executor = (java.util.concurrent.ExecutorService)
-                java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
-        for (int i = 0; i < threads; i++) {
-            int task = i;
-            executor.execute(() -> {
-                String own = Integer.toString(task);
-                Thread.currentThread().setName("task-" + own);
-                ThreadContext.put("task", own);
-                if (task % shipEvery == 0) {
-                    VIRTUAL.info("vt shipped seq={}", task / shipEvery);
-                } else {
-                    VIRTUAL.info("vt chatter");
-                }
-                if (!own.equals(ThreadContext.get("task"))) {
-                    contextLost.incrementAndGet();
-                }
-                ThreadContext.remove("task");
-            });
-        }
-        executor.shutdown();
-        if (!executor.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES)) {
-            throw new IllegalStateException("the virtual threads did not finish");
-        }
-        System.out.println("app: appender " + blocking.tally());
+        AgentMBeanLines mbean = AgentMBeanLines.await();
+        System.out.println("app: jmx before " + mbean.settled());
+        VirtualTasks.run(threads, task -> {
+            String own = Integer.toString(task);
+            ThreadContext.put("task", own);
+            if (task % shipEvery == 0) {
+                VIRTUAL.info("vt shipped seq={}", task / shipEvery);
+            } else {
+                VIRTUAL.info("vt chatter");
+            }
+            if (!own.equals(ThreadContext.get("task"))) {
+                contextLost.incrementAndGet();
+            }
+            ThreadContext.remove("task");
+        });
+        System.out.println("app: appender " + received.tally());
         System.out.println("app: context after logging wrong=" + contextLost);
-        System.out.println("app: jmx after " + settled(server, agent));
+        System.out.println("app: jmx after " + mbean.settled());
     }
 
     /**
-     * The application's own appender for the "virtual" scenario: it sleeps in every append, so
-     * that a virtual thread unmounts inside it and may resume on another carrier, and tallies what
-     * it received: every task's event once ({@code task} in the event's context data), with the
-     * context of the thread that logged it, which is still the thread's own after the sleep.
+     * The application's own appender for the "virtual" scenario: sleeps in every append and
+     * tallies what it received (see {@link AppenderTally}), the task being {@code task} in the
+     * event's context data and the logging thread's.
      */
     private static final class BlockingAppender extends AbstractAppender {
-        private final long sleepMillis;
-        private final java.util.concurrent.atomic.AtomicIntegerArray perTask;
-        private final java.util.concurrent.atomic.AtomicInteger appended = new java.util.concurrent.atomic.AtomicInteger();
-        private final java.util.concurrent.atomic.AtomicInteger wrongContext = new java.util.concurrent.atomic.AtomicInteger();
-        private final java.util.concurrent.atomic.AtomicInteger movedCarrier = new java.util.concurrent.atomic.AtomicInteger();
+        private final AppenderTally received;
 
-        BlockingAppender(int tasks, long sleepMillis) {
+        BlockingAppender(AppenderTally received) {
             super("BLOCKING", null, null, true, Property.EMPTY_ARRAY);
-            this.perTask = new java.util.concurrent.atomic.AtomicIntegerArray(tasks);
-            this.sleepMillis = sleepMillis;
+            this.received = received;
         }
 
         @Override
         public void append(LogEvent event) {
-            String carrier = carrier();
-            String task = event.getContextData().getValue("task");
-            try {
-                Thread.sleep(sleepMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            appended.incrementAndGet();
-            if (!carrier.isEmpty() && !carrier.equals(carrier())) {
-                movedCarrier.incrementAndGet();
-            }
-            if (task == null || !task.equals(ThreadContext.get("task"))) {
-                wrongContext.incrementAndGet();
-            } else {
-                perTask.incrementAndGet(Integer.parseInt(task));
-            }
+            received.append(event.getContextData().getValue("task"), () -> ThreadContext.get("task"));
         }
-
-        /**
-         * {@code appended=N once=N wrong-context=N moved-carrier=N}: events, tasks whose event it
-         * received exactly once, events whose context was not the logging thread's (after the
-         * sleep), and appends that resumed on another carrier thread than they began on.
-         */
-        String tally() {
-            int once = 0;
-            for (int i = 0; i < perTask.length(); i++) {
-                if (perTask.get(i) == 1) {
-                    once++;
-                }
-            }
-            return "appended=" + appended + " once=" + once + " wrong-context=" + wrongContext
-                    + " moved-carrier=" + movedCarrier;
-        }
-
-        /** The carrier a virtual thread is mounted on ("ForkJoinPool-1-worker-2"), or "" for a platform thread. */
-        private static String carrier() {
-            String thread = Thread.currentThread().toString();
-            int at = thread.indexOf('@');
-            return thread.startsWith("VirtualThread") && at >= 0 ? thread.substring(at + 1) : "";
-        }
-    }
-
-    private static final String AGENT_MBEAN = "io.datanadhi:type=Agent";
-    private static final String[] AGENT_ATTRIBUTES = {"Captured", "Matched", "ShippedPrimary", "SentEchoPost",
-        "SentFallback", "Dropped", "DroppedQueueFull", "Lost", "QueueDepth", "PrimaryUp", "EchoPostRunning"};
-
-    /** The MBean's attributes once every matched record is shipped (or 30 s passed), as name=value (as LogbackApp's). */
-    private static String settled(javax.management.MBeanServer server, javax.management.ObjectName agent)
-            throws Exception {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline && !(server.getAttribute(agent, "ShippedPrimary")
-                .equals(server.getAttribute(agent, "Matched")) && server.getAttribute(agent, "QueueDepth").equals(0))) {
-            Thread.sleep(20);
-        }
-        StringBuilder values = new StringBuilder();
-        for (String attribute : AGENT_ATTRIBUTES) {
-            values.append(values.length() == 0 ? "" : " ").append(attribute).append('=')
-                    .append(server.getAttribute(agent, attribute));
-        }
-        return values.toString();
     }
 
     /** Message objects, context and exceptions that misbehave, each followed by an ordinary event. */

@@ -1,6 +1,9 @@
 package io.datanadhi.it.apps;
 
 import io.datanadhi.it.apps.hostile.HostileInput;
+import io.datanadhi.it.apps.support.AgentMBeanLines;
+import io.datanadhi.it.apps.support.AppenderTally;
+import io.datanadhi.it.apps.support.VirtualTasks;
 import java.io.IOException;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -127,26 +130,16 @@ public final class LogbackApp {
         }
     }
 
-    private static final String AGENT_MBEAN = "io.datanadhi:type=Agent";
-    private static final String[] AGENT_ATTRIBUTES = {"Captured", "Matched", "ShippedPrimary", "SentEchoPost",
-        "SentFallback", "Dropped", "DroppedQueueFull", "Lost", "QueueDepth", "PrimaryUp", "EchoPostRunning"};
-
     /**
-     * Reads the agent's MBean from this JVM's platform MBean server, which it creates itself as
-     * an application (or a JMX client attaching) would. Waits (at most 30 s) for the MBean, prints
-     * its attributes ("app: jmx before ..."), logs {@code matching} events "jmx match i" and
-     * {@code other} events "jmx chatter i", waits until delivery has settled and prints them again
-     * ("app: jmx after ..."); then logs nothing for {@code quietMillis}.
+     * Reads the agent's MBean as a JMX client would (see {@link AgentMBeanLines}). Waits (at most
+     * 30 s) for the MBean, prints its attributes ("app: jmx before ..."), logs {@code matching}
+     * events "jmx match i" and {@code other} events "jmx chatter i", waits until delivery has
+     * settled and prints them again ("app: jmx after ..."); then logs nothing for {@code quietMillis}.
      */
     private static void jmx(int matching, int other, long quietMillis) throws Exception {
-        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
-        javax.management.ObjectName agent = new javax.management.ObjectName(AGENT_MBEAN);
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (!server.isRegistered(agent) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        System.out.println("app: jmx registered=" + server.isRegistered(agent));
-        System.out.println("app: jmx before " + settled(server, agent));
+        AgentMBeanLines mbean = AgentMBeanLines.await();
+        System.out.println("app: jmx registered=" + mbean.registered());
+        System.out.println("app: jmx before " + mbean.settled());
         for (int i = 0; i < matching + other; i++) {
             if (i < matching) {
                 ORDERS.info("jmx match {}", i);
@@ -154,7 +147,7 @@ public final class LogbackApp {
                 ORDERS.info("jmx chatter {}", i);
             }
         }
-        System.out.println("app: jmx after " + settled(server, agent));
+        System.out.println("app: jmx after " + mbean.settled());
         Thread.sleep(quietMillis);
     }
 
@@ -178,9 +171,10 @@ public final class LogbackApp {
         }
         ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
         root.detachAndStopAllAppenders();
-        BlockingAppender blocking = null;
+        AppenderTally received = null;
         if (!appender.equals("none")) {
-            blocking = new BlockingAppender(threads, 1);
+            received = new AppenderTally(threads, 1);
+            BlockingAppender blocking = new BlockingAppender(received);
             blocking.setContext(root.getLoggerContext());
             blocking.start();
             root.addAppender(blocking);
@@ -199,53 +193,38 @@ public final class LogbackApp {
             refused.addHandler(afterRefusal);
         }
         java.util.concurrent.atomic.AtomicInteger contextLost = new java.util.concurrent.atomic.AtomicInteger();
-        javax.management.MBeanServer server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
-        javax.management.ObjectName agent = new javax.management.ObjectName(AGENT_MBEAN);
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (!server.isRegistered(agent) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        System.out.println("app: jmx before " + settled(server, agent));
-        java.util.concurrent.ExecutorService executor = (java.util.concurrent.ExecutorService)
-                java.util.concurrent.Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
-        for (int i = 0; i < threads; i++) {
-            int task = i;
-            executor.execute(() -> {
-                String own = Integer.toString(task);
-                Thread.currentThread().setName("task-" + own);
-                MDC.put("task", own);
-                if (viaJul) {
-                    jul.info(task % shipEvery == 0 ? "vt shipped seq=" + task / shipEvery : "vt chatter");
-                    refused.info("vt shipped though refused by logback");
-                } else if (task % shipEvery == 0) {
-                    ORDERS.info("vt shipped seq={}", task / shipEvery);
-                } else {
-                    ORDERS.info("vt chatter");
-                }
-                if (!own.equals(MDC.get("task"))) {
-                    contextLost.incrementAndGet();
-                }
-                MDC.remove("task");
-            });
-        }
-        executor.shutdown();
-        if (!executor.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES)) {
-            throw new IllegalStateException("the virtual threads did not finish");
-        }
+        AgentMBeanLines mbean = AgentMBeanLines.await();
+        System.out.println("app: jmx before " + mbean.settled());
+        VirtualTasks.run(threads, task -> {
+            String own = Integer.toString(task);
+            MDC.put("task", own);
+            if (viaJul) {
+                jul.info(task % shipEvery == 0 ? "vt shipped seq=" + task / shipEvery : "vt chatter");
+                refused.info("vt shipped though refused by logback");
+            } else if (task % shipEvery == 0) {
+                ORDERS.info("vt shipped seq={}", task / shipEvery);
+            } else {
+                ORDERS.info("vt chatter");
+            }
+            if (!own.equals(MDC.get("task"))) {
+                contextLost.incrementAndGet();
+            }
+            MDC.remove("task");
+        });
         // Before anything reads the counters (reading them once pruned per-thread state): anything
         // the agent keeps per thread that logged must show here.
         System.gc();
         System.gc();
         System.out.println("app: heap after GC "
                 + java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-        if (blocking != null) {
-            System.out.println("app: appender " + blocking.tally());
+        if (received != null) {
+            System.out.println("app: appender " + received.tally());
             System.out.println("app: context after logging wrong=" + contextLost);
         }
         if (viaJul) {
             System.out.println("app: refused by logback " + afterRefusal.tally());
         }
-        System.out.println("app: jmx after " + settled(server, agent));
+        System.out.println("app: jmx after " + mbean.settled());
     }
 
     /**
@@ -258,14 +237,9 @@ public final class LogbackApp {
 
         @Override
         public void publish(java.util.logging.LogRecord record) {
-            String carrier = BlockingAppender.carrier();
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            boolean moved = AppenderTally.sleepMovesCarrier(1);
             published.incrementAndGet();
-            if (!carrier.isEmpty() && !carrier.equals(BlockingAppender.carrier())) {
+            if (moved) {
                 movedCarrier.incrementAndGet();
             }
         }
@@ -281,22 +255,6 @@ public final class LogbackApp {
         String tally() {
             return "published=" + published + " moved-carrier=" + movedCarrier;
         }
-    }
-
-    /** The MBean's attributes once every matched record is shipped (or 30 s passed), as name=value. */
-    private static String settled(javax.management.MBeanServer server, javax.management.ObjectName agent)
-            throws Exception {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline && !(server.getAttribute(agent, "ShippedPrimary")
-                .equals(server.getAttribute(agent, "Matched")) && server.getAttribute(agent, "QueueDepth").equals(0))) {
-            Thread.sleep(20);
-        }
-        StringBuilder values = new StringBuilder();
-        for (String attribute : AGENT_ATTRIBUTES) {
-            values.append(values.length() == 0 ? "" : " ").append(attribute).append('=')
-                    .append(server.getAttribute(agent, attribute));
-        }
-        return values.toString();
     }
 
     /** Values and exceptions that misbehave, each followed by an ordinary event. */
