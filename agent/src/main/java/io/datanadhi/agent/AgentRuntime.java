@@ -87,7 +87,7 @@ final class AgentRuntime {
         try {
             AgentConfig resolved = ConfigResolver.resolveForThisJvm(agentArgs);
             config = resolved;
-            pending.spillTo(resolved.dir(), resolved.maxStackTraceBytes());
+            pending.configure(resolved.dir(), resolved.logLevel(), resolved.maxMessageBytes(), resolved.maxStackTraceBytes());
             phase("config resolved");
             if (resolved.apiKey() != null && Files.isDirectory(resolved.dir().resolve(RuleLoader.RULES_DIR))) {
                 // Likely to ship: the HTTP client (Netty, a few hundred classes) loads on a thread
@@ -129,6 +129,7 @@ final class AgentRuntime {
             long earlySpilled = early.spilled();
             phase("early events handed off: " + earlyEvents + " (" + earlySpilled + " through the file)");
             replaying = early;
+            counters.countCaptured(pending.belowThreshold());
             long replayFailed = replay(early, processor);
             replayEnded.countDown();
             ready.countDown();

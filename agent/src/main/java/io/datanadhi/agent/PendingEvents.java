@@ -4,6 +4,7 @@ import io.datanadhi.agent.capture.Mappers;
 import io.datanadhi.agent.record.EarlyEvent;
 import io.datanadhi.agent.record.EarlyEventCodec;
 import io.datanadhi.agent.record.EventMapper;
+import io.datanadhi.agent.record.Level;
 import io.datanadhi.bootstrap.CaptureSink;
 import io.datanadhi.bootstrap.CapturedEvent;
 import java.io.IOException;
@@ -47,6 +48,11 @@ final class PendingEvents implements CaptureSink {
     private volatile String limitReason = "the configuration, which says where to spill them, was not read yet";
     /** Until the configuration is read, its default ({@code log.max_stacktrace_bytes}). */
     private volatile int maxStackTraceBytes = 64 * 1024;
+    /** Until the configuration is read, the largest {@code log.max_message_bytes}. */
+    private volatile int maxValueBytes = EarlyEvent.MAX_VALUE_BYTES;
+    /** {@code log.level} once the configuration is read: events below it are counted, not copied. */
+    private volatile Level threshold;
+    private final AtomicLong belowThreshold = new AtomicLong();
     private volatile boolean handedOff;
     /** Set once the queue was read for the last time: a copy put in after that is taken back by its thread. */
     private volatile boolean drained;
@@ -95,13 +101,19 @@ final class PendingEvents implements CaptureSink {
         if (mapper == null || !mapper.logged(event, logger)) {
             return true;
         }
+        Level below = threshold;
+        if (below != null && !mapper.level(event).atLeast(below)) {
+            belowThreshold.incrementAndGet(); // no rule sees it: only counted, as the agent counts it live
+            return true;
+        }
         if (queuedBytes.get() > limit) {
             overLimit.incrementAndGet();
             return true;
         }
         byte[] copy;
         try {
-            copy = EarlyEventCodec.encode(EarlyEvent.of(scratch.set(framework, event, logger), mapper), maxStackTraceBytes);
+            copy = EarlyEventCodec.encode(EarlyEvent.of(scratch.set(framework, event, logger), mapper, maxValueBytes),
+                    maxStackTraceBytes);
         } catch (Throwable e) {
             failedCopies.incrementAndGet(); // the event could not be read: counted, not lost silently
             return true;
@@ -120,14 +132,17 @@ final class PendingEvents implements CaptureSink {
     }
 
     /**
-     * From now on, copies past the memory budget go to a file in {@code <dir>/startup}, written by
-     * a thread of ours (the file made only when needed). Called once the configuration is read.
+     * What the configuration says, once read: events below {@code threshold} are only counted;
+     * copies are cut to the record's limits; past the memory budget they go to a file in
+     * {@code <dir>/startup}, written by a thread of ours (the file made only when needed).
      */
-    synchronized void spillTo(Path agentDir, int maxStackTraceBytes) {
+    synchronized void configure(Path agentDir, Level threshold, int maxValueBytes, int maxStackTraceBytes) {
         if (handedOff || spiller != null) {
             return;
         }
         this.maxStackTraceBytes = maxStackTraceBytes;
+        this.maxValueBytes = maxValueBytes;
+        this.threshold = threshold;
         limitReason = "the spill to " + agentDir.resolve(EarlyEventSpill.DIR) + " had not started";
         spiller = AgentThreads.newThread("datanadhi-startup-spill", () -> spill(agentDir));
         spiller.start();
@@ -221,6 +236,11 @@ final class PendingEvents implements CaptureSink {
 
     Early handOff(CaptureSink sink) {
         return handOff(sink, System.nanoTime() + HAND_OFF_WAIT_NANOS);
+    }
+
+    /** Events below {@code log.level}, counted and not copied. */
+    long belowThreshold() {
+        return belowThreshold.get();
     }
 
     /** Events skipped: their copy failed, or the buffer was full ({@link #skipReason()}). */

@@ -78,7 +78,7 @@ class EarlyEventSpillTest {
 
     private static byte[] event(String message) {
         return EarlyEventCodec.encode(EarlyEvent.of(new CapturedEvent().set("jul", new LogRecord(Level.INFO, message), null),
-                Mappers.forFramework("jul")), 4096);
+                Mappers.forFramework("jul"), 32768), 4096);
     }
 
     private static String message(EarlyEvent event) {

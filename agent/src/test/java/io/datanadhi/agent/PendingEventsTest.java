@@ -39,7 +39,7 @@ class PendingEventsTest {
     @Test
     void everyEventLoggedAroundTheHandOffIsKeptOrForwardedOnceAndInOrderThroughTheFile() throws Exception {
         PendingEvents pending = new PendingEvents(64 * 1024, Long.MAX_VALUE);
-        pending.spillTo(dir, 4096);
+        pending.configure(dir, null, 32768, 4096);
         Queue forwarded = new Queue();
         int threads = 4;
         int perThread = 20_000;
@@ -101,7 +101,7 @@ class PendingEventsTest {
     void pastTheLimitEventsAreCountedWithTheReasonWhenNoFileCanBeMade() throws Exception {
         Path notADirectory = Files.writeString(dir.resolve("file"), "x");
         PendingEvents pending = new PendingEvents(1024, 16 * 1024);
-        pending.spillTo(notADirectory, 4096);
+        pending.configure(notADirectory, null, 32768, 4096);
         CapturedEvent scratch = new CapturedEvent();
         int logged = 1000;
         for (int i = 0; i < logged; i++) {
@@ -147,6 +147,22 @@ class PendingEventsTest {
         public String getMessage() {
             throw new IllegalStateException("broken message");
         }
+    }
+
+    /** Once the configuration is read, events below log.level are counted, not copied: no rule would see them. */
+    @Test
+    void eventsBelowTheAgentsLevelAreCountedNotCopiedOnceItIsKnown() {
+        PendingEvents pending = new PendingEvents();
+        CapturedEvent scratch = new CapturedEvent();
+        pending.accept(scratch, "jul", new LogRecord(Level.CONFIG, "before the configuration"), null);
+        pending.configure(dir, io.datanadhi.agent.record.Level.WARNING, 32768, 4096);
+        pending.accept(scratch, "jul", new LogRecord(Level.INFO, "below"), null);
+        pending.accept(scratch, "jul", new LogRecord(Level.WARNING, "at"), null);
+        PendingEvents.Early early = pending.handOff(null);
+        List<String> kept = new ArrayList<>();
+        early.forEach(event -> kept.add(READ.message(EarlyEventMapper.captured(event))));
+        assertEquals(List.of("before the configuration", "at"), kept);
+        assertEquals(1, pending.belowThreshold());
     }
 
     /** An exit while the early events are evaluated stops the evaluation; what is left is known. */

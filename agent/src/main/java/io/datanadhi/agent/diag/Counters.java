@@ -34,6 +34,10 @@ public final class Counters {
         captured.increment();
     }
 
+    public void countCaptured(long events) {
+        captured.add(events);
+    }
+
     public void countMatched() {
         matched.increment();
     }

@@ -12,8 +12,8 @@ import java.util.Map;
  */
 public final class EarlyEvent {
 
-    /** Context values are copied whole, as far as the agent's largest limit allows. */
-    private static final int MAX_VALUE_BYTES = 64 << 20;
+    /** Before the configuration gives {@code log.max_message_bytes}: its largest value. */
+    public static final int MAX_VALUE_BYTES = 64 << 20;
 
     final String framework;
     final Level level;
@@ -48,19 +48,20 @@ public final class EarlyEvent {
     }
 
     /**
-     * Copies {@code source}, which {@code mapper} reads, on the thread that logged it. May throw
-     * what the application's objects throw (a {@code toString} in a context value).
+     * Copies {@code source}, which {@code mapper} reads, on the thread that logged it, context
+     * values cut to {@code maxValueBytes} as the record will cut them. May throw what reading the
+     * framework's event throws.
      */
-    public static EarlyEvent of(CapturedEvent source, EventMapper mapper) {
+    public static EarlyEvent of(CapturedEvent source, EventMapper mapper, int maxValueBytes) {
         Caller recorded = mapper.caller(source);
         String thread = mapper.threadName(source);
         return new EarlyEvent(source.framework, mapper.level(source.event), mapper.nativeLevel(source),
                 mapper.loggerName(source.event, source.logger), mapper.message(source),
                 thread != null ? thread : Thread.currentThread().getName(), mapper.timestampMillis(source),
-                recorded != null ? recorded : CallerLocator.locate(), recorded != null, context(source, mapper), mapper.thrown(source));
+                recorded != null ? recorded : CallerLocator.locate(), recorded != null, context(source, mapper, maxValueBytes), mapper.thrown(source));
     }
 
-    private static Map<String, Object> context(CapturedEvent source, EventMapper mapper) {
+    private static Map<String, Object> context(CapturedEvent source, EventMapper mapper, int maxValueBytes) {
         Map<String, Object> copy = new LinkedHashMap<>();
         Map<String, ?> mdc = mapper.context(source);
         if (mdc != null) {
@@ -69,12 +70,12 @@ public final class EarlyEvent {
                 if (copy.size() > EventView.MAX_CONTEXT_ENTRIES) {
                     break;
                 }
-                copy.put(e.getKey(), ContextValues.copy(e.getValue(), MAX_VALUE_BYTES));
+                copy.put(e.getKey(), ContextValues.copy(e.getValue(), maxValueBytes));
             }
         }
         mapper.forEachKeyValue(source, (k, v) -> {
             if (copy.size() <= EventView.MAX_CONTEXT_ENTRIES || copy.containsKey(k)) {
-                copy.put(k, ContextValues.copy(v, MAX_VALUE_BYTES));
+                copy.put(k, ContextValues.copy(v, maxValueBytes));
             }
         });
         return copy.isEmpty() ? null : copy;
