@@ -31,6 +31,8 @@ final class EventProcessor implements CaptureSink {
     private final Counters counters;
     private final boolean quickRules;
     private final EarlyEventMapper earlyMapper;
+    /** The view for early events, reused: they are evaluated on one thread, the start-up thread. */
+    private EventView replayView;
 
     EventProcessor(RuleSet rules, Level threshold, RecordSettings settings, Delivery delivery, boolean shipping,
             Counters counters) {
@@ -84,7 +86,10 @@ final class EventProcessor implements CaptureSink {
                 return;
             }
         }
-        process(new EventView(settings).reset(EarlyEventMapper.captured(early), earlyMapper, level), match);
+        if (replayView == null) {
+            replayView = new EventView(settings);
+        }
+        process(replayView.reset(EarlyEventMapper.captured(early), earlyMapper, level), match);
     }
 
     private boolean wanted(Match match) {
