@@ -352,15 +352,15 @@ public final class Delivery {
         }
     }
 
-    /** The calling thread is a worker the shutdown hook has stopped (one that was stuck, then carried on). */
-    private boolean onAStoppedWorker() {
+    /** The worker running on the calling thread; null on any other. */
+    private Worker currentWorker() {
         Thread current = Thread.currentThread();
         for (Worker worker : workers) {
             if (worker.thread == current) {
-                return worker.stopped;
+                return worker;
             }
         }
-        return drainWorker.thread == current && drainWorker.stopped;
+        return drainWorker.thread == current ? drainWorker : null;
     }
 
     /** Consecutive runs of at most {@code maxCount} records and (unless one alone is larger) {@code maxBytes}. */
@@ -408,8 +408,9 @@ public final class Delivery {
     }
 
     private void drop(DropKind reason, List<CapturedRecord> records, String why) {
-        if (closed && onAStoppedWorker()) {
-            return; // the shutdown hook stopped this worker and wrote what it held to shutdown_unsent
+        Worker worker = currentWorker();
+        if (worker != null && !worker.held.release(records)) {
+            return; // the shutdown hook took them from this worker (stopped, it carried on for a moment)
         }
         dropped.write(reason, records);
         (reason == DropKind.DRAIN_WORKER_FAILED ? drainFailed : fallbackFailed).report(records.size(),
@@ -475,7 +476,7 @@ public final class Delivery {
         }
         primary.close(); // what was in flight is ours now; its answers are ignored
         for (Worker worker : all) {
-            for (CapturedRecord record : worker.holding) {
+            for (CapturedRecord record : worker.held.claim()) {
                 if (unsent.add(record)) {
                     ordered.add(record);
                 }
@@ -581,11 +582,21 @@ public final class Delivery {
                 outstanding.decrement();
                 return;
             case REJECTED:
-                refused.add(new Refusal(record, result.detail));
+                Refusal refusal = new Refusal(record, result.detail);
+                refused.add(refusal);
+                if (closed && refused.remove(refusal)) {
+                    dropped.write(DropKind.PRIMARY_FAILED, List.of(record));
+                    return;
+                }
                 break;
             default:
                 primaryDown(result.detail);
                 returned.add(record);
+                if (closed && returned.remove(record)) {
+                    // The answer came as the shutdown hook collected what was returned: written here, once.
+                    dropped.write(DropKind.SHUTDOWN_UNSENT, List.of(record));
+                    return;
+                }
         }
         wakeOneWorker();
     }
@@ -646,7 +657,7 @@ public final class Delivery {
         private final boolean drain;
         private final List<CapturedRecord> batch = new ArrayList<>();
         /** What this worker has taken from the queue and not yet handed on: for the shutdown hook. */
-        volatile CapturedRecord[] holding = new CapturedRecord[0];
+        final HeldRecords held = new HeldRecords();
         volatile boolean parked;
         volatile boolean stopped;
 
@@ -836,8 +847,19 @@ public final class Delivery {
             }
         }
 
+        /**
+         * Publishes the batch for the shutdown hook. Once the hook has claimed what this worker
+         * held, the batch is settled: the hook wrote what it took, and what was taken since is
+         * written here.
+         */
         private void hold() {
-            holding = batch.toArray(new CapturedRecord[0]);
+            List<CapturedRecord> late = held.publish(batch);
+            if (held.claimed()) {
+                if (!late.isEmpty()) {
+                    dropped.write(DropKind.SHUTDOWN_UNSENT, late);
+                }
+                batch.clear();
+            }
         }
 
         private void idle() {

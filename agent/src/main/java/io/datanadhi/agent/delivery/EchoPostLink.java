@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The agent's side of EchoPost: started the first time a record needs it, then one long-lived
@@ -56,6 +57,7 @@ public final class EchoPostLink {
     }
 
     private final EchoPostLauncher launcher;
+    private final ReentrantLock sending = new ReentrantLock();
     private final String apiKey;
     private volatile String disabledBecause;
     private volatile boolean sendLogOnly;
@@ -95,11 +97,27 @@ public final class EchoPostLink {
         return enabled() && Files.exists(launcher.socket());
     }
 
-    /** Sends up to {@link #MAX_BATCH} records; called by one worker at a time. */
-    synchronized Result send(List<CapturedRecord> records) throws InterruptedException {
+    /**
+     * Sends up to {@link #MAX_BATCH} records. One worker at a time: another one gets
+     * {@link Result#WAIT} at once instead of waiting its turn, so that it sees the primary
+     * recover while the first waits for EchoPost to start (CI: two workers blocked here for two
+     * seconds while the primary answered again).
+     */
+    Result send(List<CapturedRecord> records) throws InterruptedException {
         if (disabledBecause != null) {
             return Result.UNAVAILABLE;
         }
+        if (!sending.tryLock()) {
+            return Result.WAIT;
+        }
+        try {
+            return sendNow(records);
+        } finally {
+            sending.unlock();
+        }
+    }
+
+    private Result sendNow(List<CapturedRecord> records) throws InterruptedException {
         for (int attempt = 0; attempt < 2; attempt++) {
             if (!answered) {
                 Result notReady = ensureRunning();
