@@ -105,8 +105,9 @@ class EchoPostSourcesTest {
         primary.stop();
         String url = serveEchoPost();
         String sha256 = sha256(Env.echopostJar());
+        // Exit waits for EchoPost: downloading, checking and starting it took 4 of the default 5 s on a busy CI machine.
         AppRun.Result run = app(150).env("DATANADHI_ECHOPOST_URL", url).env("DATANADHI_ECHOPOST_SHA256", sha256)
-                .env("DATANADHI_ECHOPOST_START_TIMEOUT", "10").run();
+                .env("DATANADHI_ECHOPOST_START_TIMEOUT", "10").env("DATANADHI_EXIT_TIMEOUT", "30").run();
         assertEquals(0, run.exitCode, run.toString());
 
         Path installed = dir.resolve("echopost").resolve("echopost");
