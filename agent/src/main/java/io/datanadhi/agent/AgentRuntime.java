@@ -20,8 +20,10 @@ import io.datanadhi.agent.diag.Counters;
 import io.datanadhi.agent.diag.Diagnostics;
 import io.datanadhi.agent.record.RecordSettings;
 import io.datanadhi.agent.rules.ResolvedRulesWriter;
+import io.datanadhi.agent.rules.RuleChanges;
 import io.datanadhi.agent.rules.RuleLoadResult;
 import io.datanadhi.agent.rules.RuleLoader;
+import io.datanadhi.agent.rules.RuleWatcher;
 import io.datanadhi.bootstrap.CaptureBridge;
 import io.datanadhi.http.HttpTransport;
 import java.lang.instrument.Instrumentation;
@@ -30,6 +32,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,6 +44,8 @@ import java.util.concurrent.TimeUnit;
 final class AgentRuntime {
 
     private static final Duration DEFAULT_EXIT_TIMEOUT = Duration.ofSeconds(5);
+    /** Hidden, for tests that change the rules a hundred times: the time between two looks at them. */
+    static final String LOOK_PROPERTY = "datanadhi.internal.rules_look_millis";
     /** What an exit past its deadline still gives the start-up buffer to stop. */
     private static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
@@ -54,6 +60,15 @@ final class AgentRuntime {
     private volatile AgentConfig config;
     private volatile Delivery delivery;
     private volatile PlatformMBean mbean;
+    /** Null until the rules first make the agent active. */
+    private volatile EventProcessor processor;
+    /** The rules in effect (an idle agent's included). */
+    private volatile RuleLoadResult inEffect;
+    /** Null when {@code rules.reload} is off. */
+    private RuleWatcher watcher;
+    private volatile ScheduledExecutorService watching;
+    /** The hooks feed the processor (not nothing). */
+    private volatile boolean capturing;
     /** The early events being evaluated, which an exit stops. */
     private volatile PendingEvents.Early replaying;
     private final CountDownLatch replayEnded = new CountDownLatch(1);
@@ -94,37 +109,33 @@ final class AgentRuntime {
                 // of its own while the rules are parsed, instead of after, on the first record's path.
                 http = HttpClients.start();
             }
+            watcher = resolved.rulesReload() ? new RuleWatcher(resolved.dir(), this::rulesReloaded) : null;
             rules = RuleLoader.read(resolved.dir());
+            inEffect = rules;
             phase("rules read");
+            if (watcher != null) {
+                watcher.start(rules);
+            }
 
-            boolean shipping = resolved.apiKey() != null;
-            boolean printing = rules.rules().rules().stream().anyMatch(rule -> rule.stdout());
-            if (rules.rules().isEmpty() || (!shipping && !printing)) {
-                // Nothing can ever leave the process: stop capturing altogether.
+            if (!active(rules)) {
+                // Nothing can leave the process: capture nothing until a reload brings a rule that can.
                 stop(http);
                 CaptureBridge.install(null);
                 pending.handOff(null).discard();
                 ready.countDown();
-                Diagnostics.info("agent_idle", "the agent is attached but has nothing to do ("
-                        + (rules.rules().isEmpty() ? "no valid rules" : "no API key and no stdout rule") + ")");
+                Diagnostics.info("agent_idle", "the agent is attached but has nothing to do (" + idleReason(rules) + ")"
+                        + (watcher != null ? "; it starts when a rule file in " + resolved.dir().resolve(RuleLoader.RULES_DIR)
+                                + " gives it something to do" : ""));
                 return;
             }
 
-            Servers servers = Servers.from(resolved);
-            Delivery running = new Delivery(new Delivery.Settings(resolved.queueSize(), resolved.workers(),
-                    resolved.maxInFlight(), resolved.exitTimeout(), servers, resolved.apiKeyHeader(), resolved.apiKey()),
-                    http != null ? http : HttpClients.start(), echoPost(resolved, servers),
-                    new DroppedFiles(resolved.dir(), counters),
-                    new StdoutPrinter(counters), counters);
-            running.start();
-            delivery = running;
+            Delivery running = startDelivery(resolved, http);
             phase("delivery started");
 
-            EventProcessor processor = new EventProcessor(rules.rules(), resolved.logLevel(),
-                    new RecordSettings(resolved.moduleName(), resolved.traceIdKeys(),
-                            resolved.maxMessageBytes(), resolved.maxStackTraceBytes(), resolved.caller()), running, shipping, counters);
+            EventProcessor processor = newProcessor(rules, running);
             PendingEvents.Early early = pending.handOff(processor);
             CaptureBridge.install(processor);
+            capturing = true;
             long earlyEvents = early.count();
             long earlySpilled = early.spilled();
             phase("early events handed off: " + earlyEvents + " (" + earlySpilled + " through the file)");
@@ -136,6 +147,7 @@ final class AgentRuntime {
             phase("ready");
             observe(running);
             reportSkipped(early, replayFailed);
+            boolean shipping = resolved.apiKey() != null;
             Diagnostics.info("agent_started", "Data Nadhi agent " + AgentVersion.get() + " ready: "
                     + rules.rules().size() + " rule(s), "
                     + (shipping ? "shipping to " + resolved.serverHost() : "not shipping (no API key)"),
@@ -147,14 +159,95 @@ final class AgentRuntime {
                 stop(http);
             }
             CaptureBridge.install(null);
+            capturing = false;
+            watcher = null; // it stays as it failed: no reload can mend that
             pending.handOff(null).discard();
             Diagnostics.error("agent_init_failed",
                     "the agent could not start and captures nothing; the application is not affected: " + t);
         } finally {
             ready.countDown();
             afterReady(rules);
+            watch();
             started.countDown();
         }
+    }
+
+    /** Something can leave the process: a rule, and an API key to ship or a rule that prints. */
+    private boolean active(RuleLoadResult rules) {
+        return !rules.rules().isEmpty()
+                && (config.apiKey() != null || rules.rules().rules().stream().anyMatch(rule -> rule.stdout()));
+    }
+
+    private static String idleReason(RuleLoadResult rules) {
+        return rules.rules().isEmpty() ? "no valid rules" : "no API key and no stdout rule";
+    }
+
+    private Delivery startDelivery(AgentConfig resolved, CompletableFuture<HttpTransport> http) {
+        Servers servers = Servers.from(resolved);
+        Delivery running = new Delivery(new Delivery.Settings(resolved.queueSize(), resolved.workers(),
+                resolved.maxInFlight(), resolved.exitTimeout(), servers, resolved.apiKeyHeader(), resolved.apiKey()),
+                http != null ? http : HttpClients.start(), echoPost(resolved, servers),
+                new DroppedFiles(resolved.dir(), counters),
+                new StdoutPrinter(counters), counters);
+        running.start();
+        delivery = running;
+        return running;
+    }
+
+    private EventProcessor newProcessor(RuleLoadResult rules, Delivery running) {
+        AgentConfig resolved = config;
+        EventProcessor made = new EventProcessor(rules.rules(), resolved.logLevel(),
+                new RecordSettings(resolved.moduleName(), resolved.traceIdKeys(),
+                        resolved.maxMessageBytes(), resolved.maxStackTraceBytes(), resolved.caller()),
+                running, resolved.apiKey() != null, counters);
+        processor = made;
+        return made;
+    }
+
+    /** Looks at the rule files from now on, unless {@code rules.reload} is off or start-up failed. */
+    private void watch() {
+        RuleWatcher looking = watcher;
+        if (looking == null || inEffect == null) {
+            return;
+        }
+        long every = Math.max(5, Long.getLong(LOOK_PROPERTY, RuleWatcher.LOOK_MILLIS));
+        ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(AgentThreads.factory("datanadhi-rules"));
+        thread.scheduleWithFixedDelay(looking::lookQuietly, every, every, TimeUnit.MILLISECONDS);
+        watching = thread;
+    }
+
+    /**
+     * On the watcher's thread: the rule files changed. The new set replaces the old one whole; an
+     * agent that had nothing to do starts delivery, one left with nothing to do stops capturing
+     * (delivery keeps running for what is queued and for the next rule).
+     */
+    private void rulesReloaded(RuleLoadResult now, RuleChanges changes) {
+        boolean wasActive = capturing;
+        boolean nowActive = active(now);
+        EventProcessor current = processor;
+        if (current != null) {
+            current.replaceRules(now.rules());
+        } else if (nowActive) {
+            Delivery running = delivery != null ? delivery : startDelivery(config, null);
+            current = newProcessor(now, running);
+            observe(running);
+        }
+        CaptureBridge.install(nowActive ? current : null);
+        capturing = nowActive;
+        inEffect = now;
+        ResolvedRulesWriter.write(config.dir(), now);
+        String state = wasActive == nowActive ? "" : nowActive ? "; the agent is active now" : "; the agent is idle ("
+                + idleReason(now) + "): nothing is captured until a rule gives it something to do";
+        if (!changes.any() && wasActive == nowActive) {
+            Diagnostics.debug("rules_reloaded", "rule files changed, their rules did not: " + now.rules().size()
+                    + " rule(s) in effect, " + changes.skipped() + " skipped");
+            return;
+        }
+        Diagnostics.info("rules_reloaded", "rules reloaded from " + config.dir().resolve(RuleLoader.RULES_DIR) + ": "
+                + now.rules().size() + " rule(s) in effect (" + changes.describe() + ")" + state,
+                "rules", now.rules().size(), "added", changes.added(), "removed", changes.removed(),
+                "changed", changes.changed(), "unchanged", changes.unchanged(), "skipped", changes.skipped(),
+                "active", nowActive);
     }
 
     /**
@@ -206,7 +299,7 @@ final class AgentRuntime {
             long interval = CounterSummary.intervalMillis();
             running.every(Duration.ofMillis(interval), Duration.ofMillis(interval), new CounterSummary(counters));
             mbean = PlatformMBean.registerWhenPlatformServerExists(
-                    new AgentMetrics(counters, AgentMetrics.Gauges.of(running)), running);
+                    new AgentMetrics(counters, AgentMetrics.Gauges.of(running, () -> inEffect)), running);
         } catch (Throwable t) {
             Diagnostics.debug("agent_metrics_unavailable", "no counter summary or MBean: " + t);
         }
@@ -256,6 +349,15 @@ final class AgentRuntime {
 
     private void shutdown() {
         CaptureBridge.markAgentThread();
+        ScheduledExecutorService looking = watching;
+        if (looking != null) {
+            looking.shutdownNow(); // no reload while the agent stops
+            try {
+                looking.awaitTermination(200, TimeUnit.MILLISECONDS); // one under way may be starting delivery
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         AgentConfig current = config;
         Duration timeout = current != null ? current.exitTimeout() : DEFAULT_EXIT_TIMEOUT;
         long deadline = System.nanoTime() + timeout.toNanos();

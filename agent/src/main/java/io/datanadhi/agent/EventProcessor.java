@@ -23,13 +23,16 @@ import java.util.List;
  */
 final class EventProcessor implements CaptureSink {
 
-    private final RuleSet rules;
+    /**
+     * The rules in effect, replaced whole by a reload: each event reads this once, so that it is
+     * judged by one complete set, the old or the new.
+     */
+    private volatile RuleSet rules;
     private final Level threshold;
     private final RecordSettings settings;
     private final Delivery delivery;
     private final boolean shipping;
     private final Counters counters;
-    private final boolean quickRules;
     private final EarlyEventMapper earlyMapper;
     /** The view for early events, reused: they are evaluated on one thread, the start-up thread. */
     private EventView replayView;
@@ -42,7 +45,6 @@ final class EventProcessor implements CaptureSink {
         this.delivery = delivery;
         this.shipping = shipping;
         this.counters = counters;
-        this.quickRules = rules.quick();
         this.earlyMapper = new EarlyEventMapper(settings);
     }
 
@@ -57,16 +59,17 @@ final class EventProcessor implements CaptureSink {
         if (!level.atLeast(threshold)) {
             return;
         }
+        RuleSet current = rules;
         Match match = null;
-        if (quickRules) {
-            match = rules.evaluate(level, framework, mapper, event, logger);
+        if (current.quick()) {
+            match = current.evaluate(level, framework, mapper, event, logger);
             if (match == Match.NONE || !wanted(match)) {
                 return;
             }
         }
         CapturedEvent captured = scratch.set(framework, event, logger);
         try {
-            process(view(scratch).reset(captured, mapper, level), match);
+            process(view(scratch).reset(captured, mapper, level), current, match);
         } finally {
             captured.clear();
         }
@@ -79,9 +82,10 @@ final class EventProcessor implements CaptureSink {
         if (!level.atLeast(threshold)) {
             return;
         }
+        RuleSet current = rules;
         Match match = null;
-        if (quickRules) {
-            match = rules.evaluate(level, early.framework(), earlyMapper, early, null);
+        if (current.quick()) {
+            match = current.evaluate(level, early.framework(), earlyMapper, early, null);
             if (match == Match.NONE || !wanted(match)) {
                 return;
             }
@@ -89,17 +93,22 @@ final class EventProcessor implements CaptureSink {
         if (replayView == null) {
             replayView = new EventView(settings);
         }
-        process(replayView.reset(EarlyEventMapper.captured(early), earlyMapper, level), match);
+        process(replayView.reset(EarlyEventMapper.captured(early), earlyMapper, level), current, match);
     }
 
     private boolean wanted(Match match) {
         return (shipping && match.ships()) || match.stdout();
     }
 
-    /** {@code known}: what quick rules already decided, or null to evaluate the rules on the view. */
-    private void process(EventView view, Match known) {
+    /** Replaces the rules in effect; events already being judged finish with the old ones. */
+    void replaceRules(RuleSet next) {
+        rules = next;
+    }
+
+    /** {@code known}: what quick rules of {@code current} already decided, or null to evaluate them on the view. */
+    private void process(EventView view, RuleSet current, Match known) {
         try {
-            Match match = known != null ? known : rules.evaluate(view);
+            Match match = known != null ? known : current.evaluate(view);
             boolean ship = shipping && match.ships();
             if (!ship && !match.stdout()) {
                 return;

@@ -13,6 +13,7 @@ import io.datanadhi.agent.diag.Diagnostics;
 import io.datanadhi.agent.echopost.EchoPostInstaller;
 import io.datanadhi.agent.echopost.EchoPostJvm;
 import io.datanadhi.agent.json.JsonText;
+import io.datanadhi.agent.rules.ResolvedRulesWriter;
 import io.datanadhi.agent.rules.RuleLoadResult;
 import io.datanadhi.agent.rules.RuleLoader;
 import io.datanadhi.agent.rules.RuleProblem;
@@ -164,10 +165,54 @@ final class Doctor {
         section.put("files", loaded.files());
         section.put("valid_rules", loaded.rules().size());
         section.put("problems", found);
+        section.put("last_loaded", lastLoaded(dir));
         report.put("rules", section);
         if (loaded.rules().isEmpty() && loaded.problems().stream().noneMatch(p -> p.index() == null)) {
             problems.add("rules: no valid rule in " + dir.resolve(RuleLoader.RULES_DIR) + "; the agent ships nothing");
         }
+    }
+
+    /**
+     * When an agent last loaded the rules, from the {@code .rules.resolved.json} it writes at
+     * start and at each reload: by whom, whether it still runs, and the rule files changed since.
+     */
+    private Map<String, Object> lastLoaded(Path dir) {
+        Map<String, Object> last = new LinkedHashMap<>();
+        Path resolved = dir.resolve(ResolvedRulesWriter.FILE_NAME);
+        JsonNode written;
+        try {
+            written = JSON.readTree(Files.readAllBytes(resolved));
+        } catch (IOException | RuntimeException e) {
+            last.put("known", false);
+            last.put("why", Files.exists(resolved) ? "cannot read " + resolved + ": " + e.getMessage()
+                    : "no agent has loaded rules from " + dir + " (no " + ResolvedRulesWriter.FILE_NAME + ")");
+            return last;
+        }
+        if (written == null || !written.path("loaded_at").isTextual()) {
+            last.put("known", false);
+            last.put("why", resolved + " was written by an agent that does not say when");
+            return last;
+        }
+        Instant at = Instant.parse(written.get("loaded_at").asText());
+        long pid = written.path("pid").asLong(-1);
+        last.put("known", true);
+        last.put("at", at.toString());
+        last.put("pid", pid);
+        last.put("rules", written.path("rules").size());
+        last.put("agent_running", pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        List<String> changedSince = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir.resolve(RuleLoader.RULES_DIR))) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                if (Files.getLastModifiedTime(file).toInstant().isAfter(at)) {
+                    changedSince.add(RuleLoader.RULES_DIR + "/" + file.getFileName());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no folder: nothing changed in it
+        }
+        changedSince.sort(null);
+        last.put("changed_since", changedSince);
+        return last;
     }
 
     // ---- servers ----
@@ -383,6 +428,19 @@ final class Doctor {
         out.println("Rules");
         Map<String, Object> rules = (Map<String, Object>) report.get("rules");
         out.println("  " + rules.get("valid_rules") + " valid rule(s) from " + rules.get("files"));
+        Map<String, Object> last = (Map<String, Object>) rules.get("last_loaded");
+        if (Boolean.TRUE.equals(last.get("known"))) {
+            out.println("  last loaded " + last.get("at") + " by the agent of pid " + last.get("pid") + " ("
+                    + (Boolean.TRUE.equals(last.get("agent_running")) ? "running" : "no longer running") + "), "
+                    + last.get("rules") + " rule(s)");
+            List<String> since = (List<String>) last.get("changed_since");
+            if (!since.isEmpty()) {
+                out.println("  changed since: " + String.join(", ", since) + (Boolean.TRUE.equals(last.get("agent_running"))
+                        ? " (a running agent applies changes within 2 s unless rules.reload is false)" : ""));
+            }
+        } else {
+            out.println("  last loaded: unknown, " + last.get("why"));
+        }
         for (Map<String, Object> p : (List<Map<String, Object>>) rules.get("problems")) {
             out.println("  ! " + p.get("message"));
         }

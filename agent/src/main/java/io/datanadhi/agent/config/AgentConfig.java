@@ -140,6 +140,11 @@ public final class AgentConfig {
         return (Boolean) values.get(ConfigKey.CALLER);
     }
 
+    /** Watch {@code <dir>/rules} and apply changes while the application runs. */
+    public boolean rulesReload() {
+        return (Boolean) values.get(ConfigKey.RULES_RELOAD);
+    }
+
     public int queueSize() {
         return (Integer) values.get(ConfigKey.QUEUE_SIZE);
     }

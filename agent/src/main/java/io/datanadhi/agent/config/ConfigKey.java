@@ -49,6 +49,8 @@ enum ConfigKey {
             ValueTypes.integer(64, 64 << 20), "65536"),
     // The call site costs a stack walk on the logging thread for every shipped or printed event.
     CALLER("log.caller", "DATANADHI_LOG_CALLER", ValueTypes.bool(), "true"),
+    // Rule files added, changed or removed while the application runs take effect within 2 s.
+    RULES_RELOAD("rules.reload", "DATANADHI_RULES_RELOAD", ValueTypes.bool(), "true"),
     QUEUE_SIZE("async.queue_size", "DATANADHI_QUEUE_SIZE", ValueTypes.integer(1, 10_000_000), "10000"),
     WORKERS("async.workers", "DATANADHI_WORKERS", ValueTypes.integer(1, 64), "2"),
     // Requests to the primary in flight at once, each on its own keep-alive connection: 256 carry

@@ -63,4 +63,10 @@ public interface AgentMXBean {
 
     /** A moving average of the primary's round trip (request written to response read), in milliseconds. */
     double getRoundTripMillis();
+
+    /** Rules in effect now. */
+    int getRulesLoaded();
+
+    /** When the rules in effect were read (ISO-8601, UTC): at start, or by the last reload. */
+    String getRulesLoadedAt();
 }

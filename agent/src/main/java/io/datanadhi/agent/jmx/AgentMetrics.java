@@ -4,6 +4,8 @@ import io.datanadhi.agent.AgentVersion;
 import io.datanadhi.agent.delivery.Delivery;
 import io.datanadhi.agent.diag.Counters;
 import io.datanadhi.agent.diag.Counters.DropKind;
+import io.datanadhi.agent.rules.RuleLoadResult;
+import java.util.function.Supplier;
 
 /** {@link AgentMXBean} read from the agent's {@link Counters} and its delivery's state. */
 public final class AgentMetrics implements AgentMXBean {
@@ -24,8 +26,16 @@ public final class AgentMetrics implements AgentMXBean {
 
         double roundTripMillis();
 
-        static Gauges of(Delivery delivery) {
+        /** The rules in effect now. */
+        RuleLoadResult rules();
+
+        static Gauges of(Delivery delivery, Supplier<RuleLoadResult> rules) {
             return new Gauges() {
+                @Override
+                public RuleLoadResult rules() {
+                    return rules.get();
+                }
+
                 @Override
                 public int inFlight() {
                     return delivery.inFlight();
@@ -175,5 +185,15 @@ public final class AgentMetrics implements AgentMXBean {
     @Override
     public double getRoundTripMillis() {
         return Math.round(gauges.roundTripMillis() * 10) / 10.0;
+    }
+
+    @Override
+    public int getRulesLoaded() {
+        return gauges.rules().rules().size();
+    }
+
+    @Override
+    public String getRulesLoadedAt() {
+        return gauges.rules().loadedAt().toString();
     }
 }

@@ -44,24 +44,7 @@ public final class ResolvedRulesWriter {
     static Map<String, Object> toJson(RuleLoadResult result) {
         List<Object> rules = new ArrayList<>();
         for (Rule rule : result.rules().rules()) {
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("source", rule.source());
-            r.put("index", rule.index());
-            r.put("name", rule.name());
-            r.put("any_condition_match", rule.anyConditionMatch());
-            List<Object> conditions = new ArrayList<>();
-            for (Condition condition : rule.conditions()) {
-                Map<String, Object> c = new LinkedHashMap<>();
-                c.put("key", condition.key());
-                c.put("type", condition.type().yamlName());
-                c.put("value", condition.value());
-                c.put("negate", condition.negate());
-                conditions.add(c);
-            }
-            r.put("conditions", conditions);
-            r.put("pipelines", rule.pipelines());
-            r.put("stdout", rule.stdout());
-            rules.add(r);
+            rules.add(ruleJson(rule));
         }
         List<Object> problems = new ArrayList<>();
         for (RuleProblem problem : result.problems()) {
@@ -76,6 +59,31 @@ public final class ResolvedRulesWriter {
         root.put("rules", rules);
         root.put("problems", problems);
         root.put("files", result.files());
+        // Who loaded them and when: the doctor tells a running agent's last reload from a stale file.
+        root.put("loaded_at", result.loadedAt().toString());
+        root.put("pid", ProcessHandle.current().pid());
         return root;
+    }
+
+    /** One rule as this file shows it; {@link RuleChanges} compares rules by it. */
+    static Map<String, Object> ruleJson(Rule rule) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("source", rule.source());
+        r.put("index", rule.index());
+        r.put("name", rule.name());
+        r.put("any_condition_match", rule.anyConditionMatch());
+        List<Object> conditions = new ArrayList<>();
+        for (Condition condition : rule.conditions()) {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("key", condition.key());
+            c.put("type", condition.type().yamlName());
+            c.put("value", condition.value());
+            c.put("negate", condition.negate());
+            conditions.add(c);
+        }
+        r.put("conditions", conditions);
+        r.put("pipelines", rule.pipelines());
+        r.put("stdout", rule.stdout());
+        return r;
     }
 }

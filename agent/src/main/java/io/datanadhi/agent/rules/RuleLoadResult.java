@@ -1,5 +1,6 @@
 package io.datanadhi.agent.rules;
 
+import java.time.Instant;
 import java.util.List;
 
 /** What {@link RuleLoader#load} found: the valid rules, the problems, and the files it read. */
@@ -8,11 +9,17 @@ public final class RuleLoadResult {
     private final RuleSet rules;
     private final List<RuleProblem> problems;
     private final List<String> files;
+    private final Instant loadedAt = Instant.now();
 
     public RuleLoadResult(RuleSet rules, List<RuleProblem> problems, List<String> files) {
         this.rules = rules;
         this.problems = List.copyOf(problems);
         this.files = List.copyOf(files);
+    }
+
+    /** When the files were read. */
+    public Instant loadedAt() {
+        return loadedAt;
     }
 
     /** The valid rules; empty when there are none. */

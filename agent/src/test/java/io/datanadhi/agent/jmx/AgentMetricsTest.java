@@ -4,8 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.datanadhi.agent.diag.Counters;
 import io.datanadhi.agent.diag.Counters.DropKind;
+import io.datanadhi.agent.rules.Condition;
+import io.datanadhi.agent.rules.Rule;
+import io.datanadhi.agent.rules.RuleLoadResult;
+import io.datanadhi.agent.rules.RuleSet;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -21,6 +26,9 @@ class AgentMetricsTest {
 
     /** Not the platform server, and not kept by MBeanServerFactory: nothing to release. */
     private final MBeanServer server = MBeanServerFactory.newMBeanServer();
+    private static final RuleLoadResult RULES = new RuleLoadResult(new RuleSet(List.of(new Rule("one",
+            List.of(new Condition("log_record.level", Condition.Type.EXACT, "ERROR", false)), false, List.of("p"),
+            false, "rules/a.yml", 0))), List.of(), List.of("rules/a.yml"));
     private final ObjectName name = name();
 
     @Test
@@ -50,6 +58,8 @@ class AgentMetricsTest {
         expected.put("InFlight", 7);
         expected.put("MaxInFlight", 256);
         expected.put("RoundTripMillis", 31.3);
+        expected.put("RulesLoaded", 1);
+        expected.put("RulesLoadedAt", RULES.loadedAt().toString());
         for (Map.Entry<String, Object> attribute : expected.entrySet()) {
             assertEquals(attribute.getValue(), server.getAttribute(name, attribute.getKey()), attribute.getKey());
         }
@@ -77,6 +87,8 @@ class AgentMetricsTest {
         expected.put("InFlight", "int");
         expected.put("MaxInFlight", "int");
         expected.put("RoundTripMillis", "double");
+        expected.put("RulesLoaded", "int");
+        expected.put("RulesLoadedAt", "java.lang.String");
         expected.put("Version", "java.lang.String");
         assertEquals(expected, types);
     }
@@ -153,6 +165,11 @@ class AgentMetricsTest {
             @Override
             public double roundTripMillis() {
                 return 31.26;
+            }
+
+            @Override
+            public RuleLoadResult rules() {
+                return RULES;
             }
         };
     }

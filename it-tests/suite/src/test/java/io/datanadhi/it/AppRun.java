@@ -255,6 +255,11 @@ final class AppRun {
             return Files.readString(out, StandardCharsets.UTF_8);
         }
 
+        /** What the application (and the agent) have printed on stderr so far. */
+        String stderrSoFar() throws IOException {
+            return Files.readString(err, StandardCharsets.UTF_8);
+        }
+
         /** Waits (at most {@link #TIMEOUT_SECONDS}) for the exit. */
         Result await() throws IOException, InterruptedException {
             try {

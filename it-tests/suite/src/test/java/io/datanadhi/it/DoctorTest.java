@@ -86,6 +86,35 @@ class DoctorTest {
         return server;
     }
 
+    /** From the .rules.resolved.json a running agent rewrites at each reload: when, by whom, and what changed since. */
+    @Test
+    void saysWhenARunningAgentLastLoadedTheRulesAndWhatChangedSince() throws Exception {
+        TestRules.write(dir, "app.yml", TestRules.EVERYTHING);
+        IngestServer primary = server();
+        Map<String, String> env = servers(primary, server());
+        java.nio.file.Path stop = dir.resolve("stop");
+        AppRun.Running app = AppRun.jul("live", "1", "1", "5000", stop.toString()).shippingTo(primary, dir).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!app.stderrSoFar().contains("\"event\":\"agent_started\"") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            JsonNode running = doctor(env, "--json").json().get("rules").get("last_loaded");
+            assertTrue(running.get("known").asBoolean(), running.toString());
+            assertEquals(app.pid(), running.get("pid").asLong(), running.toString());
+            assertTrue(running.get("agent_running").asBoolean(), running.toString());
+            assertEquals(1, running.get("rules").asInt(), running.toString());
+        } finally {
+            Files.createFile(stop);
+            app.await();
+        }
+        Thread.sleep(20);
+        TestRules.write(dir, "later.yml", TestRules.EVERYTHING);
+        Checkup after = doctor(env);
+        assertTrue(after.output.contains("(no longer running)"), after.output);
+        assertTrue(after.output.contains("changed since: rules/later.yml"), after.output);
+    }
+
     @Test
     void aHealthySetupExitsZeroAndShowsWhereEachValueComesFrom() throws Exception {
         TestRules.write(dir, "app.yml", TestRules.EVERYTHING);

@@ -40,6 +40,10 @@ public final class JulApp {
             case "burst":
                 burst(Integer.parseInt(args[1]), args[2]);
                 break;
+            case "live":
+                live(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Long.parseLong(args[3]),
+                        java.nio.file.Paths.get(args[4]));
+                break;
             default:
                 throw new IllegalArgumentException(scenario);
         }
@@ -101,6 +105,51 @@ public final class JulApp {
         }
         System.out.println("app: logged " + count + " in " + (System.nanoTime() - start) / 1_000_000 + " ms, first call "
                 + first / 1_000_000 + " ms, slowest after it " + slowest / 1_000_000 + " ms (seq=" + slowestSeq + ")");
+    }
+
+    /**
+     * Logs until {@code stopFile} exists, for tests that change the rules meanwhile: {@code threads}
+     * threads, each logging "live t=T n=N" on com.acme.LiveShipped every {@code shipEvery}th event
+     * (N counts them per thread, from 0) and "live chatter" on com.acme.Live otherwise, pausing
+     * {@code pauseMicros} after each event (0: none, full speed). The console handler is removed.
+     * Prints {@code app: live T logged N} per thread at the end: how many shipped ones it logged.
+     */
+    private static void live(int threads, int shipEvery, long pauseMicros, java.nio.file.Path stopFile)
+            throws InterruptedException {
+        for (java.util.logging.Handler handler : Logger.getLogger("").getHandlers()) {
+            Logger.getLogger("").removeHandler(handler);
+        }
+        Logger chatter = Logger.getLogger("com.acme.Live");
+        Logger shipped = Logger.getLogger("com.acme.LiveShipped");
+        int[] logged = new int[threads];
+        Thread[] running = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            running[t] = new Thread(() -> {
+                int n = 0;
+                for (long i = 1; ; i++) {
+                    if (i % shipEvery == 0) {
+                        shipped.info("live t=" + thread + " n=" + n++);
+                    } else {
+                        chatter.info("live chatter");
+                    }
+                    if (pauseMicros > 0) {
+                        LockSupport.parkNanos(pauseMicros * 1000);
+                    }
+                    if ((pauseMicros > 0 || i % 1000 == 0) && java.nio.file.Files.exists(stopFile)) {
+                        break;
+                    }
+                }
+                logged[thread] = n;
+            }, "live-" + t);
+            running[t].start();
+        }
+        for (Thread thread : running) {
+            thread.join();
+        }
+        for (int t = 0; t < threads; t++) {
+            System.out.println("app: live " + t + " logged " + logged[t]);
+        }
     }
 
     /**
