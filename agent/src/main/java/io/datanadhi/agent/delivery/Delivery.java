@@ -197,6 +197,13 @@ public final class Delivery {
         }
         outstanding.increment();
         if (queue.offer(record)) {
+            if (closed) {
+                // The shutdown hook may have emptied the queue already, between the check above and now.
+                for (CapturedRecord left; (left = queue.poll()) != null; ) {
+                    afterShutdown(left);
+                }
+                return;
+            }
             wakeOneWorker();
             if (queue.size() >= drainStart && draining.compareAndSet(false, true)) {
                 LockSupport.unpark(drainWorker.thread);
@@ -352,17 +359,6 @@ public final class Delivery {
         }
     }
 
-    /** The worker running on the calling thread; null on any other. */
-    private Worker currentWorker() {
-        Thread current = Thread.currentThread();
-        for (Worker worker : workers) {
-            if (worker.thread == current) {
-                return worker;
-            }
-        }
-        return drainWorker.thread == current ? drainWorker : null;
-    }
-
     /** Consecutive runs of at most {@code maxCount} records and (unless one alone is larger) {@code maxBytes}. */
     static List<List<CapturedRecord>> chunks(List<CapturedRecord> records, int maxCount, int maxBytes) {
         List<List<CapturedRecord>> chunks = new ArrayList<>();
@@ -407,11 +403,8 @@ public final class Delivery {
         }
     }
 
+    /** Writes records the calling worker has {@linkplain HeldRecords#release released}: they are its alone. */
     private void drop(DropKind reason, List<CapturedRecord> records, String why) {
-        Worker worker = currentWorker();
-        if (worker != null && !worker.held.release(records)) {
-            return; // the shutdown hook took them from this worker (stopped, it carried on for a moment)
-        }
         dropped.write(reason, records);
         (reason == DropKind.DRAIN_WORKER_FAILED ? drainFailed : fallbackFailed).report(records.size(),
                 why + "; written to " + dropped.directory() + "/" + DroppedFiles.fileName(reason) + "_*.jsonl");
@@ -517,6 +510,15 @@ public final class Delivery {
                             + settings.exitTimeout.toSeconds() + " s); written to " + dropped.directory()
                             + "/shutdown_unsent_*.jsonl",
                     "count", ordered.size());
+        }
+        // A worker stopped in the middle of a hand-off writes what it still owns itself (HeldRecords):
+        // it gets what is left of the second after the deadline.
+        for (Worker worker : all) {
+            try {
+                worker.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline + AFTER_DEADLINE_NANOS - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         scheduler.shutdownNow();
         fallback.close();
@@ -710,6 +712,10 @@ public final class Delivery {
             } else {
                 primaryHealth.watch();
                 List<CapturedRecord> records = new ArrayList<>(batch);
+                if (!held.release(records)) {
+                    batch.clear(); // the shutdown hook has them
+                    return;
+                }
                 List<CapturedRecord> waiting = deliverElsewhere(records, DropKind.FALLBACK_FAILED);
                 settle(records.size() - waiting.size());
                 batch.clear();
@@ -724,6 +730,9 @@ public final class Delivery {
 
         /** Records the primary answered "down" for: sent again, or elsewhere while it is down. */
         private void takeReturned(int max) {
+            if (stopped) {
+                return; // what is left is the shutdown hook's
+            }
             CapturedRecord record;
             while (batch.size() < max && (record = returned.poll()) != null) {
                 batch.add(record);
@@ -764,6 +773,10 @@ public final class Delivery {
                 }
                 if (!batch.isEmpty()) {
                     List<CapturedRecord> records = new ArrayList<>(batch);
+                    if (!held.release(records)) {
+                        batch.clear(); // the shutdown hook has them
+                        break;
+                    }
                     toFallback(records, DropKind.DRAIN_WORKER_FAILED);
                     settle(records.size());
                     batch.clear();
@@ -776,6 +789,9 @@ public final class Delivery {
 
         /** Takes up to {@code max} records; prints those to print; keeps those to ship. */
         private int take(int max) {
+            if (stopped) {
+                return 0; // what is left is the shutdown hook's
+            }
             List<CapturedRecord> taken = new ArrayList<>();
             int count = queue.drainTo(taken, max);
             if (count == 0) {
@@ -829,6 +845,11 @@ public final class Delivery {
                 } catch (RuntimeException e) {
                     window.release(end - sent);
                     throw e;
+                }
+                if (!held.release(records)) {
+                    window.release(end - sent);
+                    batch.clear(); // the shutdown hook has them
+                    return;
                 }
                 inFlight.addAll(records);
                 List<CompletableFuture<SendResult>> answers = primary.send(envelopes);

@@ -35,6 +35,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class EchoPostLink {
 
     static final int MAX_BATCH = 500;
+    /** How long a worker waits for another's call to end: a call to a running EchoPost takes a few ms. */
+    private static final long TURN_MILLIS = 50;
     /** Below EchoPost's 4 MB limit per call. */
     static final int MAX_BATCH_BYTES = 3 * 1024 * 1024;
     private static final long CALL_TIMEOUT_SECONDS = 10;
@@ -98,16 +100,16 @@ public final class EchoPostLink {
     }
 
     /**
-     * Sends up to {@link #MAX_BATCH} records. One worker at a time: another one gets
-     * {@link Result#WAIT} at once instead of waiting its turn, so that it sees the primary
-     * recover while the first waits for EchoPost to start (CI: two workers blocked here for two
-     * seconds while the primary answered again).
+     * Sends up to {@link #MAX_BATCH} records. One worker at a time: another one waits its turn
+     * for at most {@link #TURN_MILLIS}, then gets {@link Result#WAIT}, so that it sees the
+     * primary recover while the first waits for EchoPost to start (CI: two workers blocked here
+     * for two seconds while the primary answered again).
      */
     Result send(List<CapturedRecord> records) throws InterruptedException {
         if (disabledBecause != null) {
             return Result.UNAVAILABLE;
         }
-        if (!sending.tryLock()) {
+        if (!sending.tryLock(TURN_MILLIS, TimeUnit.MILLISECONDS)) {
             return Result.WAIT;
         }
         try {
@@ -118,6 +120,9 @@ public final class EchoPostLink {
     }
 
     private Result sendNow(List<CapturedRecord> records) throws InterruptedException {
+        if (disabledBecause != null) {
+            return Result.UNAVAILABLE; // by the call that had the turn before this one
+        }
         for (int attempt = 0; attempt < 2; attempt++) {
             if (!answered) {
                 Result notReady = ensureRunning();
