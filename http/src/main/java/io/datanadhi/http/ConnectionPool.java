@@ -31,8 +31,8 @@ public final class ConnectionPool implements AutoCloseable {
     static final long IDLE_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(20);
     /** Connections being opened at once (connect, proxy tunnel, TLS handshake). */
     static final int MAX_CONNECTING = 8;
-    /** Idle connections are looked at every 5 s. */
-    private static final int IDLE_CHECK_EVERY_SWEEPS = (int) (5000 / Connection.DEADLINE_CHECK_MILLIS);
+    /** Idle connections are looked at every 5 s; with nothing in flight, that is the only look. */
+    private static final long IDLE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final HttpTransport transport;
     private final Endpoint endpoint;
@@ -83,10 +83,12 @@ public final class ConnectionPool implements AutoCloseable {
         }
     };
     private volatile double roundTripMillis;
+    /** The next sweep; every 100 ms while requests are in flight or wait, every 5 s when quiet. */
     private ScheduledFuture<?> idleCheck;
+    private boolean quiet;
+    private long lastIdleCheckNanos = System.nanoTime();
     /** Connections opened and not yet ready. */
     private int connecting;
-    private long sweeps;
     private boolean closed;
 
     public ConnectionPool(HttpTransport transport, Endpoint endpoint, int maxConnections) {
@@ -173,6 +175,7 @@ public final class ConnectionPool implements AutoCloseable {
             exchange.fail(new HttpFailure(HttpFailure.Kind.ABORTED, "the HTTP client is closed", null));
             return;
         }
+        startIdleCheck();
         Connection connection = idle.poll();
         while (connection != null && !connection.usable()) {
             connection = idle.poll();
@@ -219,11 +222,19 @@ public final class ConnectionPool implements AutoCloseable {
         }
     }
 
+    /** On the loop, as work arrives: deadlines are looked at every 100 ms from now on. */
     private void startIdleCheck() {
-        if (idleCheck == null) {
-            idleCheck = loop.scheduleWithFixedDelay(this::sweep, Connection.DEADLINE_CHECK_MILLIS,
-                    Connection.DEADLINE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        if (idleCheck == null || quiet) {
+            nextSweep(TimeUnit.MILLISECONDS.toNanos(Connection.DEADLINE_CHECK_MILLIS), false);
         }
+    }
+
+    private void nextSweep(long delayNanos, boolean quietly) {
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+        }
+        quiet = quietly;
+        idleCheck = closed ? null : loop.schedule(this::sweep, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     /** Deadlines of the requests on connections and of those waiting for one; now and then, idle connections. */
@@ -241,9 +252,13 @@ public final class ConnectionPool implements AutoCloseable {
                 }
             }
         }
-        if (++sweeps % IDLE_CHECK_EVERY_SWEEPS == 0) {
+        if (now - lastIdleCheckNanos >= IDLE_CHECK_NANOS) {
+            lastIdleCheckNanos = now;
             closeIdle(now);
         }
+        // An idle application's agent wakes its event loop every 5 s, not ten times a second.
+        boolean busy = inFlight.get() > 0 || !waiting.isEmpty() || connecting > 0;
+        nextSweep(busy ? TimeUnit.MILLISECONDS.toNanos(Connection.DEADLINE_CHECK_MILLIS) : IDLE_CHECK_NANOS, !busy);
     }
 
     private void closeIdle(long now) {
