@@ -69,6 +69,9 @@ final class AgentRuntime {
     private volatile ScheduledExecutorService watching;
     /** The hooks feed the processor (not nothing). */
     private volatile boolean capturing;
+    /** Guards reloads against the shutdown: none applies once {@link #stopping}. */
+    private final Object lifecycle = new Object();
+    private boolean stopping;
     /** The early events being evaluated, which an exit stops. */
     private volatile PendingEvents.Early replaying;
     private final CountDownLatch replayEnded = new CountDownLatch(1);
@@ -110,9 +113,9 @@ final class AgentRuntime {
                 http = HttpClients.start();
             }
             watcher = resolved.rulesReload() ? new RuleWatcher(resolved.dir(), this::rulesReloaded) : null;
-            rules = RuleLoader.read(resolved.dir());
+            rules = RuleLoader.readCached(resolved.dir());
             inEffect = rules;
-            phase("rules read");
+            phase(rules.cached() ? "rules read (from the cache)" : "rules read");
             if (watcher != null) {
                 watcher.start(rules);
             }
@@ -210,10 +213,15 @@ final class AgentRuntime {
         if (looking == null || inEffect == null) {
             return;
         }
-        long every = Math.max(5, Long.getLong(LOOK_PROPERTY, RuleWatcher.LOOK_MILLIS));
-        ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(AgentThreads.factory("datanadhi-rules"));
-        thread.scheduleWithFixedDelay(looking::lookQuietly, every, every, TimeUnit.MILLISECONDS);
-        watching = thread;
+        synchronized (lifecycle) {
+            if (stopping) {
+                return;
+            }
+            long every = Math.max(5, Long.getLong(LOOK_PROPERTY, RuleWatcher.LOOK_MILLIS));
+            ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(AgentThreads.factory("datanadhi-rules"));
+            thread.scheduleWithFixedDelay(looking::lookQuietly, every, every, TimeUnit.MILLISECONDS);
+            watching = thread;
+        }
     }
 
     /**
@@ -222,6 +230,15 @@ final class AgentRuntime {
      * (delivery keeps running for what is queued and for the next rule).
      */
     private void rulesReloaded(RuleLoadResult now, RuleChanges changes) {
+        // Under the lifecycle lock: the shutdown waits for a reload that is starting delivery, and none begins after it.
+        synchronized (lifecycle) {
+            if (!stopping) {
+                apply(now, changes);
+            }
+        }
+    }
+
+    private void apply(RuleLoadResult now, RuleChanges changes) {
         boolean wasActive = capturing;
         boolean nowActive = active(now);
         EventProcessor current = processor;
@@ -349,14 +366,13 @@ final class AgentRuntime {
 
     private void shutdown() {
         CaptureBridge.markAgentThread();
-        ScheduledExecutorService looking = watching;
+        ScheduledExecutorService looking;
+        synchronized (lifecycle) { // after a reload under way, before the next
+            stopping = true;
+            looking = watching;
+        }
         if (looking != null) {
-            looking.shutdownNow(); // no reload while the agent stops
-            try {
-                looking.awaitTermination(200, TimeUnit.MILLISECONDS); // one under way may be starting delivery
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            looking.shutdown(); // not interrupted: a read cut short would be applied as a smaller set
         }
         AgentConfig current = config;
         Duration timeout = current != null ? current.exitTimeout() : DEFAULT_EXIT_TIMEOUT;

@@ -188,12 +188,17 @@ final class Doctor {
                     : "no agent has loaded rules from " + dir + " (no " + ResolvedRulesWriter.FILE_NAME + ")");
             return last;
         }
-        if (written == null || !written.path("loaded_at").isTextual()) {
+        Instant at = null;
+        try {
+            at = written == null ? null : Instant.parse(written.path("loaded_at").asText(""));
+        } catch (java.time.format.DateTimeParseException e) {
+            // an older agent's file, or one edited by hand
+        }
+        if (at == null) {
             last.put("known", false);
-            last.put("why", resolved + " was written by an agent that does not say when");
+            last.put("why", resolved + " does not say when it was written (an older agent, or edited)");
             return last;
         }
-        Instant at = Instant.parse(written.get("loaded_at").asText());
         long pid = written.path("pid").asLong(-1);
         last.put("known", true);
         last.put("at", at.toString());

@@ -8,10 +8,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What a reload changed, rule by rule. A rule is the same rule when it comes from the same file
- * under the same name (or, unnamed, at the same index); it changed when anything else about it did
- * (conditions, pipelines, stdout). Skipped: the problems of the new set, each a rule or a file
- * that was left out.
+ * What a reload changed, rule by rule. A named rule is the same rule when it comes from the same
+ * file under the same name; it changed when anything else about it did (conditions, pipelines,
+ * stdout). An unnamed rule is known by what it says: edited, it is one removed and one added (by
+ * its index, an entry inserted above would "change" every unnamed rule after it). Skipped: the
+ * problems of the new set, each a rule or a file that was left out.
  */
 public final class RuleChanges {
 
@@ -59,13 +60,13 @@ public final class RuleChanges {
         Map<String, String> rules = new LinkedHashMap<>();
         Map<String, Integer> seen = new HashMap<>();
         for (Rule rule : result.rules().rules()) {
-            String identity = rule.source() + '\u0000'
-                    + (rule.name() == null ? "#" + rule.index() : "name:" + rule.name());
-            int occurrence = seen.merge(identity, 1, Integer::sum);
             Map<String, Object> meaning = ResolvedRulesWriter.ruleJson(rule);
             meaning.remove("source");
             meaning.remove("index");
-            rules.put(identity + '\u0000' + occurrence, JsonText.compact(meaning));
+            String says = JsonText.compact(meaning);
+            String identity = rule.source() + '\u0000' + (rule.name() == null ? "says:" + says : "name:" + rule.name());
+            int occurrence = seen.merge(identity, 1, Integer::sum);
+            rules.put(identity + '\u0000' + occurrence, says);
         }
         return rules;
     }

@@ -10,11 +10,22 @@ public final class RuleLoadResult {
     private final List<RuleProblem> problems;
     private final List<String> files;
     private final Instant loadedAt = Instant.now();
+    private final boolean cached;
 
     public RuleLoadResult(RuleSet rules, List<RuleProblem> problems, List<String> files) {
+        this(rules, problems, files, false);
+    }
+
+    RuleLoadResult(RuleSet rules, List<RuleProblem> problems, List<String> files, boolean cached) {
         this.rules = rules;
         this.problems = List.copyOf(problems);
         this.files = List.copyOf(files);
+        this.cached = cached;
+    }
+
+    /** Read from {@code <dir>/.rules.cache}, the files being unchanged since they were parsed. */
+    public boolean cached() {
+        return cached;
     }
 
     /** When the files were read. */

@@ -59,6 +59,31 @@ public final class RuleLoader {
         return result;
     }
 
+    /**
+     * As {@link #read}, through {@code <dir>/.rules.cache}: when no rule file changed since it was
+     * written, the rules come from it without the YAML parser, and its problems are reported as
+     * if the files had been parsed; otherwise the files are parsed and the cache replaced. For
+     * the agent: the doctor parses ({@link #read}) and writes nothing.
+     */
+    public static RuleLoadResult readCached(Path datanadhiDir) {
+        List<RuleCache.Stamp> stamps = RuleCache.stamps(datanadhiDir);
+        boolean cacheable = stamps != null && !stamps.isEmpty();
+        if (cacheable) {
+            RuleLoadResult cached = RuleCache.load(datanadhiDir, stamps);
+            if (cached != null) {
+                cached.problems().forEach(RuleLoader::report);
+                reportOutcome(datanadhiDir, cached);
+                return cached;
+            }
+        }
+        RuleLoadResult parsed = read(datanadhiDir);
+        if (cacheable && !RuleCache.store(datanadhiDir, stamps, parsed)) {
+            Diagnostics.debug("rules_cache_unwritten", "cannot write " + datanadhiDir.resolve(RuleCache.FILE_NAME)
+                    + "; the next start parses the rule files again");
+        }
+        return parsed;
+    }
+
     private void readFolder(Path folder) {
         if (Files.notExists(folder)) {
             return;
@@ -152,13 +177,24 @@ public final class RuleLoader {
     }
 
     private void wholeFileProblem(String event, String file, String message) {
-        problems.add(new RuleProblem(file, null, null, message));
-        Diagnostics.warn(event, message, "file", file);
+        RuleProblem problem = new RuleProblem(event, file, null, null, message);
+        problems.add(problem);
+        report(problem);
     }
 
     private void entryProblem(String event, String file, int index, String name, String message) {
-        problems.add(new RuleProblem(file, index, name, message));
-        Diagnostics.warn(event, message, "file", file, "index", index, "rule", name);
+        RuleProblem problem = new RuleProblem(event, file, index, name, message);
+        problems.add(problem);
+        report(problem);
+    }
+
+    private static void report(RuleProblem problem) {
+        if (problem.index() == null) {
+            Diagnostics.warn(problem.event(), problem.message(), "file", problem.file());
+        } else {
+            Diagnostics.warn(problem.event(), problem.message(), "file", problem.file(), "index", problem.index(),
+                    "rule", problem.ruleName());
+        }
     }
 
     /** The one warning for "nothing will be shipped", in one place; otherwise a summary at DEBUG. */

@@ -6,11 +6,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 
@@ -20,14 +17,18 @@ import java.util.zip.CRC32;
  * ours, never from a logging thread: a listing of the folder and the attributes of each rule file
  * (size, modification time to the nanosecond, inode), followed through symbolic links as a
  * Kubernetes ConfigMap's are; a file modified in the last two seconds is also hashed, for file
- * systems whose times are coarse. A change is read once two looks in a row agree, so that a file
- * is not read half-written by an editor or a copy.
+ * systems whose times are coarse. A change is read at the first look that sees it when every rule
+ * file was last written half a second ago or more, else once two looks in a row agree, so that a
+ * file is not read half-written by an editor or a copy: in effect within two seconds. A look costs
+ * a few syscalls and, interpreted (it runs too rarely to be compiled soon), under a millisecond.
  */
 public final class RuleWatcher {
 
-    /** Between two looks: a change is in effect within two of them, about a second. */
-    public static final long LOOK_MILLIS = 500;
+    /** Between two looks: a change is in effect at the first look after it, or the second. */
+    public static final long LOOK_MILLIS = 1000;
     private static final long RECENT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** A file last written this long ago is not being written any more: read at once. */
+    private static final long SETTLED_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     /** Told each time the rules were read again. On the watcher's thread. */
     public interface Listener {
@@ -36,12 +37,13 @@ public final class RuleWatcher {
 
     private final Path dir;
     private final Listener listener;
-    /** Each rule file's hash by what its attributes were when hashed: unchanged files are not read again. */
-    private Map<String, String> hashes = new HashMap<>();
+    /** The files at the last look: an unchanged one is not read again. */
+    private List<FileLook> previous = List.of();
     private RuleLoadResult current;
     /** What the folder looked like when {@link #current} was read. */
-    private String applied;
-    private String lastSeen;
+    private Object applied;
+    private Object lastSeen;
+    private String lastFailure;
 
     /** Takes the first look now: make it before the rules are first read, then give them to {@link #start}. */
     public RuleWatcher(Path dir, Listener listener) {
@@ -58,17 +60,32 @@ public final class RuleWatcher {
 
     /** One look; reads the rules again when the folder changed and has stayed so since the last look. */
     public void look() {
-        String now = fingerprint();
-        String previous = lastSeen;
+        Object now = fingerprint();
+        Object before = lastSeen;
         lastSeen = now;
-        if (now.equals(applied) || !now.equals(previous)) {
-            return; // nothing new, or still changing: the next look decides
+        if (now.equals(applied) || (!now.equals(before) && !settled(now))) {
+            return; // nothing new, or written a moment ago and maybe still being written: the next look decides
         }
-        applied = now; // a change made while they are read is seen at the next look
-        RuleLoadResult loaded = RuleLoader.read(dir);
-        RuleChanges changes = RuleChanges.between(current, loaded);
+        RuleLoadResult loaded = RuleLoader.readCached(dir);
+        listener.reloaded(loaded, RuleChanges.between(current, loaded));
+        // Only once applied: a listener that failed gets the change again at the next look. And
+        // what the folder looked like before the read: a change made during it is seen next.
+        applied = now;
         current = loaded;
-        listener.reloaded(loaded, changes);
+    }
+
+    /** Every rule file was last written long enough ago; a folder that went or came is a change made at once. */
+    private static boolean settled(Object look) {
+        if (!(look instanceof List)) {
+            return true;
+        }
+        long now = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
+        for (Object file : (List<?>) look) {
+            if (now - ((FileLook) file).modifiedNanos < SETTLED_NANOS) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The rules in effect by this watcher's account. */
@@ -77,60 +94,101 @@ public final class RuleWatcher {
     }
 
     /**
-     * What the rule files look like now, as text: equal texts, same files. Never throws; what
-     * cannot be read is part of the text, so that it is read (and reported) when it changes.
+     * What the rule files look like now: equal looks, same files. Cheap, for it runs twice a
+     * second for the JVM's life (mostly interpreted: no text is formatted). Never throws; what
+     * cannot be read is part of the look, so that it is read (and reported) when it changes.
      */
-    String fingerprint() {
+    Object fingerprint() {
         Path folder = dir.resolve(RuleLoader.RULES_DIR);
         if (!Files.isDirectory(folder)) {
             return Files.exists(folder) ? "not a folder" : "none";
         }
-        List<String> entries = new ArrayList<>();
-        Map<String, String> seen = new HashMap<>();
+        List<FileLook> looks = new ArrayList<>();
         try (DirectoryStream<Path> listing = Files.newDirectoryStream(folder)) {
             for (Path entry : listing) {
                 String name = entry.getFileName().toString();
                 if (name.endsWith(".yml") || name.endsWith(".yaml")) {
-                    entries.add(describe(entry, name, seen));
+                    looks.add(look(entry, name));
                 }
             }
         } catch (IOException | RuntimeException e) {
             return "unlisted " + e;
         }
-        hashes = seen;
-        entries.sort(null);
-        return String.join("\n", entries);
+        looks.sort((a, b) -> a.name.compareTo(b.name));
+        previous = looks;
+        return looks;
     }
 
-    private String describe(Path file, String name, Map<String, String> seen) {
+    private FileLook look(Path file, String name) {
         try {
             BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-            Instant modified = attributes.lastModifiedTime().toInstant();
-            String looks = name + ' ' + attributes.size() + ' ' + modified + ' ' + attributes.fileKey();
-            String hash = hashes.get(looks);
-            long age = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis()) - toNanos(modified);
-            if ((hash == null || age < RECENT_NANOS) && attributes.isRegularFile()) {
-                CRC32 crc = new CRC32();
-                crc.update(Files.readAllBytes(file));
-                hash = Long.toHexString(crc.getValue());
+            long modified = attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+            FileLook look = new FileLook(name, attributes.size(), modified, attributes.fileKey(), 0);
+            long age = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis()) - modified;
+            FileLook before = null;
+            for (FileLook seen : previous) {
+                if (seen.sameAttributes(look)) {
+                    before = seen;
+                }
             }
-            seen.put(looks, hash);
-            return looks + ' ' + hash;
+            if (before != null && age >= RECENT_NANOS) {
+                return before; // unchanged, and not so recent that a coarse clock could hide a rewrite
+            }
+            if (!attributes.isRegularFile()) {
+                return look;
+            }
+            CRC32 crc = new CRC32();
+            crc.update(Files.readAllBytes(file));
+            return new FileLook(name, look.size, modified, look.key, crc.getValue());
         } catch (IOException | RuntimeException e) {
-            return name + " unreadable " + e.getClass().getSimpleName();
+            return new FileLook(name, -1, 0, e.getClass().getName(), 0);
         }
     }
 
-    private static long toNanos(Instant instant) {
-        return TimeUnit.SECONDS.toNanos(instant.getEpochSecond()) + instant.getNano();
+    /** One rule file's attributes (size, modification time, inode) and the CRC of its content. */
+    private static final class FileLook {
+        final String name;
+        final long size;
+        final long modifiedNanos;
+        final Object key;
+        final long crc;
+
+        FileLook(String name, long size, long modifiedNanos, Object key, long crc) {
+            this.name = name;
+            this.size = size;
+            this.modifiedNanos = modifiedNanos;
+            this.key = key;
+            this.crc = crc;
+        }
+
+        boolean sameAttributes(FileLook other) {
+            return name.equals(other.name) && size == other.size && modifiedNanos == other.modifiedNanos
+                    && java.util.Objects.equals(key, other.key);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof FileLook && sameAttributes((FileLook) o) && crc == ((FileLook) o).crc;
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode() * 31 + Long.hashCode(size) * 17 + Long.hashCode(modifiedNanos);
+        }
     }
 
-    /** A look that failed in a way of ours: reported, and the next look tries again. */
+    /** A look that failed in a way of ours: reported once per reason, and the next look tries again. */
     public void lookQuietly() {
         try {
             look();
+            lastFailure = null;
         } catch (Throwable t) {
-            Diagnostics.warn("rules_reload_failed", "reading the rules again failed; the rules in effect stay: " + t);
+            String reason = String.valueOf(t);
+            if (!reason.equals(lastFailure)) {
+                lastFailure = reason;
+                Diagnostics.warn("rules_reload_failed", "applying the changed rule files failed (" + reason
+                        + "); the agent tries again in " + LOOK_MILLIS + " ms", "reason", reason);
+            }
         }
     }
 }

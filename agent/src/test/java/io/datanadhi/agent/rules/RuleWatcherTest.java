@@ -118,6 +118,29 @@ class RuleWatcherTest {
         assertCounts(0, 0, 0, 1, 0, changes.get(0));
     }
 
+    @Test
+    void aChangeTheAgentFailedToApplyIsAppliedAtTheNextLook() throws Exception {
+        writeRuleFile(dir, "app.yml", ERRORS);
+        int[] calls = {0};
+        watcher = new RuleWatcher(dir, (rules, changed) -> {
+            if (calls[0]++ == 0) {
+                throw new IllegalStateException("delivery could not start");
+            }
+            reloads.add(rules);
+            changes.add(changed);
+        });
+        watcher.start(RuleLoader.read(dir));
+        writeRuleFile(dir, "more.yml", WARNINGS);
+        watcher.lookQuietly();
+        watcher.lookQuietly(); // fails
+        assertEquals(0, reloads.size());
+        watcher.lookQuietly();
+        assertEquals(1, reloads.size(), "tried again");
+        assertCounts(1, 0, 0, 1, 0, changes.get(0));
+        watcher.lookQuietly();
+        assertEquals(1, reloads.size(), "and then done");
+    }
+
     private void start() {
         watcher = new RuleWatcher(dir, (rules, changed) -> {
             reloads.add(rules);

@@ -94,6 +94,59 @@ class RulesConformanceTest {
         }
     }
 
+    /**
+     * Through {@code .rules.cache}: the second read comes from the cache, routes every event as
+     * the parsed rules do, and warns the same problems, each once, in the same order.
+     */
+    @Test
+    void theCachedRulesRouteEveryEventAndWarnEveryProblemAsTheParsedOnes() throws IOException {
+        Path copy = Files.createDirectories(datanadhiDir.resolve("cached").resolve("rules"));
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(fixtures.resolve("rules"))) {
+            for (Path file : files) {
+                Files.copy(file, copy.resolve(file.getFileName()));
+            }
+        }
+        Path dir = copy.getParent();
+        RuleLoadResult parsed;
+        RuleLoadResult cached;
+        List<JsonNode> parsedWarnings;
+        List<JsonNode> cachedWarnings;
+        try (CapturedDiagnostics diagnostics = new CapturedDiagnostics()) {
+            parsed = RuleLoader.readCached(dir);
+            parsedWarnings = diagnostics.parsed();
+        }
+        try (CapturedDiagnostics diagnostics = new CapturedDiagnostics()) {
+            cached = RuleLoader.readCached(dir);
+            cachedWarnings = diagnostics.parsed();
+        }
+        assertFalse(parsed.cached());
+        assertTrue(cached.cached(), "the second read comes from " + dir.resolve(RuleCache.FILE_NAME));
+        assertEquals(ResolvedRulesWriter.toJson(parsed).get("rules"), ResolvedRulesWriter.toJson(cached).get("rules"));
+        assertEquals(ResolvedRulesWriter.toJson(parsed).get("problems"), ResolvedRulesWriter.toJson(cached).get("problems"));
+        assertEquals(parsed.files(), cached.files());
+        assertEquals(without(parsedWarnings, "time"), without(cachedWarnings, "time"));
+
+        for (String line : Files.readAllLines(fixtures.resolve("events.jsonl"), StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNodeView event = new JsonNodeView(RuleTestSupport.json(line));
+            Match fromFiles = parsed.rules().evaluate(event);
+            Match fromCache = cached.rules().evaluate(event);
+            assertEquals(fromFiles.pipelines(), fromCache.pipelines(), line);
+            assertEquals(fromFiles.stdout(), fromCache.stdout(), line);
+        }
+    }
+
+    private static List<String> without(List<JsonNode> lines, String field) {
+        List<String> kept = new ArrayList<>();
+        for (JsonNode line : lines) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) line).remove(field);
+            kept.add(line.toString());
+        }
+        return kept;
+    }
+
     @Test
     void validFilesLoadAllTheirRulesInFileOrder() {
         assertEquals(List.of("rules/app.yml", "rules/broken.yaml", "rules/invalid.yml",
