@@ -80,6 +80,14 @@ public final class StartupBenchmark {
         variants.put("with the agent, shipping the event to a local server", new Variant(
                 List.of(java, "-javaagent:" + agent, "-cp", classpath, mainClass),
                 Map.of("DATANADHI_DIR", shipDir.toString(), "DATANADHI_SERVER_HOST", url, "DATANADHI_API_KEY", "bench-key")));
+        // The same, as at the first start in a directory: the rules parsed from YAML, not read from .rules.cache.
+        Path coldDir = Files.createTempDirectory("bench-ship-cold");
+        Files.createDirectories(coldDir.resolve("rules"));
+        Files.copy(shipDir.resolve("rules").resolve("all.yml"), coldDir.resolve("rules").resolve("all.yml"));
+        Variant cold = new Variant(List.of(java, "-javaagent:" + agent, "-cp", classpath, mainClass),
+                Map.of("DATANADHI_DIR", coldDir.toString(), "DATANADHI_SERVER_HOST", url, "DATANADHI_API_KEY", "bench-key"));
+        cold.before = () -> Files.deleteIfExists(coldDir.resolve(".rules.cache"));
+        variants.put("the same, rules parsed (no .rules.cache: a first start)", cold);
 
         for (Variant variant : variants.values()) {
             variant.time(); // warm the file cache
@@ -97,6 +105,7 @@ public final class StartupBenchmark {
         }
         DeliveryRig.deleteTree(idleDir);
         DeliveryRig.deleteTree(shipDir);
+        DeliveryRig.deleteTree(coldDir);
 
         double baseline = median(variants.get("without the agent").samples);
         System.out.println("| " + app + ", " + java + ", " + runs
@@ -109,7 +118,7 @@ public final class StartupBenchmark {
                     median - baseline, median / baseline);
         }
         System.out.println();
-        System.out.println("records received by the local server: " + received.get() + " (expected " + (runs + 1) + ")");
+        System.out.println("records received by the local server: " + received.get() + " (expected " + 2 * (runs + 1) + ")");
         System.out.printf("datanadhi-agent.jar: %.1f MB (%d bytes)%n", Files.size(agent) / 1048576.0, Files.size(agent));
     }
 
@@ -130,6 +139,8 @@ public final class StartupBenchmark {
         final List<String> command;
         final Map<String, String> env;
         final List<Long> samples = new ArrayList<>();
+        /** Done before each run, not timed. */
+        Setup before = () -> { };
 
         Variant(List<String> command, Map<String, String> env) {
             this.command = command;
@@ -137,6 +148,7 @@ public final class StartupBenchmark {
         }
 
         long time() throws IOException, InterruptedException {
+            before.run();
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD);
@@ -150,6 +162,10 @@ public final class StartupBenchmark {
             }
             return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         }
+    }
+
+    private interface Setup {
+        void run() throws IOException;
     }
 
     private static double median(List<Long> samples) {
