@@ -67,7 +67,7 @@ final class RuleCache {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                if (!name.endsWith(".yml") && !name.endsWith(".yaml")) {
+                if (!RuleLoader.isRuleFile(name)) {
                     continue;
                 }
                 BasicFileAttributes attributes = Files.readAttributes(entry, BasicFileAttributes.class);

@@ -35,6 +35,11 @@ public final class RuleLoader {
 
     private RuleLoader() {}
 
+    /** A rule file by its name: {@code *.yml} or {@code *.yaml}; the folder's other files are never read. */
+    static boolean isRuleFile(String name) {
+        return name.endsWith(".yml") || name.endsWith(".yaml");
+    }
+
     /**
      * Loads the rules of a Data Nadhi directory, reports every problem once, warns once if no
      * valid rule remains, and writes {@code <dir>/.rules.resolved.json}. Never throws for bad
@@ -97,7 +102,7 @@ public final class RuleLoader {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                if (name.endsWith(".yml") || name.endsWith(".yaml")) {
+                if (isRuleFile(name)) {
                     ruleFiles.add(entry);
                 }
             }

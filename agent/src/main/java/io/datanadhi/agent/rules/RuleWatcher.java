@@ -107,7 +107,7 @@ public final class RuleWatcher {
         try (DirectoryStream<Path> listing = Files.newDirectoryStream(folder)) {
             for (Path entry : listing) {
                 String name = entry.getFileName().toString();
-                if (name.endsWith(".yml") || name.endsWith(".yaml")) {
+                if (RuleLoader.isRuleFile(name)) {
                     looks.add(look(entry, name));
                 }
             }
