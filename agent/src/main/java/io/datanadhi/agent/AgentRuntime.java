@@ -70,8 +70,8 @@ final class AgentRuntime {
     /** The hooks feed the processor (not nothing). */
     private volatile boolean capturing;
     /** Guards reloads against the shutdown: none applies once {@link #stopping}. */
-    private final Object lifecycle = new Object();
-    private boolean stopping;
+    private final java.util.concurrent.locks.ReentrantLock lifecycle = new java.util.concurrent.locks.ReentrantLock();
+    private volatile boolean stopping;
     /** The early events being evaluated, which an exit stops. */
     private volatile PendingEvents.Early replaying;
     private final CountDownLatch replayEnded = new CountDownLatch(1);
@@ -112,8 +112,9 @@ final class AgentRuntime {
                 // of its own while the rules are parsed, instead of after, on the first record's path.
                 http = HttpClients.start();
             }
-            watcher = resolved.rulesReload() ? new RuleWatcher(resolved.dir(), this::rulesReloaded) : null;
-            rules = RuleLoader.readCached(resolved.dir());
+            String build = build();
+            watcher = resolved.rulesReload() ? new RuleWatcher(resolved.dir(), build, this::rulesReloaded) : null;
+            rules = RuleLoader.readCached(resolved.dir(), build);
             inEffect = rules;
             phase(rules.cached() ? "rules read (from the cache)" : "rules read");
             if (watcher != null) {
@@ -175,6 +176,19 @@ final class AgentRuntime {
         }
     }
 
+    /** What {@code .rules.cache} is tied to: the version, and the jar's size and time (a rebuild keeps the version). */
+    private String build() {
+        String build = AgentVersion.get();
+        try {
+            if (agentJar != null) {
+                build += " " + Files.size(agentJar) + " " + Files.getLastModifiedTime(agentJar).toMillis();
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // the version alone
+        }
+        return build;
+    }
+
     /** Something can leave the process: a rule, and an API key to ship or a rule that prints. */
     private boolean active(RuleLoadResult rules) {
         return !rules.rules().isEmpty()
@@ -213,7 +227,8 @@ final class AgentRuntime {
         if (looking == null || inEffect == null) {
             return;
         }
-        synchronized (lifecycle) {
+        lifecycle.lock();
+        try {
             if (stopping) {
                 return;
             }
@@ -221,6 +236,8 @@ final class AgentRuntime {
             ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(AgentThreads.factory("datanadhi-rules"));
             thread.scheduleWithFixedDelay(looking::lookQuietly, every, every, TimeUnit.MILLISECONDS);
             watching = thread;
+        } finally {
+            lifecycle.unlock();
         }
     }
 
@@ -231,10 +248,13 @@ final class AgentRuntime {
      */
     private void rulesReloaded(RuleLoadResult now, RuleChanges changes) {
         // Under the lifecycle lock: the shutdown waits for a reload that is starting delivery, and none begins after it.
-        synchronized (lifecycle) {
+        lifecycle.lock();
+        try {
             if (!stopping) {
                 apply(now, changes);
             }
+        } finally {
+            lifecycle.unlock();
         }
     }
 
@@ -366,17 +386,28 @@ final class AgentRuntime {
 
     private void shutdown() {
         CaptureBridge.markAgentThread();
-        ScheduledExecutorService looking;
-        synchronized (lifecycle) { // after a reload under way, before the next
+        AgentConfig current = config;
+        Duration timeout = current != null ? current.exitTimeout() : DEFAULT_EXIT_TIMEOUT;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ScheduledExecutorService looking = null;
+        boolean locked = false;
+        try {
+            // After a reload under way (at most 200 ms of it), before the next.
+            locked = lifecycle.tryLock(200, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
             stopping = true;
             looking = watching;
+        } finally {
+            if (locked) {
+                lifecycle.unlock();
+            }
         }
         if (looking != null) {
             looking.shutdown(); // not interrupted: a read cut short would be applied as a smaller set
         }
-        AgentConfig current = config;
-        Duration timeout = current != null ? current.exitTimeout() : DEFAULT_EXIT_TIMEOUT;
-        long deadline = System.nanoTime() + timeout.toNanos();
         // A short-lived application can exit while the agent is still reading its rules.
         await(ready, deadline);
         PendingEvents.Early inReplay = replaying;

@@ -239,6 +239,16 @@ public final class ConnectionPool implements AutoCloseable {
 
     /** Deadlines of the requests on connections and of those waiting for one; now and then, idle connections. */
     private void sweep() {
+        try {
+            sweepNow();
+        } finally {
+            // An idle application's agent wakes its event loop every 5 s, not ten times a second.
+            boolean busy = inFlight.get() > 0 || !waiting.isEmpty() || connecting > 0;
+            nextSweep(busy ? TimeUnit.MILLISECONDS.toNanos(Connection.DEADLINE_CHECK_MILLIS) : IDLE_CHECK_NANOS, !busy);
+        }
+    }
+
+    private void sweepNow() {
         long now = System.nanoTime();
         for (Connection connection : new ArrayList<>(connections)) {
             connection.checkDeadline(now);
@@ -256,9 +266,6 @@ public final class ConnectionPool implements AutoCloseable {
             lastIdleCheckNanos = now;
             closeIdle(now);
         }
-        // An idle application's agent wakes its event loop every 5 s, not ten times a second.
-        boolean busy = inFlight.get() > 0 || !waiting.isEmpty() || connecting > 0;
-        nextSweep(busy ? TimeUnit.MILLISECONDS.toNanos(Connection.DEADLINE_CHECK_MILLIS) : IDLE_CHECK_NANOS, !busy);
     }
 
     private void closeIdle(long now) {

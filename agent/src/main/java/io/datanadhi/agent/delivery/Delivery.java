@@ -145,6 +145,8 @@ public final class Delivery {
     private final RateLimitedWarning fallbackFailed = new RateLimitedWarning("fallback_failed");
     private final RateLimitedWarning drainFailed = new RateLimitedWarning("drain_worker_failed");
     private volatile boolean closed;
+    /** The shutdown hook has taken what was queued: a record offered after that is its producer's to write. */
+    private volatile boolean queueDrained;
     private final AtomicBoolean loggedAfterShutdown = new AtomicBoolean();
 
     /** @param http the HTTP client's threads, made in the background ({@link HttpClients#start()}) */
@@ -197,8 +199,9 @@ public final class Delivery {
         }
         outstanding.increment();
         if (queue.offer(record)) {
-            if (closed) {
-                // The shutdown hook may have emptied the queue already, between the check above and now.
+            if (queueDrained) {
+                // The shutdown hook emptied the queue between the check above and the offer: what
+                // is there now came after its last look (a few records at most).
                 for (CapturedRecord left; (left = queue.poll()) != null; ) {
                     afterShutdown(left);
                 }
@@ -330,8 +333,20 @@ public final class Delivery {
         List<CapturedRecord> waiting = new ArrayList<>();
         if (echoPost.enabled()) {
             List<CapturedRecord> notStored = new ArrayList<>();
-            for (List<CapturedRecord> chunk : chunks(rest, EchoPostLink.MAX_BATCH, EchoPostLink.MAX_BATCH_BYTES)) {
-                EchoPostLink.Result result = waiting.isEmpty() ? echoPost.send(chunk) : EchoPostLink.Result.WAIT;
+            List<List<CapturedRecord>> chunks = chunks(rest, EchoPostLink.MAX_BATCH, EchoPostLink.MAX_BATCH_BYTES);
+            for (int i = 0; i < chunks.size(); i++) {
+                List<CapturedRecord> chunk = chunks.get(i);
+                EchoPostLink.Result result;
+                try {
+                    result = waiting.isEmpty() ? echoPost.send(chunk) : EchoPostLink.Result.WAIT;
+                } catch (InterruptedException e) {
+                    // Stopped at exit: this worker owns them (released), so it writes them.
+                    List<CapturedRecord> unsent = new ArrayList<>(waiting);
+                    unsent.addAll(notStored);
+                    chunks.subList(i, chunks.size()).forEach(unsent::addAll);
+                    writeUnsent(unsent);
+                    throw e;
+                }
                 if (result == EchoPostLink.Result.STORED) {
                     counters.countSentEchoPost(chunk.size());
                     tookOver(chunk.size());
@@ -344,9 +359,21 @@ public final class Delivery {
             rest = notStored;
         }
         if (!rest.isEmpty()) {
-            toFallback(rest, ifAllFail);
+            try {
+                toFallback(rest, ifAllFail);
+            } catch (InterruptedException e) {
+                writeUnsent(waiting);
+                throw e;
+            }
         }
         return waiting;
+    }
+
+    /** Records a worker owns and can no longer hand on (stopped at exit): to {@code dropped/shutdown_unsent_*}. */
+    private void writeUnsent(List<CapturedRecord> records) {
+        if (!records.isEmpty()) {
+            dropped.write(DropKind.SHUTDOWN_UNSENT, records);
+        }
     }
 
     /** Once an outage: how long the first records waited for EchoPost, the figure of its start. */
@@ -388,7 +415,13 @@ public final class Delivery {
                 drop(ifItFails, chunk, "the fallback server is down");
                 continue;
             }
-            SendResult result = await(fallback.send(chunk), FallbackServer.SEND_TIMEOUT);
+            SendResult result;
+            try {
+                result = await(fallback.send(chunk), FallbackServer.SEND_TIMEOUT);
+            } catch (InterruptedException e) {
+                writeUnsent(records.subList(from, records.size())); // the caller released them: ours to write
+                throw e;
+            }
             switch (result.kind) {
                 case DELIVERED:
                     counters.countSentFallback(chunk.size());
@@ -491,6 +524,8 @@ public final class Delivery {
         }
         List<CapturedRecord> queued = new ArrayList<>();
         queue.drainTo(queued, Integer.MAX_VALUE);
+        queueDrained = true;
+        queue.drainTo(queued, Integer.MAX_VALUE); // offered before the flag could be seen
         for (CapturedRecord record : queued) {
             if (record.stdout) {
                 stdout.print(record);

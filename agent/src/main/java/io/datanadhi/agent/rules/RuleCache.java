@@ -1,6 +1,5 @@
 package io.datanadhi.agent.rules;
 
-import io.datanadhi.agent.AgentVersion;
 import io.datanadhi.agent.files.AtomicFiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -21,7 +20,7 @@ import java.util.zip.CRC32;
  * time and CRC-32, so that an unchanged rule set loads at the next start without the YAML parser
  * (Jackson's databind and YAML modules and SnakeYAML: about 55 ms of class loading on a quiet
  * machine, several times that while the application holds every core). It holds what the files
- * hold, so it is owner-only like them; it is tied to the agent's version, and anything unexpected
+ * hold, so it is owner-only like them; it is tied to the agent's build, and anything unexpected
  * in it is a miss, never an error: the files are then parsed, as without it.
  */
 final class RuleCache {
@@ -86,8 +85,21 @@ final class RuleCache {
         return stamps;
     }
 
-    /** What the cache holds for exactly these files; null on any difference or doubt. */
-    static RuleLoadResult load(Path dir, List<Stamp> now) {
+    /** The same files, the same content: both lists non-null and equal stamp by stamp. */
+    static boolean same(List<Stamp> a, List<Stamp> b) {
+        if (a == null || b == null || a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).same(b.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** What the cache holds for exactly these files, made by this build; null on any difference or doubt. */
+    static RuleLoadResult load(Path dir, List<Stamp> now, String build) {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(dir.resolve(FILE_NAME));
@@ -99,7 +111,7 @@ final class RuleCache {
             return null; // cut short or changed: a rule read wrong would route silently wrong
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bytes.length - Long.BYTES))) {
-            if (in.readInt() != MAGIC || in.readInt() != FORMAT || !AgentVersion.get().equals(readString(in))) {
+            if (in.readInt() != MAGIC || in.readInt() != FORMAT || !build.equals(readString(in))) {
                 return null;
             }
             int files = in.readInt();
@@ -152,12 +164,12 @@ final class RuleCache {
     }
 
     /** Replaces the cache; false when it could not be written (the rules work without it). */
-    static boolean store(Path dir, List<Stamp> stamps, RuleLoadResult result) {
+    static boolean store(Path dir, List<Stamp> stamps, RuleLoadResult result, String build) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(MAGIC);
             out.writeInt(FORMAT);
-            writeString(out, AgentVersion.get());
+            writeString(out, build);
             out.writeInt(stamps.size());
             for (Stamp stamp : stamps) {
                 writeString(out, stamp.name);

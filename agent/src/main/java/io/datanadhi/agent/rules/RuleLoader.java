@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.datanadhi.agent.AgentVersion;
 import io.datanadhi.agent.json.YamlTree;
 import io.datanadhi.agent.diag.Diagnostics;
 import java.io.IOException;
@@ -71,10 +72,18 @@ public final class RuleLoader {
      * the agent: the doctor parses ({@link #read}) and writes nothing.
      */
     public static RuleLoadResult readCached(Path datanadhiDir) {
+        return readCached(datanadhiDir, AgentVersion.get());
+    }
+
+    /**
+     * As {@link #readCached(Path)}, the cache tied to {@code build} (the agent's version and its
+     * jar's size and time: a rebuilt jar with the same version may parse differently).
+     */
+    public static RuleLoadResult readCached(Path datanadhiDir, String build) {
         List<RuleCache.Stamp> stamps = RuleCache.stamps(datanadhiDir);
         boolean cacheable = stamps != null && !stamps.isEmpty();
         if (cacheable) {
-            RuleLoadResult cached = RuleCache.load(datanadhiDir, stamps);
+            RuleLoadResult cached = RuleCache.load(datanadhiDir, stamps, build);
             if (cached != null) {
                 cached.problems().forEach(RuleLoader::report);
                 reportOutcome(datanadhiDir, cached);
@@ -82,7 +91,9 @@ public final class RuleLoader {
             }
         }
         RuleLoadResult parsed = read(datanadhiDir);
-        if (cacheable && !RuleCache.store(datanadhiDir, stamps, parsed)) {
+        // Only what was parsed from exactly these files: a change while they were read is parsed next time.
+        if (cacheable && RuleCache.same(stamps, RuleCache.stamps(datanadhiDir))
+                && !RuleCache.store(datanadhiDir, stamps, parsed, build)) {
             Diagnostics.debug("rules_cache_unwritten", "cannot write " + datanadhiDir.resolve(RuleCache.FILE_NAME)
                     + "; the next start parses the rule files again");
         }

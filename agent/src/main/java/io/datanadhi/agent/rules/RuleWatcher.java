@@ -1,5 +1,6 @@
 package io.datanadhi.agent.rules;
 
+import io.datanadhi.agent.AgentVersion;
 import io.datanadhi.agent.diag.Diagnostics;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -16,17 +17,19 @@ import java.util.zip.CRC32;
  * runs, and reads the whole set again. It looks {@link #LOOK_MILLIS} apart from one thread of
  * ours, never from a logging thread: a listing of the folder and the attributes of each rule file
  * (size, modification time to the nanosecond, inode), followed through symbolic links as a
- * Kubernetes ConfigMap's are; a file modified in the last two seconds is also hashed, for file
- * systems whose times are coarse. A change is read at the first look that sees it when every rule
- * file was last written half a second ago or more, else once two looks in a row agree, so that a
- * file is not read half-written by an editor or a copy: in effect within two seconds. A look costs
+ * Kubernetes ConfigMap's are; a file modified in the last four seconds is also hashed, for file
+ * systems whose times are coarse. A change is read at the first look that sees it when the same
+ * files are there as at the last look and each was last written half a second ago or more, else
+ * once two looks in a row agree, so that a file is not read half-written by an editor or a copy,
+ * nor a set half-copied: in effect within two seconds. A look costs
  * a few syscalls and, interpreted (it runs too rarely to be compiled soon), under a millisecond.
  */
 public final class RuleWatcher {
 
     /** Between two looks: a change is in effect at the first look after it, or the second. */
     public static final long LOOK_MILLIS = 1000;
-    private static final long RECENT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Two looks and a coarse file system's 2 s tick: a rewrite this recent is told by its content. */
+    private static final long RECENT_NANOS = TimeUnit.SECONDS.toNanos(4);
     /** A file last written this long ago is not being written any more: read at once. */
     private static final long SETTLED_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
@@ -37,6 +40,7 @@ public final class RuleWatcher {
 
     private final Path dir;
     private final Listener listener;
+    private final String build;
     /** The files at the last look: an unchanged one is not read again. */
     private List<FileLook> previous = List.of();
     private RuleLoadResult current;
@@ -47,7 +51,13 @@ public final class RuleWatcher {
 
     /** Takes the first look now: make it before the rules are first read, then give them to {@link #start}. */
     public RuleWatcher(Path dir, Listener listener) {
+        this(dir, AgentVersion.get(), listener);
+    }
+
+    /** @param build what {@code .rules.cache} is tied to ({@link RuleLoader#readCached(Path, String)}) */
+    public RuleWatcher(Path dir, String build, Listener listener) {
         this.dir = dir;
+        this.build = build;
         this.listener = listener;
         this.applied = fingerprint();
         this.lastSeen = applied;
@@ -63,10 +73,10 @@ public final class RuleWatcher {
         Object now = fingerprint();
         Object before = lastSeen;
         lastSeen = now;
-        if (now.equals(applied) || (!now.equals(before) && !settled(now))) {
+        if (now.equals(applied) || (!now.equals(before) && !(settled(now) && sameFiles(now, before)))) {
             return; // nothing new, or written a moment ago and maybe still being written: the next look decides
         }
-        RuleLoadResult loaded = RuleLoader.readCached(dir);
+        RuleLoadResult loaded = RuleLoader.readCached(dir, build);
         listener.reloaded(loaded, RuleChanges.between(current, loaded));
         // Only once applied: a listener that failed gets the change again at the next look. And
         // what the folder looked like before the read: a change made during it is seen next.
@@ -82,6 +92,19 @@ public final class RuleWatcher {
         long now = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
         for (Object file : (List<?>) look) {
             if (now - ((FileLook) file).modifiedNanos < SETTLED_NANOS) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The same rule files by name (a file renamed in with an old time may be one of several on their way). */
+    private static boolean sameFiles(Object now, Object before) {
+        if (!(now instanceof List) || !(before instanceof List) || ((List<?>) now).size() != ((List<?>) before).size()) {
+            return !(now instanceof List) && !(before instanceof List);
+        }
+        for (int i = 0; i < ((List<?>) now).size(); i++) {
+            if (!((FileLook) ((List<?>) now).get(i)).name.equals(((FileLook) ((List<?>) before).get(i)).name)) {
                 return false;
             }
         }

@@ -428,6 +428,33 @@ class DeliveryTest {
         assertEquals(0, counters.lost());
     }
 
+    /**
+     * The primary down, the worker waiting for the fallback's answer as the exit timeout ends: the
+     * records it was sending are its own (taken out of what the hook would write), so it writes
+     * them when the hook interrupts it. Each in {@code shutdown_unsent} once.
+     */
+    @Test
+    void recordsAWorkerIsSendingToTheFallbackAtExitAreWrittenOnce() throws Exception {
+        server = new IngestServer(() -> 503, () -> 503);
+        IngestServer slowFallback = new IngestServer(() -> 200, () -> 200);
+        slowFallback.uploadDelayMillis = 3_000;
+        try {
+            start(100, 1, server.url(), slowFallback.url());
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                delivery.submit(TestRecords.shipped("x-" + i, "p"));
+                expected.add("x-" + i);
+            }
+            await("the worker sends to the fallback", () -> slowFallback.uploadsStarted.get() > 0);
+            shutdown();
+            assertExactlyOnce(expected, droppedLines("shutdown_unsent").stream().map(DeliveryTest::message)
+                    .collect(Collectors.toList()));
+            assertEquals(0, counters.lost());
+        } finally {
+            slowFallback.stop();
+        }
+    }
+
     @Test
     void recordsSubmittedAfterShutdownGoStraightToDisk() throws Exception {
         server = new IngestServer(() -> 200, () -> 200);
@@ -577,10 +604,15 @@ class DeliveryTest {
         final List<Integer> uploadSizes = new CopyOnWriteArrayList<>();
         final AtomicInteger healthChecks = new AtomicInteger();
         volatile long delayMillis;
+        /** Before answering an upload; {@link #uploadsStarted} counts them as they arrive. */
+        volatile long uploadDelayMillis;
+        final AtomicInteger uploadsStarted = new AtomicInteger();
 
         IngestServer(IntSupplier logStatus, IntSupplier healthStatus) throws IOException {
             http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
             http.createContext("/upload", exchange -> {
+                uploadsStarted.incrementAndGet();
+                sleep(uploadDelayMillis);
                 byte[] body = exchange.getRequestBody().readAllBytes();
                 int status = logStatus.getAsInt();
                 List<String> lines = new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body))

@@ -97,7 +97,7 @@ class EchoPostSourcesTest {
         assertEquals(1, disabled.size(), run.agentLines().toString());
         assertTrue(disabled.get(0).contains("SHA-256") && disabled.get(0).contains("refused"), disabled.get(0));
         Ledger ledger = new Ledger().addServer("fallback", fallback);
-        assertEquals(List.of(), ledger.missing(150), "the fallback took over: " + ledger);
+        assertEquals(List.of(), ledger.missing(150), "the fallback took over: " + ledger + "\n" + run.agentLines());
     }
 
     @Test
