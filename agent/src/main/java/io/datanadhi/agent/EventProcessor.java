@@ -9,6 +9,7 @@ import io.datanadhi.agent.record.EventMapper;
 import io.datanadhi.agent.record.EventView;
 import io.datanadhi.agent.record.Level;
 import io.datanadhi.agent.record.RecordSettings;
+import io.datanadhi.agent.record.ThreadScratch;
 import io.datanadhi.agent.rules.Match;
 import io.datanadhi.agent.rules.RuleSet;
 import io.datanadhi.bootstrap.CaptureSink;
@@ -18,8 +19,8 @@ import java.util.List;
 /**
  * The agent's sink, on the logging thread: level threshold, rules, and for an event that a rule
  * keeps, a copy handed to delivery. An event that matches no rule costs a few field reads and
- * allocates nothing; with rules that read only the level, the logger's name or the framework
- * (the usual kind) it is decided from the framework's event alone, without storing anything.
+ * allocates nothing; with rules that read the level, the logger's name, the framework, the message
+ * or a context value it is decided from the framework's event alone, without storing anything.
  */
 final class EventProcessor implements CaptureSink {
 
@@ -60,16 +61,16 @@ final class EventProcessor implements CaptureSink {
             return;
         }
         RuleSet current = rules;
-        Match match = null;
-        if (current.quick()) {
-            match = current.evaluate(level, framework, mapper, event, logger);
-            if (match == Match.NONE || !wanted(match)) {
-                return;
-            }
-        }
         CapturedEvent captured = scratch.set(framework, event, logger);
         try {
-            process(view(scratch).reset(captured, mapper, level), current, match);
+            Match match = null;
+            if (current.quick()) {
+                match = current.evaluate(level, mapper, captured);
+                if (match == Match.NONE || (match != null && !wanted(match))) {
+                    return;
+                }
+            }
+            process(ThreadScratch.of(scratch).view(this, settings).reset(captured, mapper, level), current, match);
         } finally {
             captured.clear();
         }
@@ -83,17 +84,18 @@ final class EventProcessor implements CaptureSink {
             return;
         }
         RuleSet current = rules;
+        CapturedEvent captured = EarlyEventMapper.captured(early);
         Match match = null;
         if (current.quick()) {
-            match = current.evaluate(level, early.framework(), earlyMapper, early, null);
-            if (match == Match.NONE || !wanted(match)) {
+            match = current.evaluate(level, earlyMapper, captured);
+            if (match == Match.NONE || (match != null && !wanted(match))) {
                 return;
             }
         }
         if (replayView == null) {
             replayView = new EventView(settings);
         }
-        process(replayView.reset(EarlyEventMapper.captured(early), earlyMapper, level), current, match);
+        process(replayView.reset(captured, earlyMapper, level), current, match);
     }
 
     private boolean wanted(Match match) {
@@ -120,28 +122,4 @@ final class EventProcessor implements CaptureSink {
         }
     }
 
-    /**
-     * The logging thread's reusable view, kept on its reusable event; made only for an event a
-     * rule may keep, so that a thread that logs nothing shipped (most virtual threads) costs
-     * nothing here.
-     */
-    private EventView view(CapturedEvent scratch) {
-        Object attached = scratch.attachment;
-        if (attached instanceof ThreadView && ((ThreadView) attached).processor == this) {
-            return ((ThreadView) attached).view;
-        }
-        ThreadView view = new ThreadView(this);
-        scratch.attachment = view;
-        return view.view;
-    }
-
-    private static final class ThreadView {
-        final EventProcessor processor;
-        final EventView view;
-
-        ThreadView(EventProcessor processor) {
-            this.processor = processor;
-            this.view = new EventView(processor.settings);
-        }
-    }
 }

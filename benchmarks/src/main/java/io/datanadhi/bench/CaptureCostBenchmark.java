@@ -39,8 +39,14 @@ import org.openjdk.jmh.annotations.Mode;
  *
  * <pre>java -cp benchmarks/target/datanadhi-benchmarks.jar io.datanadhi.bench.CaptureCostBenchmark
  *     [--java /path/to/bin/java] [--forks 1] [--frameworks logback,log4j2,jul]
- *     [--cases unmatched,shipped,belowThreshold] [--jvm-arg -XX:...]... [--agent-option key=value]...</pre>
+ *     [--cases unmatched,shipped,belowThreshold] [--rules quick,message-regex,...]
+ *     [--jvm-arg -XX:...]... [--agent-option key=value]...</pre>
  *
+ * {@code --rules} names the rule sets of {@link CaptureCalls#RULE_SETS} to measure, each a pair of
+ * runs per case: {@code quick} (the level and the logger's name only, the default),
+ * {@code message-regex}, {@code message-regex-class}, {@code message-partial} and
+ * {@code context} (each adds a rule on the message or on the MDC entry {@code tenant} that no
+ * event matches).
  * {@code --agent-option} adds to the agent's arguments, e.g. {@code log.caller=false}.
  * {@code --jvm-arg} goes to both forks, e.g. {@code -XX:StartFlightRecording=filename=x.jfr} to see
  * where the time or the allocation goes.
@@ -66,6 +72,7 @@ public final class CaptureCostBenchmark {
         int forks = 1;
         List<String> selected = new ArrayList<>(FRAMEWORKS.keySet());
         List<String> cases = List.of(CASES);
+        List<String> ruleSets = List.of("quick");
         List<String> jvmArgs = new ArrayList<>();
         StringBuilder agentOptions = new StringBuilder();
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -76,6 +83,7 @@ public final class CaptureCostBenchmark {
                 case "--forks": forks = Integer.parseInt(args[i + 1]); break;
                 case "--frameworks": selected = List.of(args[i + 1].split(",")); break;
                 case "--cases": cases = List.of(args[i + 1].split(",")); break;
+                case "--rules": ruleSets = List.of(args[i + 1].split(",")); break;
                 case "--jvm-arg": jvmArgs.add(args[i + 1]); break;
                 case "--agent-option": agentOptions.append(';').append(args[i + 1]); break;
                 default: throw new IllegalArgumentException(args[i]);
@@ -89,9 +97,13 @@ public final class CaptureCostBenchmark {
             System.setProperty("java.class.path", System.getProperty("java.class.path") + File.pathSeparator + extra);
         }
 
+        for (String ruleSet : ruleSets) {
+            if (!CaptureCalls.RULE_SETS.containsKey(ruleSet)) {
+                throw new IllegalArgumentException("unknown rule set " + ruleSet + "; known: " + CaptureCalls.RULE_SETS.keySet());
+            }
+        }
         Path dir = Files.createTempDirectory("bench-capture");
         Files.createDirectories(dir.resolve("rules"));
-        Files.writeString(dir.resolve("rules").resolve("bench.yml"), CaptureCalls.RULES);
         Path logs = Path.of("benchmarks/target/capture-cost");
         Files.createDirectories(logs);
         AtomicLong received = new AtomicLong();
@@ -102,54 +114,58 @@ public final class CaptureCostBenchmark {
             String agentArg = "-javaagent:" + agent + "=dir=" + dir + ";api_key=" + DeliveryRig.API_KEY
                     + ";server.host=http://127.0.0.1:" + server.port() + ";echopost.disable=true" + agentOptions;
             int runNumber = 0;
-            for (String framework : selected) {
-                Class<?> calls = FRAMEWORKS.get(framework);
-                if (calls == null) {
-                    throw new IllegalArgumentException("unknown framework " + framework + "; known: " + FRAMEWORKS.keySet());
-                }
-                for (String kase : cases) {
-                    Map<Boolean, RunResult> results = new LinkedHashMap<>();
-                    boolean withFirst = runNumber++ % 2 == 1;
-                    for (boolean withAgent : withFirst ? new boolean[] {true, false} : new boolean[] {false, true}) {
-                        String name = framework + "-" + kase + "-" + (withAgent ? "with" : "without");
-                        System.out.printf("%s %s ...%n", java, name);
-                        received.set(0);
-                        ChainedOptionsBuilder options = new OptionsBuilder()
-                                .include("^" + calls.getName().replace(".", "\\.") + "\\." + kase + "$")
-                                .jvm(java)
-                                .forks(forks)
-                                .addProfiler(GCProfiler.class)
-                                .output(logs.resolve(name + ".log").toString());
-                        List<String> forkArgs = new ArrayList<>(jvmArgs);
-                        if (withAgent) {
-                            forkArgs.add(agentArg);
-                        }
-                        options.jvmArgsAppend(forkArgs.toArray(new String[0]));
-                        if (kase.equals("shipped")) {
-                            options.mode(Mode.SingleShotTime)
-                                    .warmupIterations(SHIPPED_WARMUP_BURSTS)
-                                    .measurementIterations(SHIPPED_BURSTS);
-                        } else {
-                            options.mode(Mode.AverageTime)
-                                    .warmupIterations(5).warmupTime(TimeValue.seconds(2))
-                                    .measurementIterations(5).measurementTime(TimeValue.seconds(1));
-                        }
-                        options.timeUnit(TimeUnit.NANOSECONDS);
-                        RunResult result = new Runner(options.build()).runSingle();
-                        results.put(withAgent, result);
-                        if (withAgent && kase.equals("shipped")) {
-                            long logged = (long) (SHIPPED_WARMUP_BURSTS + SHIPPED_BURSTS) * CaptureCalls.BURST * forks;
-                            DeliveryRig.Dropped dropped = DeliveryRig.Dropped.scan(dir);
-                            deliveries.add(String.format("%s: logged %d, received by the server %d, dropped %s",
-                                    framework, logged, received.get(), dropped));
-                            if (Files.isDirectory(dir.resolve("dropped"))) {
-                                DeliveryRig.deleteTree(dir.resolve("dropped"));
+            for (String ruleSet : ruleSets) {
+                Files.writeString(dir.resolve("rules").resolve("bench.yml"), CaptureCalls.RULE_SETS.get(ruleSet));
+                for (String framework : selected) {
+                    Class<?> calls = FRAMEWORKS.get(framework);
+                    if (calls == null) {
+                        throw new IllegalArgumentException("unknown framework " + framework + "; known: " + FRAMEWORKS.keySet());
+                    }
+                    for (String kase : cases) {
+                        Map<Boolean, RunResult> results = new LinkedHashMap<>();
+                        boolean withFirst = runNumber++ % 2 == 1;
+                        for (boolean withAgent : withFirst ? new boolean[] {true, false} : new boolean[] {false, true}) {
+                            String name = framework + "-" + kase + "-" + ruleSet + "-" + (withAgent ? "with" : "without");
+                            System.out.printf("%s %s ...%n", java, name);
+                            received.set(0);
+                            ChainedOptionsBuilder options = new OptionsBuilder()
+                                    .include("^" + calls.getName().replace(".", "\\.") + "\\." + kase + "$")
+                                    .jvm(java)
+                                    .forks(forks)
+                                    .addProfiler(GCProfiler.class)
+                                    .output(logs.resolve(name + ".log").toString());
+                            List<String> forkArgs = new ArrayList<>(jvmArgs);
+                            if (withAgent) {
+                                forkArgs.add(agentArg);
+                            }
+                            options.jvmArgsAppend(forkArgs.toArray(new String[0]));
+                            if (kase.equals("shipped")) {
+                                options.mode(Mode.SingleShotTime)
+                                        .warmupIterations(SHIPPED_WARMUP_BURSTS)
+                                        .measurementIterations(SHIPPED_BURSTS);
+                            } else {
+                                options.mode(Mode.AverageTime)
+                                        .warmupIterations(5).warmupTime(TimeValue.seconds(2))
+                                        .measurementIterations(5).measurementTime(TimeValue.seconds(1));
+                            }
+                            options.timeUnit(TimeUnit.NANOSECONDS);
+                            RunResult result = new Runner(options.build()).runSingle();
+                            results.put(withAgent, result);
+                            if (withAgent && kase.equals("shipped")) {
+                                long logged = (long) (SHIPPED_WARMUP_BURSTS + SHIPPED_BURSTS) * CaptureCalls.BURST * forks;
+                                DeliveryRig.Dropped dropped = DeliveryRig.Dropped.scan(dir);
+                                deliveries.add(String.format("%s, rules " + ruleSet + ": logged %d, received by the server %d, dropped %s",
+                                        framework, logged, received.get(), dropped));
+                                if (Files.isDirectory(dir.resolve("dropped"))) {
+                                    DeliveryRig.deleteTree(dir.resolve("dropped"));
+                                }
                             }
                         }
-                    }
-                    rows.add(row(framework, kase, results.get(false), results.get(true)));
-                    if (kase.equals("shipped")) {
-                        appThreadRows.add(appThreadRow(framework, results.get(false), results.get(true)));
+                        String label = kase + (ruleSets.size() > 1 || !ruleSet.equals("quick") ? ", rules " + ruleSet : "");
+                        rows.add(row(framework, label, results.get(false), results.get(true)));
+                        if (kase.equals("shipped")) {
+                            appThreadRows.add(appThreadRow(framework, results.get(false), results.get(true)));
+                        }
                     }
                 }
             }

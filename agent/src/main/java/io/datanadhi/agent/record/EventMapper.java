@@ -51,6 +51,16 @@ public interface EventMapper {
     /** The formatted message, as the framework's own layouts would show it. */
     String message(CapturedEvent event);
 
+    /**
+     * The same text as {@link #message}, for a rule that reads it on every event: where the
+     * framework keeps the message in a buffer of its own (Log4j 2's reusable messages), it is
+     * copied into the thread's {@link ThreadScratch#text()} instead of becoming a new String.
+     * Valid until the thread's next event. Never throws.
+     */
+    default CharSequence messageText(CapturedEvent event) {
+        return message(event);
+    }
+
     /** The exception logged with the event, or null. */
     Throwable thrown(CapturedEvent event);
 
@@ -64,6 +74,20 @@ public interface EventMapper {
     /** MDC or thread context; null when none. Never modified. */
     default Map<String, ?> context(CapturedEvent event) {
         return null;
+    }
+
+    /**
+     * What a rule on {@code context.<key>} reads, straight from the framework's event: the
+     * key-value pair named {@code key}, else the MDC entry; null when neither. A value that is
+     * not a String, number or boolean is only meaningful to the record view, which copies it.
+     */
+    default Object contextValue(CapturedEvent event, String key) {
+        Object value = keyValue(event, key);
+        if (value == null) {
+            Map<String, ?> mdc = context(event);
+            value = mdc == null ? null : mdc.get(key);
+        }
+        return value;
     }
 
     /** The value of one structured key-value pair (SLF4J 2 {@code addKeyValue}), or null. */

@@ -47,6 +47,8 @@ public final class Condition {
     private final String value;
     private final boolean negate;
     private final Pattern pattern;
+    /** What every text the regex matches starts with ("" if nothing is sure): rejects most texts without a Matcher. */
+    private final String regexPrefix;
     // A Matcher is not thread-safe and costs several allocations; one per thread per regex keeps
     // evaluation allocation-free.
     private final ThreadLocal<Matcher> matchers;
@@ -66,9 +68,11 @@ public final class Condition {
             // UNIX_LINES: only '\n' ends a line for '.', '^' and '$', as in Python's re.
             Pattern compiled = Pattern.compile(value, Pattern.UNIX_LINES);
             this.pattern = compiled;
+            this.regexPrefix = literalPrefix(value);
             this.matchers = ThreadLocal.withInitial(() -> compiled.matcher(""));
         } else {
             this.pattern = null;
+            this.regexPrefix = "";
             this.matchers = null;
         }
     }
@@ -103,13 +107,40 @@ public final class Condition {
     }
 
     /** As {@link #matches}, for the text the key names (null: the key is missing). */
-    boolean matchesText(String text) {
+    boolean matchesText(CharSequence text) {
         return text != null && test(text) != negate;
+    }
+
+    /**
+     * As {@link #matches}, for a value read straight from the framework's event (an MDC entry, a
+     * key-value pair): 1 if it matches, 0 if not, -1 when only the record view can say (a map,
+     * a list or another object, which the record copies before it compares). Allocates nothing.
+     */
+    int matchesValue(Object value) {
+        if (value == null) {
+            return 0;
+        }
+        CharSequence text;
+        if (value instanceof String) {
+            text = (String) value;
+        } else if (value instanceof Boolean || value instanceof Integer || value instanceof Long
+                || value instanceof Double || value instanceof Float || value instanceof Short
+                || value instanceof Byte) {
+            text = Values.text(value, SCRATCH.get());
+        } else {
+            return -1;
+        }
+        return test(text) != negate ? 1 : 0;
     }
 
     /** The record field the key names. */
     RecordPath.Field field() {
         return path.field();
+    }
+
+    /** The key's parts (not a copy: never modified). */
+    String[] parts() {
+        return path.parts();
     }
 
     private boolean test(CharSequence text) {
@@ -120,6 +151,9 @@ public final class Condition {
             case PARTIAL:
                 return contains(text, value);
             case REGEX:
+                if (!startsWith(text, regexPrefix)) {
+                    return false;
+                }
                 Matcher matcher = matchers.get();
                 try {
                     return matcher.reset(text).lookingAt();
@@ -129,6 +163,49 @@ public final class Condition {
             default:
                 throw new AssertionError(type);
         }
+    }
+
+    private static boolean startsWith(CharSequence text, String prefix) {
+        if (text instanceof String) {
+            return ((String) text).startsWith(prefix);
+        }
+        int n = prefix.length();
+        if (text.length() < n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (text.charAt(i) != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The plain characters a regex starts with (after a leading {@code ^}), which every text it
+     * matches from its start must begin with: letters, digits and punctuation that is never a
+     * metacharacter, up to the first other character; the last is dropped when a quantifier
+     * follows it ({@code ab*} gives "a"). Empty for a regex with {@code |} anywhere, since an
+     * alternative may start otherwise.
+     */
+    static String literalPrefix(String regex) {
+        if (regex.indexOf('|') >= 0) {
+            return "";
+        }
+        int start = regex.startsWith("^") ? 1 : 0;
+        int end = start;
+        while (end < regex.length() && plain(regex.charAt(end))) {
+            end++;
+        }
+        if (end < regex.length() && end > start && "*?{+".indexOf(regex.charAt(end)) >= 0) {
+            end--;
+        }
+        return regex.substring(start, end);
+    }
+
+    private static boolean plain(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || " _-:,;'\"/=@%&!<>~`".indexOf(c) >= 0;
     }
 
     private static boolean contains(CharSequence text, String part) {

@@ -3,17 +3,28 @@ package io.datanadhi.agent.rules;
 import io.datanadhi.agent.record.EventMapper;
 import io.datanadhi.agent.record.Level;
 import io.datanadhi.agent.record.RecordPath;
+import io.datanadhi.bootstrap.CapturedEvent;
+import java.util.Map;
 
 /**
- * A rule set whose every condition reads the level, the logger's name or the framework, which
- * the agent has at hand for every captured event: evaluated straight from those values, with no
- * record view and nothing stored. This is the cost every logged event pays when no rule wants
- * it, so it is a few loads and bit operations: each condition is one bit, those on the level
- * come from a table made when the rules load, those on the logger's name from a cache keyed by
- * the name (a logger's name is one String for all its events), and a rule matches when its
- * conditions' bits are all set (or, for {@code any_condition_match}, any).
+ * A rule set evaluated straight from the framework's event, with no record view and nothing
+ * stored: this is the cost every logged event pays when no rule wants it, so it is a few loads
+ * and bit operations. Each condition is one bit. Those on the level come from a table made when
+ * the rules load, those on the logger's name from a cache keyed by the name (a logger's name is
+ * one String for all its events), those on the framework from its name. Conditions on the
+ * message or on a context value are read from the event only when some rule still depends on
+ * them once the others are known (a rule on ERROR events does not format an INFO message), the
+ * message once per event and as the framework holds it ({@link EventMapper#messageText}). A rule
+ * matches when its conditions' bits are all set (or, for {@code any_condition_match}, any).
+ *
+ * <p>A context value that is not a String, number or boolean (a map, a list, an object) is
+ * compared as the record copies it: then the answer is {@link #UNDECIDED} and the record view
+ * decides, which is always right, only slower.
  */
 final class QuickRules {
+
+    /** {@link #matching}'s answer when only the record view can decide. */
+    static final long UNDECIDED = Long.MIN_VALUE;
 
     /** Logger names whose condition bits are remembered; a name that collides is just recomputed. */
     private static final int NAME_CACHE_SIZE = 1024;
@@ -22,9 +33,14 @@ final class QuickRules {
     private final long[] levelHolds;
     private final long nameConditions;
     private final long frameworkConditions;
+    private final long messageConditions;
+    /** The message and context conditions, read from the event only when needed. */
+    private final long eventConditions;
     private final long[] ruleConditions;
     private final boolean[] anyConditionMatch;
     private final Condition[] conditions;
+    /** For a context condition, its key without the leading "context"; null for the others. */
+    private final String[][] contextKeys;
     private final NameBits[] names = new NameBits[NAME_CACHE_SIZE];
 
     /** A logger's name and the bits of the name conditions that hold for it; immutable. */
@@ -38,34 +54,42 @@ final class QuickRules {
         }
     }
 
-    private QuickRules(long[] levelHolds, long nameConditions, long frameworkConditions, long[] ruleConditions,
-            boolean[] anyConditionMatch, Condition[] conditions) {
+    private QuickRules(long[] levelHolds, long nameConditions, long frameworkConditions, long messageConditions,
+            long contextConditions, long[] ruleConditions, boolean[] anyConditionMatch, Condition[] conditions,
+            String[][] contextKeys) {
         this.levelHolds = levelHolds;
         this.nameConditions = nameConditions;
         this.frameworkConditions = frameworkConditions;
+        this.messageConditions = messageConditions;
+        this.eventConditions = messageConditions | contextConditions;
         this.ruleConditions = ruleConditions;
         this.anyConditionMatch = anyConditionMatch;
         this.conditions = conditions;
+        this.contextKeys = contextKeys;
     }
 
     /**
-     * Null when some condition reads another field, or there are more than 64 rules or 64
-     * conditions (one bit each).
+     * Null when some condition reads another field (the call site, the thread, the trace id,
+     * {@code context.error}, which the record makes from the exception), or there are more than
+     * 63 rules or 64 conditions (one bit each; the 64th rule bit is {@link #UNDECIDED}).
      */
     static QuickRules of(Rule[] rules) {
         int count = 0;
         for (Rule rule : rules) {
             count += rule.conditionCount();
         }
-        if (rules.length > 64 || count > 64) {
+        if (rules.length > 63 || count > 64) {
             return null;
         }
         long[] levelHolds = new long[Level.values().length];
         long nameConditions = 0L;
         long frameworkConditions = 0L;
+        long messageConditions = 0L;
+        long contextConditions = 0L;
         long[] ruleConditions = new long[rules.length];
         boolean[] any = new boolean[rules.length];
         Condition[] conditions = new Condition[count];
+        String[][] contextKeys = new String[count][];
         int c = 0;
         for (int r = 0; r < rules.length; r++) {
             any[r] = rules[r].anyConditionMatch();
@@ -82,6 +106,11 @@ final class QuickRules {
                     nameConditions |= bit;
                 } else if (field == RecordPath.Field.FRAMEWORK) {
                     frameworkConditions |= bit;
+                } else if (field == RecordPath.Field.MESSAGE) {
+                    messageConditions |= bit;
+                } else if (contextKey(condition) != null) {
+                    contextConditions |= bit;
+                    contextKeys[c] = contextKey(condition);
                 } else {
                     return null;
                 }
@@ -89,17 +118,37 @@ final class QuickRules {
                 conditions[c++] = condition;
             }
         }
-        return new QuickRules(levelHolds, nameConditions, frameworkConditions, ruleConditions, any, conditions);
+        return new QuickRules(levelHolds, nameConditions, frameworkConditions, messageConditions, contextConditions,
+                ruleConditions, any, conditions, contextKeys);
     }
 
-    /** Bit i set when rule i matches. */
-    long matching(Level level, String framework, EventMapper mapper, Object event, Object logger) {
+    /** {@code context.a.b} gives {"a", "b"}; null for another key and for {@code context.error}. */
+    private static String[] contextKey(Condition condition) {
+        String[] parts = condition.parts();
+        if (parts.length < 2 || !parts[0].equals("context") || parts[1].equals("error")) {
+            return null;
+        }
+        return java.util.Arrays.copyOfRange(parts, 1, parts.length);
+    }
+
+    /** Bit i set when rule i matches; {@link #UNDECIDED} when only the record view can tell. */
+    long matching(Level level, EventMapper mapper, CapturedEvent event) {
         long holds = levelHolds[level.ordinal()];
         if (nameConditions != 0L) {
-            holds |= nameHolds(mapper.loggerName(event, logger));
+            holds |= nameHolds(mapper.loggerName(event.event, event.logger));
         }
         if (frameworkConditions != 0L) {
-            holds |= holds(frameworkConditions, framework);
+            holds |= holds(frameworkConditions, event.framework);
+        }
+        if (eventConditions != 0L) {
+            long needed = needed(holds);
+            if (needed != 0L) {
+                long read = eventHolds(needed, mapper, event);
+                if (read == UNDECIDED) {
+                    return UNDECIDED;
+                }
+                holds |= read;
+            }
         }
         long matched = 0L;
         long[] rules = ruleConditions;
@@ -110,6 +159,62 @@ final class QuickRules {
             }
         }
         return matched;
+    }
+
+    /**
+     * The message and context conditions of the rules that the other conditions leave open: an
+     * all-conditions rule none of whose other conditions failed, an any-condition rule none of
+     * whose other conditions held.
+     */
+    private long needed(long holds) {
+        long needed = 0L;
+        long[] rules = ruleConditions;
+        for (int r = 0; r < rules.length; r++) {
+            long read = rules[r] & eventConditions;
+            if (read == 0L) {
+                continue;
+            }
+            long known = rules[r] & ~eventConditions;
+            if (anyConditionMatch[r] ? (holds & known) == 0L : (holds & known) == known) {
+                needed |= read;
+            }
+        }
+        return needed;
+    }
+
+    private long eventHolds(long needed, EventMapper mapper, CapturedEvent event) {
+        long holds = 0L;
+        CharSequence message = null;
+        for (long left = needed; left != 0L; left &= left - 1) {
+            int c = Long.numberOfTrailingZeros(left);
+            long bit = 1L << c;
+            if ((messageConditions & bit) != 0L) {
+                if (message == null) {
+                    message = mapper.messageText(event);
+                }
+                if (conditions[c].matchesText(message)) {
+                    holds |= bit;
+                }
+            } else {
+                int answer = conditions[c].matchesValue(contextValue(mapper, event, contextKeys[c]));
+                if (answer < 0) {
+                    return UNDECIDED;
+                }
+                if (answer > 0) {
+                    holds |= bit;
+                }
+            }
+        }
+        return holds;
+    }
+
+    /** As the record view reads {@code context.<key...>}: into maps only. */
+    private static Object contextValue(EventMapper mapper, CapturedEvent event, String[] key) {
+        Object value = mapper.contextValue(event, key[0]);
+        for (int i = 1; i < key.length && value != null; i++) {
+            value = value instanceof Map ? ((Map<?, ?>) value).get(key[i]) : null;
+        }
+        return value;
     }
 
     private long nameHolds(String name) {

@@ -3,6 +3,7 @@ package io.datanadhi.agent.rules;
 import io.datanadhi.agent.record.EventMapper;
 import io.datanadhi.agent.record.Level;
 import io.datanadhi.agent.record.RecordView;
+import io.datanadhi.bootstrap.CapturedEvent;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.LinkedHashSet;
@@ -25,7 +26,7 @@ public final class RuleSet {
 
     private final Rule[] rules;
     private final Set<String> keys;
-    /** Null unless every condition reads the level, the logger's name or the framework. */
+    /** Null unless every condition can be read straight from the framework's event (see {@link QuickRules}). */
     private final QuickRules quick;
     // Up to 64 rules: the combination is a long bitmask, looked up without allocating.
     private final MatchCache smallCache = new MatchCache();
@@ -45,9 +46,9 @@ public final class RuleSet {
     }
 
     /**
-     * True when every condition reads the level, the logger's name or the framework: then
-     * {@link #evaluate(Level, String, EventMapper, Object, Object)} decides from the framework's
-     * event alone.
+     * True when every condition reads the level, the logger's name, the framework, the message
+     * or a context value (not {@code context.error}), and there are at most 63 rules: then
+     * {@link #evaluate(Level, EventMapper, CapturedEvent)} decides from the framework's event.
      */
     public boolean quick() {
         return quick != null;
@@ -55,10 +56,14 @@ public final class RuleSet {
 
     /**
      * What to do with an event, for {@linkplain #quick() quick} rules only: the same answer as
-     * {@link #evaluate(RecordView)}, read from the framework's event without a record view.
+     * {@link #evaluate(RecordView)}, read from the framework's event without a record view; null
+     * when only the view can tell (a rule compares a context value that is a map or an object).
      */
-    public Match evaluate(Level level, String framework, EventMapper mapper, Object event, Object logger) {
-        long matched = quick.matching(level, framework, mapper, event, logger);
+    public Match evaluate(Level level, EventMapper mapper, CapturedEvent event) {
+        long matched = quick.matching(level, mapper, event);
+        if (matched == QuickRules.UNDECIDED) {
+            return null;
+        }
         return matched == 0L ? Match.NONE : matchFor(matched);
     }
 

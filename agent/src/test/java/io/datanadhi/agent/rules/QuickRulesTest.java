@@ -56,7 +56,7 @@ class QuickRulesTest {
             for (String name : LOGGER_NAMES) {
                 for (String framework : FRAMEWORKS) {
                     Match full = rules.evaluate(RuleTestSupport.mapRecord(record(level, name, framework)));
-                    Match quick = rules.evaluate(level, framework, new NameMapper(), name, null);
+                    Match quick = rules.evaluate(level, new NameMapper(), event(framework, name));
                     String event = level + " " + name + " " + framework;
                     assertEquals(full.pipelines(), quick.pipelines(), event);
                     assertEquals(full.stdout(), quick.stdout(), event);
@@ -75,14 +75,14 @@ class QuickRulesTest {
     void theLoggerNameIsReadOnlyWhenARuleNeedsItAndThenOnce() {
         RuleSet rules = RuleTestSupport.rules(dir, QUICK_RULES);
         NameMapper mapper = new NameMapper();
-        rules.evaluate(Level.ERROR, "logback", mapper, "com.acme.orders", null);
+        rules.evaluate(Level.ERROR, mapper, event("logback", "com.acme.orders"));
         assertEquals(1, mapper.reads, "four rules read the name; it is read once");
 
         RuleSet levelOnly = RuleTestSupport.rules(dir,
                 "- conditions: [{key: log_record.level, type: exact, value: ERROR}]\n  pipelines: [errors]\n");
         NameMapper untouched = new NameMapper();
-        assertEquals(List.of("errors"), levelOnly.evaluate(Level.ERROR, "logback", untouched, "x", null).pipelines());
-        assertSame(Match.NONE, levelOnly.evaluate(Level.INFO, "logback", untouched, "x", null));
+        assertEquals(List.of("errors"), levelOnly.evaluate(Level.ERROR, untouched, event("logback", "x")).pipelines());
+        assertSame(Match.NONE, levelOnly.evaluate(Level.INFO, untouched, event("logback", "x")));
         assertEquals(0, untouched.reads);
     }
 
@@ -91,17 +91,17 @@ class QuickRulesTest {
         RuleSet rules = RuleTestSupport.rules(dir, QUICK_RULES);
         String payments = "com.acme.payment.Charges";
         for (int i = 0; i < 100; i++) {
-            assertEquals(List.of("alerts"), rules.evaluate(Level.INFO, "logback", new NameMapper(), payments, null)
+            assertEquals(List.of("alerts"), rules.evaluate(Level.INFO, new NameMapper(), event("logback", payments))
                     .pipelines());
             // An equal name in another String (a logger name built at run time) finds the same answer.
-            assertEquals(List.of("alerts"), rules.evaluate(Level.INFO, "logback", new NameMapper(),
-                    new String(payments), null).pipelines());
+            assertEquals(List.of("alerts"), rules.evaluate(Level.INFO, new NameMapper(),
+                    event("logback", new String(payments))).pipelines());
         }
         // Names whose cache slots collide replace each other and are still judged right.
         String[] colliding = collidingNames(5);
         for (int round = 0; round < 3; round++) {
             for (String name : colliding) {
-                Match match = rules.evaluate(Level.INFO, "jul", new NameMapper(), name, null);
+                Match match = rules.evaluate(Level.INFO, new NameMapper(), event("jul", name));
                 Match full = rules.evaluate(RuleTestSupport.mapRecord(record(Level.INFO, name, "jul")));
                 assertSame(full, match, name);
             }
@@ -124,8 +124,9 @@ class QuickRulesTest {
 
     @Test
     void rulesThatReadAnythingElseAreNotQuick() {
-        for (String key : List.of("message", "context.user", "log_record.thread_name", "log_record.native_level",
-                "log_record.line_number", "trace_id", "module_name")) {
+        for (String key : List.of("context.error", "context.error.type", "log_record.thread_name",
+                "log_record.native_level", "log_record.line_number", "log_record.class_name", "trace_id",
+                "module_name", "timestamp", "log_record")) {
             RuleSet rules = RuleTestSupport.rules(dir,
                     "- conditions: [{key: log_record.level, type: exact, value: ERROR}]\n  pipelines: [a]\n"
                     + "- conditions: [{key: " + key + ", type: exact, value: x}]\n  pipelines: [b]\n");
@@ -133,7 +134,7 @@ class QuickRulesTest {
             assertFalse(rules.quick(), key);
         }
         assertTrue(RuleSet.EMPTY.quick(), "no rule: nothing to read");
-        assertSame(Match.NONE, RuleSet.EMPTY.evaluate(Level.CRITICAL, "jul", new NameMapper(), "x", null));
+        assertSame(Match.NONE, RuleSet.EMPTY.evaluate(Level.CRITICAL, new NameMapper(), event("jul", "x")));
     }
 
     private static Map<String, Object> record(Level level, String loggerName, String framework) {
@@ -147,6 +148,11 @@ class QuickRulesTest {
         root.put("message", "m");
         root.put("log_record", logRecord);
         return root;
+    }
+
+    /** An event of {@link NameMapper}'s: the logger's name is the event. */
+    static CapturedEvent event(String framework, String loggerName) {
+        return new CapturedEvent().set(framework, loggerName, null);
     }
 
     /** The event is the logger's name itself. */

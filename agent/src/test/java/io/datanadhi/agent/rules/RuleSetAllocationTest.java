@@ -2,6 +2,7 @@ package io.datanadhi.agent.rules;
 
 import io.datanadhi.agent.record.Level;
 import io.datanadhi.agent.record.RecordView;
+import io.datanadhi.bootstrap.CapturedEvent;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -91,10 +92,12 @@ class RuleSetAllocationTest {
                 + "  pipelines: [payments]\n");
         assertTrue(quick.quick());
         QuickRulesTest.NameMapper mapper = new QuickRulesTest.NameMapper();
-        assertSame(Match.NONE, quick.evaluate(Level.INFO, "logback", mapper, "com.acme.Orders", null));
-        long unmatched = allocatedBytesOf(() -> quick.evaluate(Level.INFO, "logback", mapper, "com.acme.Orders", null));
+        CapturedEvent orders = QuickRulesTest.event("logback", "com.acme.Orders");
+        CapturedEvent payment = QuickRulesTest.event("logback", "com.acme.payment");
+        assertSame(Match.NONE, quick.evaluate(Level.INFO, mapper, orders));
+        long unmatched = allocatedBytesOf(() -> quick.evaluate(Level.INFO, mapper, orders));
         assertTrue(unmatched < BOUND_BYTES, "quick evaluation allocated " + unmatched + " bytes, no rule matching");
-        long matched = allocatedBytesOf(() -> quick.evaluate(Level.ERROR, "logback", mapper, "com.acme.payment", null));
+        long matched = allocatedBytesOf(() -> quick.evaluate(Level.ERROR, mapper, payment));
         assertTrue(matched < BOUND_BYTES, "quick evaluation allocated " + matched + " bytes, both rules matching");
     }
 

@@ -1,6 +1,8 @@
 package io.datanadhi.bench.capture;
 
 import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -46,6 +48,10 @@ public abstract class CaptureCalls {
     /** Pause between bursts: the two workers deliver a burst to a local server in about 50 ms. */
     public static final long PAUSE_MS = 150;
 
+    /** The MDC (Logback) or thread context (Log4j 2) entry every benchmark thread carries; JUL has none. */
+    public static final String TENANT_KEY = "tenant";
+    public static final String TENANT = "acme";
+
     /** The rule file for the JVM with the agent: one rule no event matches, one for {@link #SHIPPED}. */
     public static final String RULES = "- name: errors\n"
             + "  conditions: [{key: log_record.level, type: exact, value: ERROR}]\n"
@@ -53,6 +59,30 @@ public abstract class CaptureCalls {
             + "- name: shipped\n"
             + "  conditions: [{key: log_record.module_name, type: exact, value: " + SHIPPED + "}]\n"
             + "  pipelines: [bench]\n";
+
+    /**
+     * The rule sets to measure, by name: {@link #RULES} alone ({@code quick}), and with it one
+     * more rule that reads the message or a context value, which no benchmark event matches.
+     */
+    public static final Map<String, String> RULE_SETS = ruleSets();
+
+    private static Map<String, String> ruleSets() {
+        Map<String, String> sets = new LinkedHashMap<>();
+        sets.put("quick", RULES);
+        // A regex that starts with plain text: rejected by its prefix, without a Matcher.
+        sets.put("message-regex", RULES + extra("message", "regex", "'^payment .* failed'"));
+        // One that starts with a character class: a Matcher runs for every event.
+        sets.put("message-regex-class", RULES + extra("message", "regex", "'[Pp]ayment \\d+ failed'"));
+        sets.put("message-partial", RULES + extra("message", "partial", "declined"));
+        sets.put("context", RULES + extra("context." + TENANT_KEY, "exact", "globex"));
+        return sets;
+    }
+
+    private static String extra(String key, String type, String value) {
+        return "- name: extra\n"
+                + "  conditions: [{key: " + key + ", type: " + type + ", value: " + value + "}]\n"
+                + "  pipelines: [extra]\n";
+    }
 
     /** {@code info(MESSAGE)} on the logger {@link #UNMATCHED}. */
     protected abstract void infoUnmatched();

@@ -3,6 +3,7 @@ package io.datanadhi.bench.capture;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.ThreadContext;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilder;
@@ -13,7 +14,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Log4j 2 (synchronous loggers, its defaults otherwise), root at INFO, one {@code Null}
- * appender. See {@link CaptureCalls}.
+ * appender, the thread context entry {@code tenant=acme} on the benchmark thread. See {@link
+ * CaptureCalls}.
  */
 public class Log4j2Calls extends CaptureCalls {
 
@@ -28,6 +30,7 @@ public class Log4j2Calls extends CaptureCalls {
         builder.add(builder.newAppender("nothing", "Null"));
         builder.add(builder.newRootLogger(Level.INFO).add(builder.newAppenderRef("nothing")));
         context = Configurator.initialize(builder.build());
+        ThreadContext.put(CaptureCalls.TENANT_KEY, CaptureCalls.TENANT);
         unmatched = LogManager.getLogger(CaptureCalls.UNMATCHED);
         shipped = LogManager.getLogger(CaptureCalls.SHIPPED);
     }

@@ -7,9 +7,11 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import org.openjdk.jmh.annotations.Setup;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
- * Logback through SLF4J, root at INFO, one appender that keeps the last event. See {@link
+ * Logback through SLF4J, root at INFO, one appender that keeps the last event, the MDC entry
+ * {@code tenant=acme} on the benchmark thread. See {@link
  * CaptureCalls}.
  */
 public class LogbackCalls extends CaptureCalls {
@@ -37,6 +39,7 @@ public class LogbackCalls extends CaptureCalls {
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.INFO);
         root.addAppender(appender);
+        MDC.put(CaptureCalls.TENANT_KEY, CaptureCalls.TENANT);
         unmatched = LoggerFactory.getLogger(CaptureCalls.UNMATCHED);
         shipped = LoggerFactory.getLogger(CaptureCalls.SHIPPED);
     }

@@ -29,11 +29,40 @@ final class Log4j2Access extends HandleAccess {
         }
     };
 
+    /**
+     * {@code Message.formatTo(StringBuilder)}, per message class, for Log4j's own messages that
+     * implement {@code StringBuilderFormattable}: the text its layouts write, without the new
+     * String that {@code getFormattedMessage()} makes for a reusable message (or caches for a
+     * parameterized one). Null for a message class of the application's, which may format
+     * otherwise, and for {@code SimpleMessage}, whose text is already a String.
+     */
+    private static final ClassValue<MethodHandle> FORMAT_TO = new ClassValue<>() {
+        @Override
+        protected MethodHandle computeValue(Class<?> type) {
+            if (!type.getName().startsWith("org.apache.logging.log4j.")
+                    || type.getName().equals("org.apache.logging.log4j.message.SimpleMessage")) {
+                return null;
+            }
+            Class<?> formattable = findInterface(type, "org.apache.logging.log4j.util.StringBuilderFormattable");
+            if (formattable == null) {
+                return null;
+            }
+            try {
+                return MethodHandles.publicLookup()
+                        .unreflect(formattable.getMethod("formatTo", StringBuilder.class))
+                        .asType(MethodType.methodType(void.class, Object.class, StringBuilder.class));
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return null;
+            }
+        }
+    };
+
     private final MethodHandle message;
     private final MethodHandle formattedMessage;
     private final MethodHandle thrown;
     private final MethodHandle contextData;
     private final MethodHandle contextToMap;
+    private final MethodHandle contextGet;
     private final MethodHandle threadId;
     private final MethodHandle source;
 
@@ -59,6 +88,8 @@ final class Log4j2Access extends HandleAccess {
             Method getContextData = api.getMethod("getContextData");
             contextData = lookup.unreflect(getContextData).asType(GETTER);
             contextToMap = lookup.unreflect(getContextData.getReturnType().getMethod("toMap")).asType(GETTER);
+            contextGet = lookup.unreflect(getContextData.getReturnType().getMethod("getValue", String.class))
+                    .asType(MethodType.methodType(Object.class, Object.class, String.class));
             threadId = lookup.unreflect(api.getMethod("getThreadId")).asType(MethodType.methodType(long.class, Object.class));
             source = getter(lookup, api, "getSource");
         } catch (ReflectiveOperationException e) {
@@ -74,6 +105,40 @@ final class Log4j2Access extends HandleAccess {
     public String message(Object event) {
         Object value = call(message, event);
         return value == null ? null : (String) call(formattedMessage, value);
+    }
+
+    /**
+     * The formatted message of a Log4j message written into {@code into} and true; false (and
+     * nothing written) when the message is not one of Log4j's own formattable ones.
+     */
+    boolean formatMessage(Object event, StringBuilder into) {
+        Object value = call(message, event);
+        MethodHandle formatTo = value == null ? null : FORMAT_TO.get(value.getClass());
+        if (formatTo == null) {
+            return false;
+        }
+        try {
+            formatTo.invokeExact(value, into);
+        } catch (Throwable t) {
+            throw failure(t);
+        }
+        return true;
+    }
+
+    /**
+     * One thread-context value, read in place (no copy of the map); null when absent. Not a
+     * String when the context holds objects ({@link #context} gives their {@code String.valueOf}).
+     */
+    Object contextValue(Object event, String key) {
+        Object data = call(contextData, event);
+        if (data == null) {
+            return null;
+        }
+        try {
+            return (Object) contextGet.invokeExact(data, key);
+        } catch (Throwable t) {
+            throw failure(t);
+        }
     }
 
     /** The event's {@code Message} object. */

@@ -6,6 +6,7 @@ import io.datanadhi.agent.capture.FrameworkApi;
 import io.datanadhi.agent.capture.InlinedGetter;
 import io.datanadhi.agent.record.Caller;
 import io.datanadhi.agent.record.Level;
+import io.datanadhi.agent.record.ThreadScratch;
 import io.datanadhi.bootstrap.CapturedEvent;
 import java.lang.invoke.MethodHandle;
 import java.util.function.BiConsumer;
@@ -88,6 +89,35 @@ final class Log4j2Events extends AccessEventMapper {
     @Override
     public boolean logged(Object event, Object logger) {
         return !(logger instanceof Enum) || !"ASYNCHRONOUS_ONLY".equals(((Enum<?>) logger).name());
+    }
+
+    /** Log4j's own messages are formatted into the thread's buffer, as its layouts do; others as {@link #message}. */
+    @Override
+    public CharSequence messageText(CapturedEvent event) {
+        try {
+            StringBuilder into = ThreadScratch.of(event).text();
+            if (Log4j2Access.of(event.event).formatMessage(event.event, into)) {
+                return into;
+            }
+        } catch (Throwable e) {
+            // as message() says it: the same note
+        }
+        return message(event);
+    }
+
+    /**
+     * The key-value pair, else the thread context's value read in place, without the copy of
+     * the whole context that {@link #context} makes. A thread context that holds objects (not
+     * the usual strings) gives their {@code String.valueOf}, as that copy does.
+     */
+    @Override
+    public Object contextValue(CapturedEvent event, String key) {
+        Object value = keyValue(event, key);
+        if (value != null) {
+            return value;
+        }
+        Object context = Log4j2Access.of(event.event).contextValue(event.event, key);
+        return context == null || context instanceof String ? context : String.valueOf(context);
     }
 
     @Override

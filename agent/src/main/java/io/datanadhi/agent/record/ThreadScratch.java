@@ -1,0 +1,53 @@
+package io.datanadhi.agent.record;
+
+import io.datanadhi.bootstrap.CapturedEvent;
+
+/**
+ * What the agent keeps for one logging thread, hung on the thread's own {@link CapturedEvent}
+ * (the bridge's, which dies with the thread): each part is made the first time that thread needs
+ * it, so a thread that only logs events no rule reads closely (most virtual threads) has none.
+ */
+public final class ThreadScratch {
+
+    /** A text buffer that grew past this is dropped after use rather than kept for the thread's life. */
+    private static final int MAX_KEPT_CHARS = 16 * 1024;
+
+    private StringBuilder text;
+    /** The record view of {@link #viewOwner}, reused for every event of this thread it keeps. */
+    private EventView view;
+    private Object viewOwner;
+
+    private ThreadScratch() {}
+
+    /** The scratch of the thread whose event this is. */
+    public static ThreadScratch of(CapturedEvent event) {
+        Object attached = event.attachment;
+        if (attached instanceof ThreadScratch) {
+            return (ThreadScratch) attached;
+        }
+        ThreadScratch scratch = new ThreadScratch();
+        event.attachment = scratch;
+        return scratch;
+    }
+
+    /** An empty buffer for a message's text; what it held before is gone. */
+    public StringBuilder text() {
+        StringBuilder buffer = text;
+        if (buffer == null || buffer.capacity() > MAX_KEPT_CHARS) {
+            buffer = new StringBuilder(256);
+            text = buffer;
+        } else {
+            buffer.setLength(0);
+        }
+        return buffer;
+    }
+
+    /** This thread's view for {@code owner}, made the first time (again after the owner changes). */
+    public EventView view(Object owner, RecordSettings settings) {
+        if (viewOwner != owner) {
+            view = new EventView(settings);
+            viewOwner = owner;
+        }
+        return view;
+    }
+}
