@@ -61,15 +61,23 @@ final class EventProcessor implements CaptureSink {
             return;
         }
         RuleSet current = rules;
-        CapturedEvent captured = scratch.set(framework, event, logger);
-        try {
-            Match match = null;
-            if (current.quick()) {
-                match = current.evaluate(level, mapper, captured);
-                if (match == Match.NONE || (match != null && !wanted(match))) {
-                    return;
+        Match match = null;
+        if (current.quick()) {
+            // Decided from the event itself: nothing is stored in scratch (a store of the event
+            // into this long-lived object costs a GC write barrier), unless a mapper must.
+            try {
+                match = current.evaluate(level, framework, mapper, event, logger, scratch);
+            } finally {
+                if (scratch.event != null) {
+                    scratch.clear();
                 }
             }
+            if (match == Match.NONE || (match != null && !wanted(match))) {
+                return;
+            }
+        }
+        CapturedEvent captured = scratch.set(framework, event, logger);
+        try {
             process(ThreadScratch.of(scratch).view(this, settings).reset(captured, mapper, level), current, match);
         } finally {
             captured.clear();

@@ -16,7 +16,7 @@ public abstract class AccessEventMapper implements EventMapper {
 
     /**
      * The framework's numeric level, read for every captured event. A framework's mapper
-     * overrides this and {@link #readLoggerName} with an {@link InlinedGetter}.
+     * overrides this and the other {@code read} methods with an {@link InlinedGetter}.
      */
     protected int readLevelValue(Object event) {
         return access(event).levelValue(event);
@@ -42,11 +42,26 @@ public abstract class AccessEventMapper implements EventMapper {
         return readLoggerName(event);
     }
 
+    /** The formatted message, read for every event a rule on {@code message} sees. */
+    protected String readMessage(Object event) {
+        return access(event).message(event);
+    }
+
+    /** The MDC or thread context, read for every event a rule on {@code context.*} sees. */
+    protected Map<String, ?> readContext(Object event) {
+        return access(event).context(event);
+    }
+
     /** Never throws: a message object whose toString throws or recurses becomes a note. */
     @Override
     public String message(CapturedEvent event) {
+        return message(event.event);
+    }
+
+    /** As {@link #message(CapturedEvent)}, for the framework's event itself. */
+    protected String message(Object event) {
         try {
-            String message = access(event.event).message(event.event);
+            String message = readMessage(event);
             return message == null ? "" : message;
         } catch (Throwable e) {
             return "(the message could not be formatted: " + e.getClass().getName() + ")";
@@ -70,6 +85,6 @@ public abstract class AccessEventMapper implements EventMapper {
 
     @Override
     public Map<String, ?> context(CapturedEvent event) {
-        return access(event.event).context(event.event);
+        return readContext(event.event);
     }
 }

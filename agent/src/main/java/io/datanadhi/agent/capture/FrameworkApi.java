@@ -20,6 +20,30 @@ public final class FrameworkApi {
         return lookup.unreflect(api.getMethod(name)).asType(GETTER);
     }
 
+    /**
+     * The public no-argument method {@code name} of the interface {@code api}, as {@code (Object) ->
+     * Object}, called on {@code type} itself when that class is public: a virtual call on a known
+     * class, which the JIT inlines where a call through the interface goes through its dispatch.
+     */
+    public static MethodHandle getter(MethodHandles.Lookup lookup, Class<?> type, Class<?> api, String name)
+            throws ReflectiveOperationException {
+        return onClass(lookup, type, api.getMethod(name)).asType(GETTER);
+    }
+
+    /** {@code method} (of an interface {@code type} implements) invoked virtually on {@code type} when it is a public class. */
+    public static MethodHandle onClass(MethodHandles.Lookup lookup, Class<?> type, java.lang.reflect.Method method)
+            throws IllegalAccessException {
+        if (!type.isInterface() && java.lang.reflect.Modifier.isPublic(type.getModifiers())) {
+            try {
+                return lookup.findVirtual(type, method.getName(),
+                        MethodType.methodType(method.getReturnType(), method.getParameterTypes()));
+            } catch (NoSuchMethodException | IllegalAccessException | SecurityException e) {
+                // through the interface
+            }
+        }
+        return lookup.unreflect(method);
+    }
+
     public static Object call(MethodHandle getter, Object target) {
         try {
             return (Object) getter.invokeExact(target);

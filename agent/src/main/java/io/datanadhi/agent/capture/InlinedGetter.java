@@ -18,6 +18,10 @@ import java.util.function.Function;
  * immutable one elsewhere, and an event logged while the agent starts is read from its immutable
  * copy). Events of any further class take the general path: the per-class {@link HandleAccess}
  * lookup.
+ *
+ * <p>The site can have any shape whose first parameter is the object whose class selects the
+ * handle ({@code (Object) Object} for a getter, {@code (Object, StringBuilder) boolean} for
+ * "format this message into that buffer"): {@link #InlinedGetter(MethodType, Function)}.
  */
 public final class InlinedGetter {
 
@@ -27,79 +31,86 @@ public final class InlinedGetter {
     private static final int MAX_BOUND = 2;
 
     private static final MethodHandle SAME_CLASS;
-    private static final MethodHandle GENERAL_INT;
-    private static final MethodHandle GENERAL_OBJECT;
+    private static final MethodHandle DIRECT_FOR;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             SAME_CLASS = lookup.findStatic(InlinedGetter.class, "sameClass",
                     MethodType.methodType(boolean.class, Class.class, Object.class));
-            GENERAL_INT = lookup.findVirtual(InlinedGetter.class, "generalInt",
-                    MethodType.methodType(int.class, Object.class));
-            GENERAL_OBJECT = lookup.findVirtual(InlinedGetter.class, "generalObject",
-                    MethodType.methodType(Object.class, Object.class));
+            DIRECT_FOR = lookup.findVirtual(InlinedGetter.class, "directFor",
+                    MethodType.methodType(MethodHandle.class, Object.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    private final Kind kind;
-    private final Function<Object, HandleAccess> accessOf;
-    private final MethodHandle general;
+    private final Function<Object, MethodHandle> directFor;
     private final MutableCallSite site;
-    /** The event classes the site is bound to, at most {@link #MAX_BOUND}; guarded by this. */
+    /** The classes the site is bound to, at most {@link #MAX_BOUND}; guarded by this. */
     private final List<Class<?>> boundClasses = new ArrayList<>();
     private volatile boolean full;
 
-    public InlinedGetter(Kind kind, Function<Object, HandleAccess> accessOf) {
-        this.kind = kind;
-        this.accessOf = accessOf;
-        this.general = (kind == Kind.LEVEL_VALUE ? GENERAL_INT : GENERAL_OBJECT).bindTo(this);
+    /** A level's number or a logger's name, from the event class's {@link HandleAccess}. */
+    public InlinedGetter(Kind kind, Function<Object, ? extends HandleAccess> accessOf) {
+        this(kind == Kind.LEVEL_VALUE ? MethodType.methodType(int.class, Object.class) : FrameworkApi.GETTER,
+                event -> {
+                    HandleAccess access = accessOf.apply(event);
+                    return kind == Kind.LEVEL_VALUE
+                            ? MethodHandles.filterReturnValue(access.level, access.levelValue)
+                            : access.loggerName;
+                });
+    }
+
+    /**
+     * @param type the site's shape; its first parameter is {@code Object}, the object whose class
+     *     selects the handle
+     * @param directFor the handle for that object's class, exactly of {@code type}; asked once per
+     *     class while the site binds classes, then for every call of a further class
+     */
+    public InlinedGetter(MethodType type, Function<Object, MethodHandle> directFor) {
+        this.directFor = directFor;
+        MethodHandle find = DIRECT_FOR.bindTo(this);
+        if (type.parameterCount() > 1) {
+            find = MethodHandles.dropArguments(find, 1, type.parameterList().subList(1, type.parameterCount()));
+        }
+        // general(args) = directFor(args[0]).invokeExact(args)
+        MethodHandle general = MethodHandles.foldArguments(MethodHandles.exactInvoker(type), find);
         this.site = new MutableCallSite(general);
     }
 
-    /** {@code (Object) int} or {@code (Object) Object}; keep it in a {@code static final} field. */
+    /** Of the site's type; keep it in a {@code static final} field. */
     public MethodHandle invoker() {
         return site.dynamicInvoker();
     }
 
-    private int generalInt(Object event) {
-        HandleAccess access = accessOf.apply(event);
-        bindOnce(event.getClass(), access);
-        return access.levelValue(event);
-    }
-
-    private Object generalObject(Object event) {
-        HandleAccess access = accessOf.apply(event);
-        bindOnce(event.getClass(), access);
-        return access.loggerName(event);
+    private MethodHandle directFor(Object target) {
+        MethodHandle direct = directFor.apply(target);
+        bindOnce(target.getClass(), direct);
+        return direct;
     }
 
     /**
-     * The first {@link #MAX_BOUND} event classes read stay bound; the site changes at most that
-     * often, so compiled code that inlined it is thrown away at most that often.
+     * The first {@link #MAX_BOUND} classes read stay bound; the site changes at most that often, so
+     * compiled code that inlined it is thrown away at most that often.
      */
-    private void bindOnce(Class<?> eventClass, HandleAccess access) {
+    private void bindOnce(Class<?> type, MethodHandle direct) {
         if (full) {
             return;
         }
         synchronized (this) {
-            if (full || boundClasses.contains(eventClass)) {
+            if (full || boundClasses.contains(type)) {
                 return;
             }
-            boundClasses.add(eventClass);
+            boundClasses.add(type);
             full = boundClasses.size() == MAX_BOUND;
-            MethodHandle direct = kind == Kind.LEVEL_VALUE
-                    ? MethodHandles.filterReturnValue(access.level, access.levelValue)
-                    : access.loggerName;
             // Each new class is tested first, then the classes bound before it, then the general path.
-            site.setTarget(MethodHandles.guardWithTest(SAME_CLASS.bindTo(eventClass), direct, site.getTarget()));
+            site.setTarget(MethodHandles.guardWithTest(SAME_CLASS.bindTo(type), direct, site.getTarget()));
         }
         MutableCallSite.syncAll(new MutableCallSite[] {site});
     }
 
-    private static boolean sameClass(Class<?> expected, Object event) {
-        return event.getClass() == expected;
+    private static boolean sameClass(Class<?> expected, Object target) {
+        return target.getClass() == expected;
     }
 }

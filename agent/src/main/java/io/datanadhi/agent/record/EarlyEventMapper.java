@@ -59,6 +59,18 @@ public final class EarlyEventMapper implements EventMapper {
     }
 
     @Override
+    public CharSequence messageText(Object event, CapturedEvent thread) {
+        return early(event).message;
+    }
+
+    /** The key-value pairs are in the copy's context (they win there, as in the record). */
+    @Override
+    public Object contextValue(Object event, String key, CapturedEvent thread) {
+        Map<String, ?> context = early(event).context;
+        return context == null ? null : context.get(key);
+    }
+
+    @Override
     public Throwable thrown(CapturedEvent event) {
         return early(event.event).thrown;
     }

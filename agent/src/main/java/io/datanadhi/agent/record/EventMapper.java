@@ -52,13 +52,15 @@ public interface EventMapper {
     String message(CapturedEvent event);
 
     /**
-     * The same text as {@link #message}, for a rule that reads it on every event: where the
-     * framework keeps the message in a buffer of its own (Log4j 2's reusable messages), it is
-     * copied into the thread's {@link ThreadScratch#text()} instead of becoming a new String.
-     * Valid until the thread's next event. Never throws.
+     * The same text as {@link #message}, for a rule that reads it on every event, from the
+     * framework's event itself: {@code thread} is the logging thread's own (empty) event, whose
+     * {@link ThreadScratch} may hold the text (Log4j 2 copies its reusable messages into
+     * {@link ThreadScratch#text()} instead of making a new String); valid until the thread's
+     * next event. A mapper that does not override this fills {@code thread} with the event,
+     * and the caller empties it. Never throws.
      */
-    default CharSequence messageText(CapturedEvent event) {
-        return message(event);
+    default CharSequence messageText(Object event, CapturedEvent thread) {
+        return message(filled(thread, event));
     }
 
     /** The exception logged with the event, or null. */
@@ -80,14 +82,21 @@ public interface EventMapper {
      * What a rule on {@code context.<key>} reads, straight from the framework's event: the
      * key-value pair named {@code key}, else the MDC entry; null when neither. A value that is
      * not a String, number or boolean is only meaningful to the record view, which copies it.
+     * {@code thread} as for {@link #messageText}.
      */
-    default Object contextValue(CapturedEvent event, String key) {
-        Object value = keyValue(event, key);
+    default Object contextValue(Object event, String key, CapturedEvent thread) {
+        CapturedEvent filled = filled(thread, event);
+        Object value = keyValue(filled, key);
         if (value == null) {
-            Map<String, ?> mdc = context(event);
+            Map<String, ?> mdc = context(filled);
             value = mdc == null ? null : mdc.get(key);
         }
         return value;
+    }
+
+    /** {@code thread} holding {@code event}, for the methods that read a filled one. */
+    private static CapturedEvent filled(CapturedEvent thread, Object event) {
+        return thread.event == event ? thread : thread.set(thread.framework, event, thread.logger);
     }
 
     /** The value of one structured key-value pair (SLF4J 2 {@code addKeyValue}), or null. */

@@ -41,6 +41,10 @@ final class QuickRules {
     private final Condition[] conditions;
     /** For a context condition, its key without the leading "context"; null for the others. */
     private final String[][] contextKeys;
+    /** The message and context conditions of the rules that have no other: read for every event. */
+    private final long alwaysNeeded;
+    /** The rules with both kinds of condition: whether theirs are read depends on the others. */
+    private final int[] mixedRules;
     private final NameBits[] names = new NameBits[NAME_CACHE_SIZE];
 
     /** A logger's name and the bits of the name conditions that hold for it; immutable. */
@@ -66,6 +70,22 @@ final class QuickRules {
         this.anyConditionMatch = anyConditionMatch;
         this.conditions = conditions;
         this.contextKeys = contextKeys;
+        long always = 0L;
+        int[] mixed = new int[ruleConditions.length];
+        int m = 0;
+        for (int r = 0; r < ruleConditions.length; r++) {
+            long read = ruleConditions[r] & eventConditions;
+            if (read == 0L) {
+                continue;
+            }
+            if ((ruleConditions[r] & ~eventConditions) == 0L) {
+                always |= read;
+            } else {
+                mixed[m++] = r;
+            }
+        }
+        this.alwaysNeeded = always;
+        this.mixedRules = java.util.Arrays.copyOf(mixed, m);
     }
 
     /**
@@ -132,18 +152,19 @@ final class QuickRules {
     }
 
     /** Bit i set when rule i matches; {@link #UNDECIDED} when only the record view can tell. */
-    long matching(Level level, EventMapper mapper, CapturedEvent event) {
+    long matching(Level level, String framework, EventMapper mapper, Object event, Object logger,
+            CapturedEvent thread) {
         long holds = levelHolds[level.ordinal()];
         if (nameConditions != 0L) {
-            holds |= nameHolds(mapper.loggerName(event.event, event.logger));
+            holds |= nameHolds(mapper.loggerName(event, logger));
         }
         if (frameworkConditions != 0L) {
-            holds |= holds(frameworkConditions, event.framework);
+            holds |= holds(frameworkConditions, framework);
         }
         if (eventConditions != 0L) {
             long needed = needed(holds);
             if (needed != 0L) {
-                long read = eventHolds(needed, mapper, event);
+                long read = eventHolds(needed, mapper, event, thread);
                 if (read == UNDECIDED) {
                     return UNDECIDED;
                 }
@@ -167,22 +188,18 @@ final class QuickRules {
      * whose other conditions held.
      */
     private long needed(long holds) {
-        long needed = 0L;
+        long needed = alwaysNeeded;
         long[] rules = ruleConditions;
-        for (int r = 0; r < rules.length; r++) {
-            long read = rules[r] & eventConditions;
-            if (read == 0L) {
-                continue;
-            }
+        for (int r : mixedRules) {
             long known = rules[r] & ~eventConditions;
             if (anyConditionMatch[r] ? (holds & known) == 0L : (holds & known) == known) {
-                needed |= read;
+                needed |= rules[r] & eventConditions;
             }
         }
         return needed;
     }
 
-    private long eventHolds(long needed, EventMapper mapper, CapturedEvent event) {
+    private long eventHolds(long needed, EventMapper mapper, Object event, CapturedEvent thread) {
         long holds = 0L;
         CharSequence message = null;
         for (long left = needed; left != 0L; left &= left - 1) {
@@ -190,13 +207,13 @@ final class QuickRules {
             long bit = 1L << c;
             if ((messageConditions & bit) != 0L) {
                 if (message == null) {
-                    message = mapper.messageText(event);
+                    message = mapper.messageText(event, thread);
                 }
                 if (conditions[c].matchesText(message)) {
                     holds |= bit;
                 }
             } else {
-                int answer = conditions[c].matchesValue(contextValue(mapper, event, contextKeys[c]));
+                int answer = conditions[c].matchesValue(contextValue(mapper, event, contextKeys[c], thread));
                 if (answer < 0) {
                     return UNDECIDED;
                 }
@@ -209,8 +226,8 @@ final class QuickRules {
     }
 
     /** As the record view reads {@code context.<key...>}: into maps only. */
-    private static Object contextValue(EventMapper mapper, CapturedEvent event, String[] key) {
-        Object value = mapper.contextValue(event, key[0]);
+    private static Object contextValue(EventMapper mapper, Object event, String[] key, CapturedEvent thread) {
+        Object value = mapper.contextValue(event, key[0], thread);
         for (int i = 1; i < key.length && value != null; i++) {
             value = value instanceof Map ? ((Map<?, ?>) value).get(key[i]) : null;
         }

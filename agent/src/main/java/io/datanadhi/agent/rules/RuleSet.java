@@ -48,7 +48,7 @@ public final class RuleSet {
     /**
      * True when every condition reads the level, the logger's name, the framework, the message
      * or a context value (not {@code context.error}), and there are at most 63 rules: then
-     * {@link #evaluate(Level, EventMapper, CapturedEvent)} decides from the framework's event.
+     * {@link #evaluate(Level, String, EventMapper, Object, Object, CapturedEvent)} decides from the framework's event.
      */
     public boolean quick() {
         return quick != null;
@@ -58,13 +58,20 @@ public final class RuleSet {
      * What to do with an event, for {@linkplain #quick() quick} rules only: the same answer as
      * {@link #evaluate(RecordView)}, read from the framework's event without a record view; null
      * when only the view can tell (a rule compares a context value that is a map or an object).
+     * {@code thread} is the logging thread's empty event (see {@link EventMapper#messageText}).
      */
-    public Match evaluate(Level level, EventMapper mapper, CapturedEvent event) {
-        long matched = quick.matching(level, mapper, event);
+    public Match evaluate(Level level, String framework, EventMapper mapper, Object event, Object logger,
+            CapturedEvent thread) {
+        long matched = quick.matching(level, framework, mapper, event, logger, thread);
         if (matched == QuickRules.UNDECIDED) {
             return null;
         }
         return matched == 0L ? Match.NONE : matchFor(matched);
+    }
+
+    /** As {@link #evaluate(Level, String, EventMapper, Object, Object, CapturedEvent)}, for an event held in {@code event}. */
+    public Match evaluate(Level level, EventMapper mapper, CapturedEvent event) {
+        return evaluate(level, event.framework, mapper, event.event, event.logger, event);
     }
 
     /** What to do with a record: the union of the actions of every rule it matches. */

@@ -103,10 +103,11 @@ class MessageAndContextRulesTest {
         assertEveryRuleSetDecidesAsTheView("log4j2", events);
 
         EventMapper mapper = mapper("log4j2");
-        CapturedEvent reusable = new CapturedEvent().set("log4j2", events.get(0), null);
-        assertInstanceOf(StringBuilder.class, mapper.messageText(reusable),
+        CapturedEvent thread = new CapturedEvent();
+        assertInstanceOf(StringBuilder.class, mapper.messageText(events.get(0), thread),
                 "a reusable message is copied into the thread's buffer, not made a String");
-        assertEquals("order 42 placed", mapper.messageText(reusable).toString());
+        assertEquals("order 42 placed", mapper.messageText(events.get(0), thread).toString());
+        assertEquals(null, thread.event, "the thread's event stays empty");
     }
 
     @Test
@@ -138,10 +139,13 @@ class MessageAndContextRulesTest {
         events.put("jul", jul);
         for (Map.Entry<String, Object> e : events.entrySet()) {
             EventMapper mapper = mapper(e.getKey());
-            CapturedEvent captured = new CapturedEvent().set(e.getKey(), e.getValue(), null);
-            Level level = mapper.level(e.getValue());
-            assertSame(Match.NONE, rules.evaluate(level, mapper, captured), e.getKey());
-            long allocated = allocatedBytesOf(() -> rules.evaluate(level, mapper, captured));
+            CapturedEvent thread = new CapturedEvent(); // as the bridge hands it: empty
+            String framework = e.getKey().intern();
+            Object event = e.getValue();
+            Level level = mapper.level(event);
+            assertSame(Match.NONE, rules.evaluate(level, framework, mapper, event, null, thread), framework);
+            assertEquals(null, thread.event, framework + ": the thread's event stays empty");
+            long allocated = allocatedBytesOf(() -> rules.evaluate(level, framework, mapper, event, null, thread));
             assertTrue(allocated < 16 * 1024, e.getKey() + ": " + allocated + " bytes over " + ROUNDS + " events");
         }
     }
@@ -156,8 +160,9 @@ class MessageAndContextRulesTest {
             for (Object event : events) {
                 CapturedEvent captured = new CapturedEvent().set(framework, event, null);
                 Level level = mapper.level(event);
-                assertEquals(mapper.message(captured), mapper.messageText(captured).toString(), framework + " " + event);
-                Match quick = rules.evaluate(level, mapper, captured);
+                CapturedEvent thread = new CapturedEvent();
+                assertEquals(mapper.message(captured), mapper.messageText(event, thread).toString(), framework + " " + event);
+                Match quick = rules.evaluate(level, framework.intern(), mapper, event, null, thread);
                 EventView view = new EventView(SETTINGS).reset(captured, mapper, level);
                 Match full = rules.evaluate(view);
                 view.release();

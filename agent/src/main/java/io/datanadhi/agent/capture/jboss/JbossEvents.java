@@ -4,6 +4,7 @@ import io.datanadhi.agent.capture.jul.JulEvents;
 import io.datanadhi.bootstrap.CapturedEvent;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.logging.LogRecord;
 
 /**
  * Reads JBoss LogManager's {@code ExtLogRecord}s: a JUL LogRecord (level, logger, exception and
@@ -17,13 +18,13 @@ final class JbossEvents extends JulEvents {
     static final String NDC_KEY = "ndc";
 
     @Override
-    public String message(CapturedEvent event) {
+    protected String message(LogRecord record) {
         try {
-            String text = JbossAccess.of(event.event).formattedMessage(event.event);
+            String text = JbossAccess.of(record).formattedMessage(record);
             return text == null ? "" : text;
         } catch (Throwable e) {
             // A parameter whose toString throws or recurses: what JUL's formatting makes of it.
-            return super.message(event);
+            return super.message(record);
         }
     }
 
@@ -35,9 +36,19 @@ final class JbossEvents extends JulEvents {
     /** The MDC, plus the NDC under {@value #NDC_KEY} when there is one; null when both are empty. */
     @Override
     public Map<String, ?> context(CapturedEvent event) {
-        JbossAccess access = JbossAccess.of(event.event);
-        Map<String, String> mdc = access.mdc(event.event);
-        String ndc = access.ndc(event.event);
+        return context((LogRecord) event.event);
+    }
+
+    @Override
+    protected Object contextValue(LogRecord record, String key) {
+        Map<String, ?> context = context(record);
+        return context == null ? null : context.get(key);
+    }
+
+    private static Map<String, ?> context(LogRecord record) {
+        JbossAccess access = JbossAccess.of(record);
+        Map<String, String> mdc = access.mdc(record);
+        String ndc = access.ndc(record);
         if (ndc == null || ndc.isEmpty()) {
             return mdc == null || mdc.isEmpty() ? null : mdc;
         }

@@ -79,7 +79,27 @@ public class JulEvents implements EventMapper {
 
     @Override
     public String message(CapturedEvent event) {
-        LogRecord record = record(event);
+        return message(record(event));
+    }
+
+    @Override
+    public CharSequence messageText(Object event, CapturedEvent thread) {
+        return message((LogRecord) event);
+    }
+
+    /** What a rule on {@code context.<key>} reads: JUL's records carry no context. */
+    @Override
+    public Object contextValue(Object event, String key, CapturedEvent thread) {
+        return contextValue((LogRecord) event, key);
+    }
+
+    /** The context value named {@code key}; none in JUL's records. */
+    protected Object contextValue(LogRecord record, String key) {
+        return null;
+    }
+
+    /** The formatted message, as JUL's formatters show it; never null, never throws. */
+    protected String message(LogRecord record) {
         try {
             String text = Messages.FORMATTER.formatMessage(record);
             return text == null ? "" : text;

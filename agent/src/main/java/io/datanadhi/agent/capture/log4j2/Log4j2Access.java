@@ -5,6 +5,7 @@ import static io.datanadhi.agent.capture.FrameworkApi.call;
 import static io.datanadhi.agent.capture.FrameworkApi.failure;
 import static io.datanadhi.agent.capture.FrameworkApi.findInterface;
 import static io.datanadhi.agent.capture.FrameworkApi.getter;
+import static io.datanadhi.agent.capture.FrameworkApi.onClass;
 
 import io.datanadhi.agent.capture.HandleAccess;
 import java.lang.invoke.MethodHandle;
@@ -22,6 +23,24 @@ final class Log4j2Access extends HandleAccess {
 
     private static final String EVENT_INTERFACE = "org.apache.logging.log4j.core.LogEvent";
 
+    private static final MethodHandle VALUE_IN;
+    private static final MethodHandle FORMATTED;
+    /** {@code (Object, StringBuilder) boolean} that formats nothing: for a message {@link #FORMAT_TO} has no handle for. */
+    static final MethodHandle NOT_FORMATTED = MethodHandles.dropArguments(
+            MethodHandles.constant(boolean.class, false), 0, Object.class, StringBuilder.class);
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            VALUE_IN = lookup.findStatic(Log4j2Access.class, "valueIn",
+                    MethodType.methodType(Object.class, MethodHandle.class, Object.class, String.class));
+            FORMATTED = lookup.findStatic(Log4j2Access.class, "formatted",
+                    MethodType.methodType(boolean.class, MethodHandle.class, Object.class, StringBuilder.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private static final ClassValue<Log4j2Access> BY_EVENT_CLASS = new ClassValue<>() {
         @Override
         protected Log4j2Access computeValue(Class<?> type) {
@@ -36,7 +55,7 @@ final class Log4j2Access extends HandleAccess {
      * parameterized one). Null for a message class of the application's, which may format
      * otherwise, and for {@code SimpleMessage}, whose text is already a String.
      */
-    private static final ClassValue<MethodHandle> FORMAT_TO = new ClassValue<>() {
+    static final ClassValue<MethodHandle> FORMAT_TO = new ClassValue<>() {
         @Override
         protected MethodHandle computeValue(Class<?> type) {
             if (!type.getName().startsWith("org.apache.logging.log4j.")
@@ -57,12 +76,15 @@ final class Log4j2Access extends HandleAccess {
         }
     };
 
-    private final MethodHandle message;
+    /** {@code (Object) Object}: {@code LogEvent.getMessage()}. */
+    final MethodHandle message;
     private final MethodHandle formattedMessage;
     private final MethodHandle thrown;
     private final MethodHandle contextData;
     private final MethodHandle contextToMap;
     private final MethodHandle contextGet;
+    /** {@code (Object event, String key) Object}: one thread-context value, read in place; null when absent. */
+    final MethodHandle contextValue;
     private final MethodHandle threadId;
     private final MethodHandle source;
 
@@ -75,21 +97,23 @@ final class Log4j2Access extends HandleAccess {
             MethodHandles.Lookup lookup = MethodHandles.publicLookup();
             Method getLevel = api.getMethod("getLevel");
             Class<?> levelClass = getLevel.getReturnType();
-            level = lookup.unreflect(getLevel).asType(GETTER);
+            level = onClass(lookup, eventClass, getLevel).asType(GETTER);
             levelValue = lookup.unreflect(levelClass.getMethod("intLevel")).asType(MethodType.methodType(int.class, Object.class));
             levelName = lookup.unreflect(levelClass.getMethod("name")).asType(GETTER);
-            loggerName = getter(lookup, api, "getLoggerName");
+            loggerName = getter(lookup, eventClass, api, "getLoggerName");
             Method getMessage = api.getMethod("getMessage");
-            message = lookup.unreflect(getMessage).asType(GETTER);
+            message = onClass(lookup, eventClass, getMessage).asType(GETTER);
             formattedMessage = lookup.unreflect(getMessage.getReturnType().getMethod("getFormattedMessage")).asType(GETTER);
             threadName = getter(lookup, api, "getThreadName");
             timestamp = lookup.unreflect(api.getMethod("getTimeMillis")).asType(MethodType.methodType(long.class, Object.class));
             thrown = getter(lookup, api, "getThrown");
             Method getContextData = api.getMethod("getContextData");
-            contextData = lookup.unreflect(getContextData).asType(GETTER);
+            contextData = onClass(lookup, eventClass, getContextData).asType(GETTER);
             contextToMap = lookup.unreflect(getContextData.getReturnType().getMethod("toMap")).asType(GETTER);
             contextGet = lookup.unreflect(getContextData.getReturnType().getMethod("getValue", String.class))
                     .asType(MethodType.methodType(Object.class, Object.class, String.class));
+            contextValue = MethodHandles.filterArguments(MethodHandles.insertArguments(VALUE_IN, 0, contextGet), 0,
+                    contextData);
             threadId = lookup.unreflect(api.getMethod("getThreadId")).asType(MethodType.methodType(long.class, Object.class));
             source = getter(lookup, api, "getSource");
         } catch (ReflectiveOperationException e) {
@@ -105,40 +129,6 @@ final class Log4j2Access extends HandleAccess {
     public String message(Object event) {
         Object value = call(message, event);
         return value == null ? null : (String) call(formattedMessage, value);
-    }
-
-    /**
-     * The formatted message of a Log4j message written into {@code into} and true; false (and
-     * nothing written) when the message is not one of Log4j's own formattable ones.
-     */
-    boolean formatMessage(Object event, StringBuilder into) {
-        Object value = call(message, event);
-        MethodHandle formatTo = value == null ? null : FORMAT_TO.get(value.getClass());
-        if (formatTo == null) {
-            return false;
-        }
-        try {
-            formatTo.invokeExact(value, into);
-        } catch (Throwable t) {
-            throw failure(t);
-        }
-        return true;
-    }
-
-    /**
-     * One thread-context value, read in place (no copy of the map); null when absent. Not a
-     * String when the context holds objects ({@link #context} gives their {@code String.valueOf}).
-     */
-    Object contextValue(Object event, String key) {
-        Object data = call(contextData, event);
-        if (data == null) {
-            return null;
-        }
-        try {
-            return (Object) contextGet.invokeExact(data, key);
-        } catch (Throwable t) {
-            throw failure(t);
-        }
     }
 
     /** The event's {@code Message} object. */
@@ -161,6 +151,25 @@ final class Log4j2Access extends HandleAccess {
         }
         Map<String, ?> map = (Map<String, ?>) call(contextToMap, data);
         return map == null || map.isEmpty() ? null : map;
+    }
+
+    /**
+     * {@code (Object message, StringBuilder into) boolean}: writes a Log4j message's text into
+     * {@code into} and answers true, or answers false (writing nothing) for a message that is not
+     * one of Log4j's own formattable ones.
+     */
+    static MethodHandle formatterFor(Object message) {
+        MethodHandle formatTo = FORMAT_TO.get(message.getClass());
+        return formatTo == null ? NOT_FORMATTED : MethodHandles.insertArguments(FORMATTED, 0, formatTo);
+    }
+
+    private static boolean formatted(MethodHandle formatTo, Object message, StringBuilder into) throws Throwable {
+        formatTo.invokeExact(message, into);
+        return true;
+    }
+
+    private static Object valueIn(MethodHandle get, Object data, String key) throws Throwable {
+        return data == null ? null : (Object) get.invokeExact(data, key);
     }
 
     long threadId(Object event) {

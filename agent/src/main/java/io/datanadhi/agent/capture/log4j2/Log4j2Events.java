@@ -9,6 +9,7 @@ import io.datanadhi.agent.record.Level;
 import io.datanadhi.agent.record.ThreadScratch;
 import io.datanadhi.bootstrap.CapturedEvent;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodType;
 import java.util.function.BiConsumer;
 
 /**
@@ -22,6 +23,14 @@ final class Log4j2Events extends AccessEventMapper {
             new InlinedGetter(InlinedGetter.Kind.LEVEL_VALUE, Log4j2Access::of).invoker();
     private static final MethodHandle LOGGER_NAME =
             new InlinedGetter(InlinedGetter.Kind.LOGGER_NAME, Log4j2Access::of).invoker();
+    private static final MethodHandle MESSAGE =
+            new InlinedGetter(FrameworkApi.GETTER, event -> Log4j2Access.of(event).message).invoker();
+    /** Keyed by the message's class (the garbage-free event is its own message). */
+    private static final MethodHandle FORMAT = new InlinedGetter(
+            MethodType.methodType(boolean.class, Object.class, StringBuilder.class), Log4j2Access::formatterFor).invoker();
+    private static final MethodHandle CONTEXT_VALUE = new InlinedGetter(
+            MethodType.methodType(Object.class, Object.class, String.class), event -> Log4j2Access.of(event).contextValue)
+            .invoker();
 
     @Override
     protected int readLevelValue(Object event) {
@@ -93,11 +102,14 @@ final class Log4j2Events extends AccessEventMapper {
 
     /** Log4j's own messages are formatted into the thread's buffer, as its layouts do; others as {@link #message}. */
     @Override
-    public CharSequence messageText(CapturedEvent event) {
+    public CharSequence messageText(Object event, CapturedEvent thread) {
         try {
-            StringBuilder into = ThreadScratch.of(event).text();
-            if (Log4j2Access.of(event.event).formatMessage(event.event, into)) {
-                return into;
+            Object message = (Object) MESSAGE.invokeExact(event);
+            if (message != null) {
+                StringBuilder into = ThreadScratch.of(thread).text();
+                if ((boolean) FORMAT.invokeExact(message, into)) {
+                    return into;
+                }
             }
         } catch (Throwable e) {
             // as message() says it: the same note
@@ -111,19 +123,33 @@ final class Log4j2Events extends AccessEventMapper {
      * the usual strings) gives their {@code String.valueOf}, as that copy does.
      */
     @Override
-    public Object contextValue(CapturedEvent event, String key) {
-        Object value = keyValue(event, key);
+    public Object contextValue(Object event, String key, CapturedEvent thread) {
+        Object message = messageObject(event);
+        Object value = MapMessageAccess.of(message).value(message, key);
         if (value != null) {
             return value;
         }
-        Object context = Log4j2Access.of(event.event).contextValue(event.event, key);
+        Object context;
+        try {
+            context = (Object) CONTEXT_VALUE.invokeExact(event, key);
+        } catch (Throwable t) {
+            throw FrameworkApi.failure(t);
+        }
         return context == null || context instanceof String ? context : String.valueOf(context);
     }
 
     @Override
     public Object keyValue(CapturedEvent event, String key) {
-        Object message = Log4j2Access.of(event.event).messageObject(event.event);
+        Object message = messageObject(event.event);
         return MapMessageAccess.of(message).value(message, key);
+    }
+
+    private static Object messageObject(Object event) {
+        try {
+            return (Object) MESSAGE.invokeExact(event);
+        } catch (Throwable t) {
+            throw FrameworkApi.failure(t);
+        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import static io.datanadhi.agent.capture.FrameworkApi.GETTER;
 import static io.datanadhi.agent.capture.FrameworkApi.call;
 import static io.datanadhi.agent.capture.FrameworkApi.findInterface;
 import static io.datanadhi.agent.capture.FrameworkApi.getter;
+import static io.datanadhi.agent.capture.FrameworkApi.onClass;
 
 import io.datanadhi.agent.capture.HandleAccess;
 import java.lang.invoke.MethodHandle;
@@ -42,9 +43,11 @@ final class LogbackAccess extends HandleAccess {
         }
     };
 
-    private final MethodHandle formattedMessage;
-    private final MethodHandle mdc;
-    private final MethodHandle keyValuePairs;
+    /** {@code (Object) Object}: the getters {@link LogbackEvents} calls through {@link io.datanadhi.agent.capture.InlinedGetter}s. */
+    final MethodHandle formattedMessage;
+    final MethodHandle mdc;
+    /** Logback 1.3 on; before, a handle that returns null. */
+    final MethodHandle keyValuePairs;
     private final MethodHandle throwableProxy;
 
     private LogbackAccess(Class<?> eventClass) {
@@ -56,18 +59,20 @@ final class LogbackAccess extends HandleAccess {
             MethodHandles.Lookup lookup = MethodHandles.publicLookup();
             Method getLevel = api.getMethod("getLevel");
             Class<?> levelClass = getLevel.getReturnType();
-            level = lookup.unreflect(getLevel).asType(GETTER);
+            level = onClass(lookup, eventClass, getLevel).asType(GETTER);
             levelValue = lookup.unreflectGetter(levelClass.getField("levelInt"))
                     .asType(MethodType.methodType(int.class, Object.class));
             levelName = lookup.unreflectGetter(levelClass.getField("levelStr")).asType(GETTER);
-            loggerName = getter(lookup, api, "getLoggerName");
-            formattedMessage = getter(lookup, api, "getFormattedMessage");
+            loggerName = getter(lookup, eventClass, api, "getLoggerName");
+            formattedMessage = getter(lookup, eventClass, api, "getFormattedMessage");
             threadName = getter(lookup, api, "getThreadName");
             timestamp = lookup.unreflect(api.getMethod("getTimeStamp"))
                     .asType(MethodType.methodType(long.class, Object.class));
-            mdc = getter(lookup, api, "getMDCPropertyMap");
+            mdc = getter(lookup, eventClass, api, "getMDCPropertyMap");
             throwableProxy = getter(lookup, api, "getThrowableProxy");
-            keyValuePairs = optionalGetter(lookup, api, "getKeyValuePairs");
+            MethodHandle pairs = optionalGetter(lookup, eventClass, api, "getKeyValuePairs");
+            keyValuePairs = pairs != null ? pairs
+                    : MethodHandles.dropArguments(MethodHandles.constant(Object.class, null), 0, Object.class);
         } catch (ReflectiveOperationException e) {
             throw new IllegalArgumentException("unsupported Logback version: " + e, e);
         }
@@ -88,10 +93,6 @@ final class LogbackAccess extends HandleAccess {
         return (Map<String, ?>) call(mdc, event);
     }
 
-    List<?> keyValues(Object event) {
-        return keyValuePairs == null ? null : (List<?>) call(keyValuePairs, event);
-    }
-
     /** The exception, when the event carries the real one (not a deserialized copy). */
     @Override
     public Throwable thrown(Object event) {
@@ -103,10 +104,10 @@ final class LogbackAccess extends HandleAccess {
         return getThrowable == null ? null : (Throwable) call(getThrowable, proxy);
     }
 
-    private static MethodHandle optionalGetter(MethodHandles.Lookup lookup, Class<?> api, String name)
-            throws IllegalAccessException {
+    private static MethodHandle optionalGetter(MethodHandles.Lookup lookup, Class<?> eventClass, Class<?> api,
+            String name) throws IllegalAccessException {
         try {
-            return lookup.unreflect(api.getMethod(name)).asType(GETTER);
+            return onClass(lookup, eventClass, api.getMethod(name)).asType(GETTER);
         } catch (NoSuchMethodException e) {
             return null;
         }

@@ -9,6 +9,7 @@ import io.datanadhi.agent.record.Level;
 import io.datanadhi.bootstrap.CapturedEvent;
 import java.lang.invoke.MethodHandle;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiConsumer;
 
 /** Reads Logback's ILoggingEvents, through {@link LogbackAccess}. */
@@ -18,6 +19,12 @@ final class LogbackEvents extends AccessEventMapper {
             new InlinedGetter(InlinedGetter.Kind.LEVEL_VALUE, LogbackAccess::of).invoker();
     private static final MethodHandle LOGGER_NAME =
             new InlinedGetter(InlinedGetter.Kind.LOGGER_NAME, LogbackAccess::of).invoker();
+    private static final MethodHandle MESSAGE =
+            new InlinedGetter(FrameworkApi.GETTER, event -> LogbackAccess.of(event).formattedMessage).invoker();
+    private static final MethodHandle MDC =
+            new InlinedGetter(FrameworkApi.GETTER, event -> LogbackAccess.of(event).mdc).invoker();
+    private static final MethodHandle KEY_VALUES =
+            new InlinedGetter(FrameworkApi.GETTER, event -> LogbackAccess.of(event).keyValuePairs).invoker();
 
     @Override
     protected int readLevelValue(Object event) {
@@ -32,6 +39,25 @@ final class LogbackEvents extends AccessEventMapper {
     protected String readLoggerName(Object event) {
         try {
             return (String) (Object) LOGGER_NAME.invokeExact(event);
+        } catch (Throwable t) {
+            throw FrameworkApi.failure(t);
+        }
+    }
+
+    @Override
+    protected String readMessage(Object event) {
+        try {
+            return (String) (Object) MESSAGE.invokeExact(event);
+        } catch (Throwable t) {
+            throw FrameworkApi.failure(t);
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected Map<String, ?> readContext(Object event) {
+        try {
+            return (Map<String, ?>) (Object) MDC.invokeExact(event);
         } catch (Throwable t) {
             throw FrameworkApi.failure(t);
         }
@@ -62,16 +88,36 @@ final class LogbackEvents extends AccessEventMapper {
     }
 
     @Override
+    public CharSequence messageText(Object event, CapturedEvent thread) {
+        return message(event);
+    }
+
+    /** The key-value pair, else the MDC entry, read from the event without filling {@code thread}. */
+    @Override
+    public Object contextValue(Object event, String key, CapturedEvent thread) {
+        Object value = KeyValuePairs.get(keyValues(event), key);
+        if (value == null) {
+            Map<String, ?> mdc = readContext(event);
+            value = mdc == null ? null : mdc.get(key);
+        }
+        return value;
+    }
+
+    @Override
     public Object keyValue(CapturedEvent event, String key) {
-        return KeyValuePairs.get(keyValues(event), key);
+        return KeyValuePairs.get(keyValues(event.event), key);
     }
 
     @Override
     public void forEachKeyValue(CapturedEvent event, BiConsumer<String, Object> action) {
-        KeyValuePairs.forEach(keyValues(event), action);
+        KeyValuePairs.forEach(keyValues(event.event), action);
     }
 
-    private static List<?> keyValues(CapturedEvent event) {
-        return LogbackAccess.of(event.event).keyValues(event.event);
+    private static List<?> keyValues(Object event) {
+        try {
+            return (List<?>) (Object) KEY_VALUES.invokeExact(event);
+        } catch (Throwable t) {
+            throw FrameworkApi.failure(t);
+        }
     }
 }
