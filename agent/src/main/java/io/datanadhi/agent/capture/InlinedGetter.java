@@ -20,8 +20,9 @@ import java.util.function.Function;
  * lookup.
  *
  * <p>The site can have any shape whose first parameter is the object whose class selects the
- * handle ({@code (Object) Object} for a getter, {@code (Object, StringBuilder) boolean} for
- * "format this message into that buffer"): {@link #InlinedGetter(MethodType, Function)}.
+ * handle ({@code (Object) Object} for a getter, {@code (Object, CapturedEvent) CharSequence} for
+ * "format this message"): {@link #InlinedGetter(MethodType, Function, MethodHandle)}. Each
+ * class's handle is made once, so the general path allocates nothing either.
  */
 public final class InlinedGetter {
 
@@ -45,36 +46,46 @@ public final class InlinedGetter {
         }
     }
 
-    private final Function<Object, MethodHandle> directFor;
+    /** Each class's handle, made once: a class beyond the bound ones costs a lookup, nothing more. */
+    private final ClassValue<MethodHandle> directs;
+    /** A handle that is not worth a bound slot (the class has nothing to read): never bound. */
+    private final MethodHandle unbound;
     private final MutableCallSite site;
     /** The classes the site is bound to, at most {@link #MAX_BOUND}; guarded by this. */
     private final List<Class<?>> boundClasses = new ArrayList<>();
     private volatile boolean full;
 
     /** A level's number or a logger's name, from the event class's {@link HandleAccess}. */
-    public InlinedGetter(Kind kind, Function<Object, ? extends HandleAccess> accessOf) {
+    public InlinedGetter(Kind kind, Function<Class<?>, ? extends HandleAccess> accessOf) {
         this(kind == Kind.LEVEL_VALUE ? MethodType.methodType(int.class, Object.class) : FrameworkApi.GETTER,
-                event -> {
-                    HandleAccess access = accessOf.apply(event);
+                type -> {
+                    HandleAccess access = accessOf.apply(type);
                     return kind == Kind.LEVEL_VALUE
                             ? MethodHandles.filterReturnValue(access.level, access.levelValue)
                             : access.loggerName;
-                });
+                }, null);
     }
 
     /**
      * @param type the site's shape; its first parameter is {@code Object}, the object whose class
      *     selects the handle
-     * @param directFor the handle for that object's class, exactly of {@code type}; asked once per
-     *     class while the site binds classes, then for every call of a further class
+     * @param directFor the handle for a class, exactly of {@code type}; asked once per class
+     * @param unbound a handle {@code directFor} may give that is not bound into the site (the
+     *     slots are kept for classes worth inlining), or null
      */
-    public InlinedGetter(MethodType type, Function<Object, MethodHandle> directFor) {
-        this.directFor = directFor;
+    public InlinedGetter(MethodType type, Function<Class<?>, MethodHandle> directFor, MethodHandle unbound) {
+        this.directs = new ClassValue<>() {
+            @Override
+            protected MethodHandle computeValue(Class<?> c) {
+                return directFor.apply(c);
+            }
+        };
+        this.unbound = unbound;
         MethodHandle find = DIRECT_FOR.bindTo(this);
         if (type.parameterCount() > 1) {
             find = MethodHandles.dropArguments(find, 1, type.parameterList().subList(1, type.parameterCount()));
         }
-        // general(args) = directFor(args[0]).invokeExact(args)
+        // general(args) = directFor(args[0].getClass()).invokeExact(args)
         MethodHandle general = MethodHandles.foldArguments(MethodHandles.exactInvoker(type), find);
         this.site = new MutableCallSite(general);
     }
@@ -85,8 +96,11 @@ public final class InlinedGetter {
     }
 
     private MethodHandle directFor(Object target) {
-        MethodHandle direct = directFor.apply(target);
-        bindOnce(target.getClass(), direct);
+        Class<?> type = target.getClass();
+        MethodHandle direct = directs.get(type);
+        if (!full && direct != unbound) {
+            bindOnce(type, direct);
+        }
         return direct;
     }
 
@@ -95,9 +109,6 @@ public final class InlinedGetter {
      * compiled code that inlined it is thrown away at most that often.
      */
     private void bindOnce(Class<?> type, MethodHandle direct) {
-        if (full) {
-            return;
-        }
         synchronized (this) {
             if (full || boundClasses.contains(type)) {
                 return;

@@ -29,8 +29,12 @@ public final class KeyValuePairs {
         if (pairs == null || pairs.isEmpty()) {
             return null;
         }
+        if (!(pairs instanceof java.util.RandomAccess)) {
+            return get(new java.util.ArrayList<>(pairs), key);
+        }
         Object found = null;
-        for (Object pair : pairs) {
+        for (int i = 0, n = pairs.size(); i < n; i++) { // indexed: no iterator on the logging path
+            Object pair = pairs.get(i);
             if (pair != null) {
                 Field[] fields = FIELDS.get(pair.getClass());
                 if (fields != null && key.equals(read(fields[0], pair))) {

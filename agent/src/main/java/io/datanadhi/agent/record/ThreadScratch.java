@@ -42,6 +42,20 @@ public final class ThreadScratch {
         return buffer;
     }
 
+    /**
+     * After the rules read the thread's text: a buffer that a long message grew past
+     * {@value #MAX_KEPT_CHARS} characters is let go now, not kept until the thread's next event.
+     */
+    public static void textRead(CapturedEvent thread) {
+        Object attached = thread.attachment;
+        if (attached instanceof ThreadScratch) {
+            ThreadScratch scratch = (ThreadScratch) attached;
+            if (scratch.text != null && scratch.text.capacity() > MAX_KEPT_CHARS) {
+                scratch.text = null;
+            }
+        }
+    }
+
     /** This thread's view for {@code owner}, made the first time (again after the owner changes). */
     public EventView view(Object owner, RecordSettings settings) {
         if (viewOwner != owner) {

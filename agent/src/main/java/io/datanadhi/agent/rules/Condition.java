@@ -182,8 +182,8 @@ public final class Condition {
     /**
      * The plain characters a regex starts with (after a leading {@code ^}), which every text it
      * matches from its start must begin with: letters, digits and punctuation that is never a
-     * metacharacter, up to the first other character; the last is dropped when a quantifier
-     * follows it ({@code ab*} gives "a"). Empty for a regex with {@code |} anywhere, since an
+     * metacharacter, up to the first other character; the last is dropped when a quantifier or
+     * an escape follows it ({@code ab*} gives "a"). Empty for a regex with {@code |} anywhere, since an
      * alternative may start otherwise.
      */
     static String literalPrefix(String regex) {
@@ -195,7 +195,8 @@ public final class Condition {
         while (end < regex.length() && plain(regex.charAt(end))) {
             end++;
         }
-        if (end < regex.length() && end > start && "*?{+".indexOf(regex.charAt(end)) >= 0) {
+        // A quantifier makes the last character optional; so may one after an escape ("b\\Q\\E*" is "b*").
+        if (end < regex.length() && end > start && "*?{+\\".indexOf(regex.charAt(end)) >= 0) {
             end--;
         }
         return regex.substring(start, end);

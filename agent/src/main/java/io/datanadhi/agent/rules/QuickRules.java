@@ -3,6 +3,7 @@ package io.datanadhi.agent.rules;
 import io.datanadhi.agent.record.EventMapper;
 import io.datanadhi.agent.record.Level;
 import io.datanadhi.agent.record.RecordPath;
+import io.datanadhi.agent.record.ThreadScratch;
 import io.datanadhi.bootstrap.CapturedEvent;
 import java.util.Map;
 
@@ -91,14 +92,15 @@ final class QuickRules {
     /**
      * Null when some condition reads another field (the call site, the thread, the trace id,
      * {@code context.error}, which the record makes from the exception), or there are more than
-     * 63 rules or 64 conditions (one bit each; the 64th rule bit is {@link #UNDECIDED}).
+     * 64 rules or 64 conditions (one bit each), or 64 rules of which one reads the message or
+     * the context (the 64th rule's bit is then {@link #UNDECIDED}).
      */
     static QuickRules of(Rule[] rules) {
         int count = 0;
         for (Rule rule : rules) {
             count += rule.conditionCount();
         }
-        if (rules.length > 63 || count > 64) {
+        if (rules.length > 64 || count > 64) {
             return null;
         }
         long[] levelHolds = new long[Level.values().length];
@@ -138,17 +140,28 @@ final class QuickRules {
                 conditions[c++] = condition;
             }
         }
+        if (rules.length == 64 && (messageConditions | contextConditions) != 0L) {
+            return null;
+        }
         return new QuickRules(levelHolds, nameConditions, frameworkConditions, messageConditions, contextConditions,
                 ruleConditions, any, conditions, contextKeys);
     }
 
-    /** {@code context.a.b} gives {"a", "b"}; null for another key and for {@code context.error}. */
+    /**
+     * {@code context.a.b} gives {"a", "b"}; null for another key and for {@code context.error}.
+     * Interned: an MDC key is usually a literal in the application's code, so the map finds ours
+     * by identity before it compares characters.
+     */
     private static String[] contextKey(Condition condition) {
         String[] parts = condition.parts();
         if (parts.length < 2 || !parts[0].equals("context") || parts[1].equals("error")) {
             return null;
         }
-        return java.util.Arrays.copyOfRange(parts, 1, parts.length);
+        String[] key = java.util.Arrays.copyOfRange(parts, 1, parts.length);
+        for (int i = 0; i < key.length; i++) {
+            key[i] = key[i].intern();
+        }
+        return key;
     }
 
     /** Bit i set when rule i matches; {@link #UNDECIDED} when only the record view can tell. */
@@ -199,27 +212,40 @@ final class QuickRules {
         return needed;
     }
 
+    /**
+     * The bits among {@code needed} that hold, read from the event; {@link #UNDECIDED} when a value
+     * is one only the record view compares, or reading one failed (the view reads fewer, lazily,
+     * rule by rule: a value that cannot be read must not lose an event another rule keeps).
+     */
     private long eventHolds(long needed, EventMapper mapper, Object event, CapturedEvent thread) {
         long holds = 0L;
         CharSequence message = null;
-        for (long left = needed; left != 0L; left &= left - 1) {
-            int c = Long.numberOfTrailingZeros(left);
-            long bit = 1L << c;
-            if ((messageConditions & bit) != 0L) {
-                if (message == null) {
-                    message = mapper.messageText(event, thread);
+        try {
+            for (long left = needed; left != 0L; left &= left - 1) {
+                int c = Long.numberOfTrailingZeros(left);
+                long bit = 1L << c;
+                if ((messageConditions & bit) != 0L) {
+                    if (message == null) {
+                        message = mapper.messageText(event, thread);
+                    }
+                    if (conditions[c].matchesText(message)) {
+                        holds |= bit;
+                    }
+                } else {
+                    int answer = conditions[c].matchesValue(contextValue(mapper, event, contextKeys[c], thread));
+                    if (answer < 0) {
+                        return UNDECIDED;
+                    }
+                    if (answer > 0) {
+                        holds |= bit;
+                    }
                 }
-                if (conditions[c].matchesText(message)) {
-                    holds |= bit;
-                }
-            } else {
-                int answer = conditions[c].matchesValue(contextValue(mapper, event, contextKeys[c], thread));
-                if (answer < 0) {
-                    return UNDECIDED;
-                }
-                if (answer > 0) {
-                    holds |= bit;
-                }
+            }
+        } catch (RuntimeException e) {
+            return UNDECIDED;
+        } finally {
+            if (message instanceof StringBuilder) {
+                ThreadScratch.textRead(thread);
             }
         }
         return holds;

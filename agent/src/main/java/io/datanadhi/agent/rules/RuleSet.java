@@ -47,7 +47,8 @@ public final class RuleSet {
 
     /**
      * True when every condition reads the level, the logger's name, the framework, the message
-     * or a context value (not {@code context.error}), and there are at most 63 rules: then
+     * or a context value (not {@code context.error}), and there are at most 64 rules (63 with
+     * one on the message or the context): then
      * {@link #evaluate(Level, String, EventMapper, Object, Object, CapturedEvent)} decides from the framework's event.
      */
     public boolean quick() {

@@ -33,9 +33,11 @@ class InlinedGetterTest {
     }
 
     public static final class EventC extends EventA {
+        private static final Level LEVEL = new Level(60); // a framework's levels are constants
+
         @Override
         public Level getLevel() {
-            return new Level(60);
+            return LEVEL;
         }
 
         @Override
@@ -79,8 +81,8 @@ class InlinedGetterTest {
 
     @Test
     void theFirstTwoClassesAreBoundAndEveryOtherClassStillReadsItsOwnValues() throws Throwable {
-        MethodHandle level = new InlinedGetter(InlinedGetter.Kind.LEVEL_VALUE, e -> ACCESS.get(e.getClass())).invoker();
-        MethodHandle name = new InlinedGetter(InlinedGetter.Kind.LOGGER_NAME, e -> ACCESS.get(e.getClass())).invoker();
+        MethodHandle level = new InlinedGetter(InlinedGetter.Kind.LEVEL_VALUE, ACCESS::get).invoker();
+        MethodHandle name = new InlinedGetter(InlinedGetter.Kind.LOGGER_NAME, ACCESS::get).invoker();
         for (int i = 0; i < 20_000; i++) { // long enough for the JIT to compile the bound site
             assertEquals(20, (int) level.invokeExact((Object) new EventA()));
             assertEquals(40, (int) level.invokeExact((Object) new EventB()));
@@ -89,5 +91,32 @@ class InlinedGetterTest {
             assertEquals(60, (int) level.invokeExact((Object) new EventC()));
             assertEquals("c", (Object) name.invokeExact((Object) new EventC()));
         }
+    }
+
+    /** A class past the bound ones takes the general path, which makes nothing per call: its handle is made once. */
+    @Test
+    void aThirdClassIsReadWithoutAllocating() throws Throwable {
+        MethodHandle level = new InlinedGetter(InlinedGetter.Kind.LEVEL_VALUE, ACCESS::get).invoker();
+        Object a = new EventA();
+        Object b = new EventB();
+        Object c = new EventC();
+        assertEquals(20, (int) level.invokeExact(a));
+        assertEquals(40, (int) level.invokeExact(b));
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        @SuppressWarnings("deprecation")
+        long thread = Thread.currentThread().getId();
+        long sum = 0;
+        for (int i = 0; i < 100_000; i++) {
+            sum += (int) level.invokeExact(c);
+        }
+        long before = threads.getThreadAllocatedBytes(thread);
+        for (int i = 0; i < 100_000; i++) {
+            sum += (int) level.invokeExact(c);
+        }
+        long allocated = threads.getThreadAllocatedBytes(thread) - before;
+        assertEquals(60L * 200_000, sum);
+        org.junit.jupiter.api.Assertions.assertTrue(allocated < 16 * 1024,
+                allocated + " bytes over 100 000 reads of a third class");
     }
 }

@@ -97,6 +97,9 @@ class MessageAndContextRulesTest {
         events.add(mutable(new SimpleMessage("order 42 placed"), acme));
         events.add(log4j(new ParameterizedMessage("order {} paid", 43), null));
         events.add(log4j(new ObjectMessage(List.of("sku=X-1", 2)), acme));
+        // An object that writes itself otherwise than its toString: the record has its toString.
+        events.add(log4j(new ObjectMessage(new SelfWriting()), acme));
+        events.add(mutable(new ParameterizedMessage("card {} declined", "4242"), null));
         events.add(log4j(new StringMapMessage().with("tenant", "globex").with("sku", "X-1"), acme));
         events.add(log4j(new MapMessage<>(Map.of("retry", 3)), null));
         events.add(log4j(null, null));
@@ -179,6 +182,19 @@ class MessageAndContextRulesTest {
         assertTrue(decided >= RULE_SETS.size() * events.size() - 2 * events.size(),
                 framework + ": " + decided + " decided quickly");
         assertTrue(matched > 0 && matched < decided, framework + ": both outcomes, " + matched + " of " + decided);
+    }
+
+    /** Log4j's layouts let it write itself ("order 42 placed"); String.valueOf gives "sku=X-1 declined". */
+    public static final class SelfWriting implements org.apache.logging.log4j.util.StringBuilderFormattable {
+        @Override
+        public void formatTo(StringBuilder buffer) {
+            buffer.append("order 42 placed");
+        }
+
+        @Override
+        public String toString() {
+            return "sku=X-1 declined";
+        }
     }
 
     private RuleSet load(String yaml) throws IOException {

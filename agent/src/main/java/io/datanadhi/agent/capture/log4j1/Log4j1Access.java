@@ -61,6 +61,10 @@ final class Log4j1Access extends HandleAccess {
         return BY_EVENT_CLASS.get(event.getClass());
     }
 
+    static Log4j1Access forClass(Class<?> eventClass) {
+        return BY_EVENT_CLASS.get(eventClass);
+    }
+
     @Override
     public String message(Object event) {
         return (String) call(renderedMessage, event);

@@ -11,9 +11,9 @@ import java.lang.invoke.MethodHandle;
 final class Log4j1Events extends AccessEventMapper {
 
     private static final MethodHandle LEVEL_VALUE =
-            new InlinedGetter(InlinedGetter.Kind.LEVEL_VALUE, Log4j1Access::of).invoker();
+            new InlinedGetter(InlinedGetter.Kind.LEVEL_VALUE, Log4j1Access::forClass).invoker();
     private static final MethodHandle LOGGER_NAME =
-            new InlinedGetter(InlinedGetter.Kind.LOGGER_NAME, Log4j1Access::of).invoker();
+            new InlinedGetter(InlinedGetter.Kind.LOGGER_NAME, Log4j1Access::forClass).invoker();
 
     @Override
     protected int readLevelValue(Object event) {

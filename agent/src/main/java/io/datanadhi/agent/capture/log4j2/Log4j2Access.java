@@ -8,6 +8,8 @@ import static io.datanadhi.agent.capture.FrameworkApi.getter;
 import static io.datanadhi.agent.capture.FrameworkApi.onClass;
 
 import io.datanadhi.agent.capture.HandleAccess;
+import io.datanadhi.agent.record.ThreadScratch;
+import io.datanadhi.bootstrap.CapturedEvent;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -23,11 +25,13 @@ final class Log4j2Access extends HandleAccess {
 
     private static final String EVENT_INTERFACE = "org.apache.logging.log4j.core.LogEvent";
 
+    /** {@code (Object message, CapturedEvent thread) CharSequence}: see {@link #formatterFor}. */
+    static final MethodType FORMAT_TYPE = MethodType.methodType(CharSequence.class, Object.class, CapturedEvent.class);
+    /** Of {@link #FORMAT_TYPE}, null: the message is not formatted in place. */
+    static final MethodHandle NOT_FORMATTED = MethodHandles.dropArguments(
+            MethodHandles.constant(CharSequence.class, null), 0, Object.class, CapturedEvent.class);
     private static final MethodHandle VALUE_IN;
     private static final MethodHandle FORMATTED;
-    /** {@code (Object, StringBuilder) boolean} that formats nothing: for a message {@link #FORMAT_TO} has no handle for. */
-    static final MethodHandle NOT_FORMATTED = MethodHandles.dropArguments(
-            MethodHandles.constant(boolean.class, false), 0, Object.class, StringBuilder.class);
 
     static {
         try {
@@ -35,7 +39,7 @@ final class Log4j2Access extends HandleAccess {
             VALUE_IN = lookup.findStatic(Log4j2Access.class, "valueIn",
                     MethodType.methodType(Object.class, MethodHandle.class, Object.class, String.class));
             FORMATTED = lookup.findStatic(Log4j2Access.class, "formatted",
-                    MethodType.methodType(boolean.class, MethodHandle.class, Object.class, StringBuilder.class));
+                    MethodType.methodType(CharSequence.class, MethodHandle.class, Object.class, CapturedEvent.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -49,32 +53,40 @@ final class Log4j2Access extends HandleAccess {
     };
 
     /**
-     * {@code Message.formatTo(StringBuilder)}, per message class, for Log4j's own messages that
-     * implement {@code StringBuilderFormattable}: the text its layouts write, without the new
-     * String that {@code getFormattedMessage()} makes for a reusable message (or caches for a
-     * parameterized one). Null for a message class of the application's, which may format
-     * otherwise, and for {@code SimpleMessage}, whose text is already a String.
+     * The classes whose {@code formatTo(StringBuilder)} writes exactly what their
+     * {@code getFormattedMessage()} returns, and for which the latter makes a new String per call:
+     * the garbage-free event (its own message, holding the text in a buffer), the reusable
+     * messages and the map messages. Not {@code ParameterizedMessage} (its formatted text is
+     * cached for the appenders), not {@code ObjectMessage} nor the flow messages (their
+     * {@code formatTo} asks a formattable parameter to write itself, where
+     * {@code getFormattedMessage} takes its {@code toString()}), not an application's class.
      */
-    static final ClassValue<MethodHandle> FORMAT_TO = new ClassValue<>() {
-        @Override
-        protected MethodHandle computeValue(Class<?> type) {
-            if (!type.getName().startsWith("org.apache.logging.log4j.")
-                    || type.getName().equals("org.apache.logging.log4j.message.SimpleMessage")) {
-                return null;
-            }
-            Class<?> formattable = findInterface(type, "org.apache.logging.log4j.util.StringBuilderFormattable");
-            if (formattable == null) {
-                return null;
-            }
-            try {
-                return MethodHandles.publicLookup()
-                        .unreflect(formattable.getMethod("formatTo", StringBuilder.class))
-                        .asType(MethodType.methodType(void.class, Object.class, StringBuilder.class));
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                return null;
-            }
+    private static final java.util.Set<String> FORMATTED_IN_PLACE = java.util.Set.of(
+            "org.apache.logging.log4j.core.impl.MutableLogEvent",
+            "org.apache.logging.log4j.core.async.RingBufferLogEvent",
+            "org.apache.logging.log4j.message.ReusableParameterizedMessage",
+            "org.apache.logging.log4j.message.ReusableSimpleMessage",
+            "org.apache.logging.log4j.message.MapMessage",
+            "org.apache.logging.log4j.message.StringMapMessage",
+            "org.apache.logging.log4j.message.StructuredDataMessage");
+
+    /** {@code Message.formatTo(StringBuilder)} for a class of {@link #FORMATTED_IN_PLACE}, as {@code (Object, StringBuilder) void}; null for any other. */
+    private static MethodHandle formatTo(Class<?> type) {
+        if (!FORMATTED_IN_PLACE.contains(type.getName())) {
+            return null;
         }
-    };
+        Class<?> formattable = findInterface(type, "org.apache.logging.log4j.util.StringBuilderFormattable");
+        if (formattable == null) {
+            return null;
+        }
+        try {
+            return MethodHandles.publicLookup()
+                    .unreflect(formattable.getMethod("formatTo", StringBuilder.class))
+                    .asType(MethodType.methodType(void.class, Object.class, StringBuilder.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
 
     /** {@code (Object) Object}: {@code LogEvent.getMessage()}. */
     final MethodHandle message;
@@ -125,6 +137,10 @@ final class Log4j2Access extends HandleAccess {
         return BY_EVENT_CLASS.get(event.getClass());
     }
 
+    static Log4j2Access forClass(Class<?> eventClass) {
+        return BY_EVENT_CLASS.get(eventClass);
+    }
+
     @Override
     public String message(Object event) {
         Object value = call(message, event);
@@ -154,18 +170,19 @@ final class Log4j2Access extends HandleAccess {
     }
 
     /**
-     * {@code (Object message, StringBuilder into) boolean}: writes a Log4j message's text into
-     * {@code into} and answers true, or answers false (writing nothing) for a message that is not
-     * one of Log4j's own formattable ones.
+     * Of {@link #FORMAT_TYPE}, for one message class: writes the message's text into the thread's
+     * {@link ThreadScratch#text()} and returns it, as Log4j's layouts write it; or
+     * {@link #NOT_FORMATTED} for a class not {@linkplain #FORMATTED_IN_PLACE formatted in place}.
      */
-    static MethodHandle formatterFor(Object message) {
-        MethodHandle formatTo = FORMAT_TO.get(message.getClass());
+    static MethodHandle formatterFor(Class<?> messageClass) {
+        MethodHandle formatTo = formatTo(messageClass);
         return formatTo == null ? NOT_FORMATTED : MethodHandles.insertArguments(FORMATTED, 0, formatTo);
     }
 
-    private static boolean formatted(MethodHandle formatTo, Object message, StringBuilder into) throws Throwable {
+    private static CharSequence formatted(MethodHandle formatTo, Object message, CapturedEvent thread) throws Throwable {
+        StringBuilder into = ThreadScratch.of(thread).text();
         formatTo.invokeExact(message, into);
-        return true;
+        return into;
     }
 
     private static Object valueIn(MethodHandle get, Object data, String key) throws Throwable {

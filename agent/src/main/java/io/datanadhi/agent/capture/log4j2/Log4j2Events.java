@@ -20,17 +20,21 @@ import java.util.function.BiConsumer;
 final class Log4j2Events extends AccessEventMapper {
 
     private static final MethodHandle LEVEL_VALUE =
-            new InlinedGetter(InlinedGetter.Kind.LEVEL_VALUE, Log4j2Access::of).invoker();
+            new InlinedGetter(InlinedGetter.Kind.LEVEL_VALUE, Log4j2Access::forClass).invoker();
     private static final MethodHandle LOGGER_NAME =
-            new InlinedGetter(InlinedGetter.Kind.LOGGER_NAME, Log4j2Access::of).invoker();
+            new InlinedGetter(InlinedGetter.Kind.LOGGER_NAME, Log4j2Access::forClass).invoker();
     private static final MethodHandle MESSAGE =
-            new InlinedGetter(FrameworkApi.GETTER, event -> Log4j2Access.of(event).message).invoker();
-    /** Keyed by the message's class (the garbage-free event is its own message). */
-    private static final MethodHandle FORMAT = new InlinedGetter(
-            MethodType.methodType(boolean.class, Object.class, StringBuilder.class), Log4j2Access::formatterFor).invoker();
+            new InlinedGetter(FrameworkApi.GETTER, type -> Log4j2Access.forClass(type).message, null).invoker();
+    /**
+     * {@code (Object message, CapturedEvent thread) CharSequence}, keyed by the message's class (the
+     * garbage-free event is its own message): the text in the thread's buffer, or null for a
+     * message Log4j does not format that way (not bound into the site).
+     */
+    private static final MethodHandle FORMAT = new InlinedGetter(Log4j2Access.FORMAT_TYPE, Log4j2Access::formatterFor,
+            Log4j2Access.NOT_FORMATTED).invoker();
     private static final MethodHandle CONTEXT_VALUE = new InlinedGetter(
-            MethodType.methodType(Object.class, Object.class, String.class), event -> Log4j2Access.of(event).contextValue)
-            .invoker();
+            MethodType.methodType(Object.class, Object.class, String.class),
+            type -> Log4j2Access.forClass(type).contextValue, null).invoker();
 
     @Override
     protected int readLevelValue(Object event) {
@@ -106,9 +110,9 @@ final class Log4j2Events extends AccessEventMapper {
         try {
             Object message = (Object) MESSAGE.invokeExact(event);
             if (message != null) {
-                StringBuilder into = ThreadScratch.of(thread).text();
-                if ((boolean) FORMAT.invokeExact(message, into)) {
-                    return into;
+                CharSequence text = (CharSequence) FORMAT.invokeExact(message, thread);
+                if (text != null) {
+                    return text;
                 }
             }
         } catch (Throwable e) {

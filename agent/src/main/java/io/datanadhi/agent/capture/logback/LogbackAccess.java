@@ -82,6 +82,10 @@ final class LogbackAccess extends HandleAccess {
         return BY_EVENT_CLASS.get(event.getClass());
     }
 
+    static LogbackAccess forClass(Class<?> eventClass) {
+        return BY_EVENT_CLASS.get(eventClass);
+    }
+
     @Override
     public String message(Object event) {
         return (String) call(formattedMessage, event);

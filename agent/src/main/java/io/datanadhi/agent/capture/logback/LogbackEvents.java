@@ -16,15 +16,15 @@ import java.util.function.BiConsumer;
 final class LogbackEvents extends AccessEventMapper {
 
     private static final MethodHandle LEVEL_VALUE =
-            new InlinedGetter(InlinedGetter.Kind.LEVEL_VALUE, LogbackAccess::of).invoker();
+            new InlinedGetter(InlinedGetter.Kind.LEVEL_VALUE, LogbackAccess::forClass).invoker();
     private static final MethodHandle LOGGER_NAME =
-            new InlinedGetter(InlinedGetter.Kind.LOGGER_NAME, LogbackAccess::of).invoker();
+            new InlinedGetter(InlinedGetter.Kind.LOGGER_NAME, LogbackAccess::forClass).invoker();
     private static final MethodHandle MESSAGE =
-            new InlinedGetter(FrameworkApi.GETTER, event -> LogbackAccess.of(event).formattedMessage).invoker();
+            new InlinedGetter(FrameworkApi.GETTER, type -> LogbackAccess.forClass(type).formattedMessage, null).invoker();
     private static final MethodHandle MDC =
-            new InlinedGetter(FrameworkApi.GETTER, event -> LogbackAccess.of(event).mdc).invoker();
+            new InlinedGetter(FrameworkApi.GETTER, type -> LogbackAccess.forClass(type).mdc, null).invoker();
     private static final MethodHandle KEY_VALUES =
-            new InlinedGetter(FrameworkApi.GETTER, event -> LogbackAccess.of(event).keyValuePairs).invoker();
+            new InlinedGetter(FrameworkApi.GETTER, type -> LogbackAccess.forClass(type).keyValuePairs, null).invoker();
 
     @Override
     protected int readLevelValue(Object event) {
