@@ -16,9 +16,9 @@ import io.datanadhi.agent.rules.Match;
 import io.datanadhi.agent.rules.RuleLoadResult;
 import io.datanadhi.agent.rules.RuleLoader;
 import io.datanadhi.agent.rules.RuleSet;
+import io.datanadhi.agent.testing.AllocationMeter;
 import io.datanadhi.bootstrap.CapturedEvent;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -248,21 +248,9 @@ class MessageAndContextRulesTest {
     }
 
     private static final int ROUNDS = 200_000;
-    private static volatile Object sink;
 
     private static long allocatedBytesOf(Supplier<?> call) {
-        com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        @SuppressWarnings("deprecation")
-        long thread = Thread.currentThread().getId();
-        for (int i = 0; i < ROUNDS; i++) {
-            sink = call.get();
-        }
-        long before = threads.getThreadAllocatedBytes(thread);
-        for (int i = 0; i < ROUNDS; i++) {
-            sink = call.get();
-        }
-        return threads.getThreadAllocatedBytes(thread) - before;
+        return AllocationMeter.bytesOf(ROUNDS, call);
     }
 
     private static void assertSame(Match expected, Match actual, String what) {

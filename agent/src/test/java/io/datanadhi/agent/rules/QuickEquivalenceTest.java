@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -45,7 +43,7 @@ class QuickEquivalenceTest {
 
     @Test
     void everyConformanceEventIsRoutedAsExpectedWhetherDecidedQuicklyOrOnTheView() throws IOException {
-        Path fixtures = locateFixtures();
+        Path fixtures = RulesConformanceTest.locateFixtures();
         Path rules = Files.createDirectories(dir.resolve("rules"));
         try (DirectoryStream<Path> files = Files.newDirectoryStream(fixtures.resolve("rules"))) {
             for (Path file : files) {
@@ -262,17 +260,6 @@ class QuickEquivalenceTest {
     @SuppressWarnings("unchecked")
     private static <T> T pick(Random random, T[] values) {
         return values[random.nextInt(values.length)];
-    }
-
-    private static Path locateFixtures() {
-        Path start = Paths.get(System.getProperty("user.dir")).toAbsolutePath();
-        for (Path d = start; d != null; d = d.getParent()) {
-            Path candidate = d.resolve("shared").resolve("conformance").resolve("rules");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        return fail("no ancestor of " + start + " has shared/conformance/rules");
     }
 
     /** Events held as the plain maps of a conformance event: what the record view and the quick path read. */

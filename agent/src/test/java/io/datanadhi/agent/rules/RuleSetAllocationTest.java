@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
+import io.datanadhi.agent.testing.AllocationMeter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
@@ -108,20 +108,8 @@ class RuleSetAllocationTest {
         assertFalse(allocated < BOUND_BYTES, "the meter saw only " + allocated + " bytes");
     }
 
-    private static volatile Object sink;
-
     /** Bytes allocated by this thread over ROUNDS calls, after as many calls to warm up the JIT. */
     private static long allocatedBytesOf(Supplier<?> call) {
-        com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long thread = Thread.currentThread().getId();
-        for (int i = 0; i < ROUNDS; i++) {
-            sink = call.get();
-        }
-        long before = threads.getThreadAllocatedBytes(thread);
-        for (int i = 0; i < ROUNDS; i++) {
-            sink = call.get();
-        }
-        return threads.getThreadAllocatedBytes(thread) - before;
+        return AllocationMeter.bytesOf(ROUNDS, call);
     }
 }

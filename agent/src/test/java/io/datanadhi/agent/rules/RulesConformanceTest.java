@@ -55,7 +55,7 @@ class RulesConformanceTest {
     }
 
     /** Walks up from the working directory to the first ancestor that has shared/conformance/rules. */
-    private static Path locateFixtures() {
+    static Path locateFixtures() {
         Path start = Paths.get(System.getProperty("user.dir")).toAbsolutePath();
         for (Path dir = start; dir != null; dir = dir.getParent()) {
             Path candidate = dir.resolve("shared").resolve("conformance").resolve("rules");
