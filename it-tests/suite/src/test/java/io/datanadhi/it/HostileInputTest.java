@@ -70,6 +70,21 @@ class HostileInputTest {
     /** Runs the scenario without the agent, then with it, and checks what must hold for every framework. */
     private AppRun.Result runBothWays(Function<String[], AppRun> app, List<String> cases) throws Exception {
         TestRules.write(dir, "all.yml", TestRules.EVERYTHING);
+        // Rules that read the message and the context of every event, hostile values included
+        // (decided from the framework's event, or by the record view for a value it must copy):
+        // they match nothing, and change nothing of what is shipped or of what the app sees.
+        TestRules.write(dir, "reads.yml", String.join("\n",
+                "- name: reads",
+                "  any_condition_match: true",
+                "  conditions:",
+                "    - {key: message, type: regex, value: '^no such message'}",
+                "    - {key: message, type: partial, value: 'no such text'}",
+                "    - {key: context.hostile, type: exact, value: 'x'}",
+                "    - {key: context.loop, type: partial, value: 'no such element'}",
+                "    - {key: context.huge, type: regex, value: '[0-9]+z'}",
+                "    - {key: context.hostile.inner, type: exact, value: 'x'}",
+                "  pipelines: [never]",
+                ""));
         AppRun.Result alone = app.apply(new String[] {"hostile"}).withoutAgent().run();
         AppRun.Result run = app.apply(new String[] {"hostile"}).shippingTo(server, dir).run();
         String summary = summary(run);
