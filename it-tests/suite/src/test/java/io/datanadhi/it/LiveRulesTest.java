@@ -158,7 +158,10 @@ class LiveRulesTest {
                 assertEquals(perPipeline.get(set + "-a"), perPipeline.get(set + "-b"), "set " + set + ": " + perPipeline);
             }
             int logged = logged(run).values().stream().mapToInt(Integer::intValue).sum();
-            assertEquals(logged, records + droppedLines(), "each event shipped (or in dropped/) once");
+            String summary = run.toString();
+            assertEquals(logged, records + droppedLines(), "each event shipped (or in dropped/) once: " + records
+                    + " received, " + droppedLines() + " in dropped/\n"
+                    + summary.substring(Math.max(0, summary.length() - 6000)));
         }
     }
 
