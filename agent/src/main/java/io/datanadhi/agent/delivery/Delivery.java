@@ -493,12 +493,6 @@ public final class Delivery {
             }
         }
         // A record can be in two of these places for a moment (a worker's batch as it is sent): once each.
-        // The workers' batches are claimed before what is in flight is collected: a worker puts
-        // records in flight before it lets them go, so each is in one or the other when looked at.
-        List<CapturedRecord> claimed = new ArrayList<>();
-        for (Worker worker : all) {
-            claimed.addAll(worker.held.claim());
-        }
         Set<CapturedRecord> unsent = Collections.newSetFromMap(new IdentityHashMap<>());
         List<CapturedRecord> ordered = new ArrayList<>();
         for (CapturedRecord record : new ArrayList<>(inFlight)) {
@@ -507,9 +501,11 @@ public final class Delivery {
             }
         }
         primary.close(); // what was in flight is ours now; its answers are ignored
-        for (CapturedRecord record : claimed) {
-            if (unsent.add(record)) {
-                ordered.add(record);
+        for (Worker worker : all) {
+            for (CapturedRecord record : worker.held.claim()) {
+                if (unsent.add(record)) {
+                    ordered.add(record);
+                }
             }
         }
         for (CapturedRecord record; (record = returned.poll()) != null; ) {
@@ -885,15 +881,12 @@ public final class Delivery {
                     window.release(end - sent);
                     throw e;
                 }
-                // In flight before they leave this worker: the shutdown hook, which claims the
-                // workers' batches and then collects what is in flight, sees each of them.
-                inFlight.addAll(records);
                 if (!held.release(records)) {
-                    inFlight.removeAll(records); // the hook has them (once, even if it saw them here too)
                     window.release(end - sent);
                     batch.clear(); // the shutdown hook has them
                     return;
                 }
+                inFlight.addAll(records);
                 List<CompletableFuture<SendResult>> answers = primary.send(envelopes);
                 for (int i = 0; i < answers.size(); i++) {
                     CapturedRecord record = records.get(i);
