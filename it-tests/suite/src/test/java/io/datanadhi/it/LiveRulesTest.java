@@ -158,10 +158,14 @@ class LiveRulesTest {
                 assertEquals(perPipeline.get(set + "-a"), perPipeline.get(set + "-b"), "set " + set + ": " + perPipeline);
             }
             int logged = logged(run).values().stream().mapToInt(Integer::intValue).sum();
+            // None lost. At exit a record still in flight is written to dropped/ as unsent even if
+            // the server then receives it (at least once): a few may be counted twice.
             String summary = run.toString();
-            assertEquals(logged, records + droppedLines(), "each event shipped (or in dropped/) once: " + records
-                    + " received, " + droppedLines() + " in dropped/\n"
-                    + summary.substring(Math.max(0, summary.length() - 6000)));
+            int accounted = records + droppedLines();
+            String found = records + " received, " + droppedLines() + " in dropped/, " + logged + " logged\n"
+                    + summary.substring(Math.max(0, summary.length() - 6000));
+            assertTrue(accounted >= logged, "each event shipped or in dropped/: " + found);
+            assertTrue(accounted - logged <= 2 * 64, "only what was in flight at exit counted twice: " + found);
         }
     }
 
