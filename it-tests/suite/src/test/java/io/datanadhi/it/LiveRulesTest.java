@@ -161,7 +161,7 @@ class LiveRulesTest {
             // None lost. At exit a record still in flight is written to dropped/ as unsent even if
             // the server then receives it (at least once): a few may be counted twice.
             String summary = run.toString();
-            int accounted = records + droppedLines();
+            long accounted = records + droppedLines();
             String found = records + " received, " + droppedLines() + " in dropped/, " + logged + " logged\n"
                     + summary.substring(Math.max(0, summary.length() - 6000));
             assertTrue(accounted >= logged, "each event shipped or in dropped/: " + found);
