@@ -508,6 +508,14 @@ public final class Delivery {
                 }
             }
         }
+        // A worker still running past its join may have released a batch and put it in flight
+        // after the first look: nothing is dispatched once the primary is closed, and an answer
+        // not yet seen would come after the JVM has gone. Taken here, once.
+        for (CapturedRecord record : new ArrayList<>(inFlight)) {
+            if (inFlight.remove(record) && unsent.add(record)) {
+                ordered.add(record);
+            }
+        }
         for (CapturedRecord record; (record = returned.poll()) != null; ) {
             if (unsent.add(record)) {
                 ordered.add(record);
