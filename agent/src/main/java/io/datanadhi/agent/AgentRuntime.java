@@ -214,7 +214,7 @@ final class AgentRuntime {
     private EventProcessor newProcessor(RuleLoadResult rules, Delivery running) {
         AgentConfig resolved = config;
         EventProcessor made = new EventProcessor(rules.rules(), resolved.logLevel(),
-                new RecordSettings(resolved.moduleName(), resolved.traceIdKeys(),
+                new RecordSettings(resolved.moduleName(), resolved.traceIdKeys(), resolved.spanIdKeys(),
                         resolved.maxMessageBytes(), resolved.maxStackTraceBytes(), resolved.caller()),
                 running, resolved.apiKey() != null, counters);
         processor = made;

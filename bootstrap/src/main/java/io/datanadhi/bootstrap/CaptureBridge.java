@@ -73,6 +73,15 @@ public final class CaptureBridge {
         }
     }
 
+    /**
+     * {@link #enter}, unless this invocation of the hooked method entered already: a hook placed
+     * before a call that may run several times per event (in a loop) calls this with the state it
+     * holds, null the first time.
+     */
+    public static Object enterOnce(Object state, String framework, Object event, Object logger) {
+        return state != null ? state : enter(framework, event, logger);
+    }
+
     /** Leaves a hook entered with {@link #enter}; {@code state} is what it returned. */
     public static void exit(Object state) {
         try {

@@ -6,6 +6,7 @@ import io.datanadhi.agent.capture.log4j1.Log4j1Hook;
 import io.datanadhi.agent.capture.log4j2.Log4j2Hook;
 import io.datanadhi.agent.capture.logback.LogbackHook;
 import io.datanadhi.agent.diag.Diagnostics;
+import io.datanadhi.agent.trace.Tracers;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,7 @@ public final class CaptureInstaller {
             if (transformer.targets(type.getName()) && inst.isModifiableClass(type)) {
                 loaded.add(type);
             }
+            Tracers.noticeLoaded(type); // a tracer's agent attached before this one
         }
         if (!loaded.isEmpty()) {
             try {

@@ -1,6 +1,7 @@
 package io.datanadhi.agent.capture;
 
 import io.datanadhi.agent.diag.Diagnostics;
+import io.datanadhi.agent.trace.Tracers;
 import java.lang.instrument.ClassFileTransformer;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
@@ -10,7 +11,8 @@ import java.util.Map;
 
 /**
  * Sees every class the JVM loads and hooks the few it knows by name. For any other class the
- * cost is one hash lookup: nothing is parsed, nothing is loaded.
+ * cost is two hash lookups (the second for a tracer's classes, see {@link Tracers}): nothing is
+ * parsed, nothing is loaded.
  */
 final class CaptureTransformer implements ClassFileTransformer {
 
@@ -19,6 +21,8 @@ final class CaptureTransformer implements ClassFileTransformer {
     private final Map<String, List<HookPoint>> byType = new HashMap<>();
 
     CaptureTransformer(List<FrameworkHook> hooks) {
+        // Loaded now: loading it from transform() would define it while the transformer runs for it.
+        Tracers.active();
         for (FrameworkHook hook : hooks) {
             for (HookPoint point : hook.hookPoints()) {
                 byType.computeIfAbsent(point.internalName(), k -> new ArrayList<>()).add(point);
@@ -38,6 +42,7 @@ final class CaptureTransformer implements ClassFileTransformer {
         }
         List<HookPoint> points = byType.get(className);
         if (points == null) {
+            Tracers.noticeLoading(loader, className);
             return null;
         }
         String name = className.replace('/', '.');

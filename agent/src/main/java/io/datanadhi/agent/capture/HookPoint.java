@@ -9,6 +9,13 @@ public final class HookPoint {
     public enum Kind {
         /** Called once per logged event, after the level decision: capture on entry. */
         CAPTURE_ON_ENTRY,
+        /**
+         * Called once per logged event, but captured just before the method's first call to
+         * another method ({@link HookPoint#call}), not on entry: what other agents do on the
+         * method's entry (a tracer putting its ids in the MDC) is done by then, in whichever order
+         * the agents were attached. Where the call is missing, on entry.
+         */
+        CAPTURE_BEFORE_CALL,
         /** Capture on the way out, when outermost and nobody else took the event (JUL). */
         CAPTURE_ON_EXIT,
         /** Entry used by bridges from other frameworks: only note that the event was forwarded. */
@@ -23,9 +30,11 @@ public final class HookPoint {
     final int eventParameter;
     /** Index of the parameter passed as the bridge's {@code logger}; -1 passes {@code this}. */
     final int loggerParameter;
+    /** For {@link Kind#CAPTURE_BEFORE_CALL}: owner, name and descriptor of the call, as in bytecode. */
+    final String[] call;
 
     private HookPoint(String type, String method, String descriptor, Kind kind, String framework, int eventParameter,
-            int loggerParameter) {
+            int loggerParameter, String... call) {
         this.type = type;
         this.method = method;
         this.descriptor = descriptor;
@@ -33,6 +42,7 @@ public final class HookPoint {
         this.framework = framework;
         this.eventParameter = eventParameter;
         this.loggerParameter = loggerParameter;
+        this.call = call;
     }
 
     /**
@@ -52,6 +62,16 @@ public final class HookPoint {
     public static HookPoint capture(Kind kind, String framework, String type, String method, String descriptor,
             int eventParameter, int loggerParameter) {
         return new HookPoint(type, method, descriptor, kind, framework, eventParameter, loggerParameter);
+    }
+
+    /**
+     * Captures in {@code method} just before each call to {@code callOwner.callName callDescriptor}
+     * (internal names), once per invocation of {@code method}; see {@link Kind#CAPTURE_BEFORE_CALL}.
+     */
+    public static HookPoint captureBeforeCall(String framework, String type, String method, String descriptor,
+            int eventParameter, String callOwner, String callName, String callDescriptor) {
+        return new HookPoint(type, method, descriptor, Kind.CAPTURE_BEFORE_CALL, framework, eventParameter, -1,
+                callOwner, callName, callDescriptor);
     }
 
     public static HookPoint forwarded(String framework, String type, String method, String descriptor) {

@@ -15,8 +15,9 @@ import net.bytebuddy.jar.asm.Type;
 
 /**
  * Inserts the hooks into a class's bytecode, with the ASM that ships inside ByteBuddy: one static
- * call to the bridge on entry, and one before every return and on every exception, like a
- * try/finally. What the entry call returns (the thread's capture state) is kept in a new local
+ * call to the bridge on entry (or just before a given call, see
+ * {@link HookPoint.Kind#CAPTURE_BEFORE_CALL}), and one before every return and on every
+ * exception, like a try/finally. What the entry call returns (the thread's capture state) is kept in a new local
  * variable for the exit call, so an event costs one thread-local lookup, not two. No field or
  * method is added, so already loaded classes can be retransformed.
  *
@@ -28,6 +29,8 @@ final class HookWeaver {
     static final String BRIDGE = "io/datanadhi/bootstrap/CaptureBridge";
     private static final String ENTER = "(Ljava/lang/String;Ljava/lang/Object;Ljava/lang/Object;)Ljava/lang/Object;";
     private static final String EXIT = "(Ljava/lang/Object;)V";
+    private static final String ENTER_ONCE =
+            "(Ljava/lang/Object;Ljava/lang/String;Ljava/lang/Object;Ljava/lang/Object;)Ljava/lang/Object;";
     private static final String ENTER_OUTER = "()Ljava/lang/Object;";
     private static final String EXIT_OUTER =
             "(Ljava/lang/Object;Ljava/lang/String;Ljava/lang/Object;Ljava/lang/Object;)V";
@@ -44,7 +47,7 @@ final class HookWeaver {
             return null;
         }
         ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
-        HookClassVisitor visitor = new HookClassVisitor(writer, points, maxLocals.found);
+        HookClassVisitor visitor = new HookClassVisitor(writer, points, maxLocals.found, maxLocals.calling);
         // Expanded frames: each lists every local, so the state's slot can be added to it.
         reader.accept(visitor, ClassReader.EXPAND_FRAMES);
         return visitor.woven > 0 ? writer.toByteArray() : null;
@@ -62,10 +65,19 @@ final class HookWeaver {
         return null;
     }
 
-    /** First pass: the number of local variable slots of each hooked method, the state goes after them. */
+    private static boolean isTheCall(HookPoint point, String owner, String name, String descriptor) {
+        return point.kind == HookPoint.Kind.CAPTURE_BEFORE_CALL && point.call.length == 3 && point.call[0].equals(owner)
+                && point.call[1].equals(name) && point.call[2].equals(descriptor);
+    }
+
+    /**
+     * First pass: the number of local variable slots of each hooked method, the state goes after
+     * them; and which methods make the call a {@link HookPoint.Kind#CAPTURE_BEFORE_CALL} waits for.
+     */
     private static final class MaxLocals extends ClassVisitor {
         private final List<HookPoint> points;
         final Map<String, Integer> found = new HashMap<>();
+        final java.util.Set<String> calling = new java.util.HashSet<>();
 
         MaxLocals(List<HookPoint> points) {
             super(Opcodes.ASM9);
@@ -75,10 +87,19 @@ final class HookWeaver {
         @Override
         public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
                 String[] exceptions) {
-            if (find(points, access, name, descriptor) == null) {
+            HookPoint point = find(points, access, name, descriptor);
+            if (point == null) {
                 return null;
             }
             return new MethodVisitor(Opcodes.ASM9) {
+                @Override
+                public void visitMethodInsn(int opcode, String owner, String called, String calledDescriptor,
+                        boolean isInterface) {
+                    if (isTheCall(point, owner, called, calledDescriptor)) {
+                        calling.add(name + descriptor);
+                    }
+                }
+
                 @Override
                 public void visitMaxs(int maxStack, int maxLocals) {
                     found.put(name + descriptor, maxLocals);
@@ -90,14 +111,17 @@ final class HookWeaver {
     private static final class HookClassVisitor extends ClassVisitor {
         private final List<HookPoint> points;
         private final Map<String, Integer> maxLocals;
+        private final java.util.Set<String> calling;
         private String owner;
         private boolean frames;
         int woven;
 
-        HookClassVisitor(ClassVisitor next, List<HookPoint> points, Map<String, Integer> maxLocals) {
+        HookClassVisitor(ClassVisitor next, List<HookPoint> points, Map<String, Integer> maxLocals,
+                java.util.Set<String> calling) {
             super(Opcodes.ASM9, next);
             this.points = points;
             this.maxLocals = maxLocals;
+            this.calling = calling;
         }
 
         @Override
@@ -118,7 +142,9 @@ final class HookWeaver {
                 return next;
             }
             woven++;
-            return new HookMethodVisitor(next, access, descriptor, owner, frames, point, slots);
+            HookPoint.Kind kind = point.kind == HookPoint.Kind.CAPTURE_BEFORE_CALL && !calling.contains(name + descriptor)
+                    ? HookPoint.Kind.CAPTURE_ON_ENTRY : point.kind;
+            return new HookMethodVisitor(next, access, descriptor, owner, frames, point, kind, slots);
         }
     }
 
@@ -128,6 +154,8 @@ final class HookWeaver {
         private final String owner;
         private final boolean frames;
         private final HookPoint point;
+        /** The point's kind, or capture on entry where the call it waits for is not in the method. */
+        private final HookPoint.Kind kind;
         private final int eventSlot;
         private final int loggerSlot;
         /** The new local that holds what the entry call returned; after every local of the method. */
@@ -136,8 +164,9 @@ final class HookWeaver {
         private final Label handler = new Label();
 
         HookMethodVisitor(MethodVisitor next, int access, String descriptor, String owner, boolean frames,
-                HookPoint point, int stateSlot) {
+                HookPoint point, HookPoint.Kind kind, int stateSlot) {
             super(Opcodes.ASM9, next);
+            this.kind = kind;
             this.isStatic = (access & Opcodes.ACC_STATIC) != 0;
             this.parameters = Type.getArgumentTypes(descriptor);
             this.owner = owner;
@@ -160,10 +189,14 @@ final class HookWeaver {
         @Override
         public void visitCode() {
             super.visitCode();
-            switch (point.kind) {
+            switch (kind) {
                 case CAPTURE_ON_ENTRY:
                     pushEventArguments();
                     super.visitMethodInsn(Opcodes.INVOKESTATIC, BRIDGE, "enter", ENTER, false);
+                    super.visitVarInsn(Opcodes.ASTORE, stateSlot);
+                    break;
+                case CAPTURE_BEFORE_CALL:
+                    super.visitInsn(Opcodes.ACONST_NULL); // entered at the call, once
                     super.visitVarInsn(Opcodes.ASTORE, stateSlot);
                     break;
                 case CAPTURE_ON_EXIT:
@@ -174,6 +207,18 @@ final class HookWeaver {
                     super.visitMethodInsn(Opcodes.INVOKESTATIC, BRIDGE, "markForwarded", "()V", false);
             }
             super.visitLabel(start);
+        }
+
+        /** Before each call a {@link HookPoint.Kind#CAPTURE_BEFORE_CALL} waits for: enter, if not entered yet. */
+        @Override
+        public void visitMethodInsn(int opcode, String owner, String name, String descriptor, boolean isInterface) {
+            if (kind == HookPoint.Kind.CAPTURE_BEFORE_CALL && isTheCall(point, owner, name, descriptor)) {
+                super.visitVarInsn(Opcodes.ALOAD, stateSlot);
+                pushEventArguments();
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, BRIDGE, "enterOnce", ENTER_ONCE, false);
+                super.visitVarInsn(Opcodes.ASTORE, stateSlot);
+            }
+            super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
         }
 
         @Override
@@ -226,8 +271,9 @@ final class HookWeaver {
         }
 
         private void onExit() {
-            switch (point.kind) {
+            switch (kind) {
                 case CAPTURE_ON_ENTRY:
+                case CAPTURE_BEFORE_CALL:
                     super.visitVarInsn(Opcodes.ALOAD, stateSlot);
                     super.visitMethodInsn(Opcodes.INVOKESTATIC, BRIDGE, "exit", EXIT, false);
                     break;

@@ -125,6 +125,12 @@ public final class AgentConfig {
         return (List<String>) values.get(ConfigKey.TRACE_ID_KEYS);
     }
 
+    /** Context keys holding a span id, in lookup order; never empty. */
+    @SuppressWarnings("unchecked")
+    public List<String> spanIdKeys() {
+        return (List<String>) values.get(ConfigKey.SPAN_ID_KEYS);
+    }
+
     /** The longest message (and context string) a record keeps, in UTF-8 bytes. */
     public int maxMessageBytes() {
         return (Integer) values.get(ConfigKey.MAX_MESSAGE_BYTES);

@@ -42,7 +42,11 @@ enum ConfigKey {
     MODULE_NAME("module_name", "DATANADHI_MODULE_NAME", ValueTypes.text(), null),
     LOG_LEVEL("log.level", "DATANADHI_LOG_LEVEL", ValueTypes.recordLevel(), "INFO"),
     AGENT_LOG_LEVEL("log.datanadhi_log_level", "DATANADHI_AGENT_LOG_LEVEL", ValueTypes.agentLevel(), "INFO"),
-    TRACE_ID_KEYS("log.trace_id_keys", null, ValueTypes.stringList(), "trace_id,traceId"),
+    // Context keys read for the trace id, first found wins: OpenTelemetry, Elastic APM, Datadog,
+    // Micrometer/Brave; then the current span of a tracer in the JVM; then a random id.
+    TRACE_ID_KEYS("log.trace_id_keys", null, ValueTypes.stringList(), "trace_id,trace.id,dd.trace_id,traceId"),
+    // Context keys that carry a span id; when none is there, a tracer's span id goes under the first.
+    SPAN_ID_KEYS("log.span_id_keys", null, ValueTypes.stringList(), "span_id,span.id,dd.span_id,spanId"),
     // UTF-8 bytes; the lower bound leaves room for the stack trace's "... (truncated)" marker.
     MAX_MESSAGE_BYTES("log.max_message_bytes", "DATANADHI_MAX_MESSAGE_BYTES", ValueTypes.integer(64, 64 << 20), "32768"),
     MAX_STACKTRACE_BYTES("log.max_stacktrace_bytes", "DATANADHI_MAX_STACKTRACE_BYTES",

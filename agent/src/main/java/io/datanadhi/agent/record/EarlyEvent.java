@@ -1,5 +1,7 @@
 package io.datanadhi.agent.record;
 
+import io.datanadhi.agent.trace.TraceIds;
+import io.datanadhi.agent.trace.Tracers;
 import io.datanadhi.bootstrap.CapturedEvent;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,10 +32,13 @@ public final class EarlyEvent {
     final Map<String, Object> context;
     /** The exception, or a {@link RecordedThrowable} once read back. */
     final Throwable thrown;
+    /** The trace a tracer in the JVM said the event was logged in; null outside any (or without a tracer). */
+    final String traceId;
+    final String spanId;
 
     EarlyEvent(String framework, Level level, String nativeLevel, String loggerName, String message,
             String threadName, long timestampMillis, Caller caller, boolean callerRecorded, Map<String, Object> context,
-            Throwable thrown) {
+            Throwable thrown, String traceId, String spanId) {
         this.framework = framework;
         this.level = level;
         this.nativeLevel = nativeLevel;
@@ -45,6 +50,8 @@ public final class EarlyEvent {
         this.callerRecorded = callerRecorded;
         this.context = context;
         this.thrown = thrown;
+        this.traceId = traceId;
+        this.spanId = spanId;
     }
 
     /**
@@ -55,10 +62,15 @@ public final class EarlyEvent {
     public static EarlyEvent of(CapturedEvent source, EventMapper mapper, int maxValueBytes) {
         Caller recorded = mapper.caller(source);
         String thread = mapper.threadName(source);
+        TraceIds trace = new TraceIds();
+        if (Tracers.active() && !mapper.traceIds(source, trace)) {
+            trace.clear();
+        }
         return new EarlyEvent(source.framework, mapper.level(source.event), mapper.nativeLevel(source),
                 mapper.loggerName(source.event, source.logger), mapper.message(source),
                 thread != null ? thread : Thread.currentThread().getName(), mapper.timestampMillis(source),
-                recorded != null ? recorded : CallerLocator.locate(), recorded != null, context(source, mapper, maxValueBytes), mapper.thrown(source));
+                recorded != null ? recorded : CallerLocator.locate(), recorded != null, context(source, mapper, maxValueBytes), mapper.thrown(source),
+                trace.traceId, trace.spanId);
     }
 
     private static Map<String, Object> context(CapturedEvent source, EventMapper mapper, int maxValueBytes) {

@@ -61,6 +61,8 @@ public final class EarlyEventCodec {
             out.string(ThrowableFormatter.message(thrown));
             out.string(ThrowableFormatter.stackTrace(thrown, maxStackTraceBytes));
         }
+        out.string(event.traceId);
+        out.string(event.spanId);
         return out.bytes();
     }
 
@@ -87,11 +89,13 @@ public final class EarlyEventCodec {
         if (in.readByte() != 0) {
             thrown = new RecordedThrowable(in.string(), in.string(), in.string());
         }
+        String traceId = in.string();
+        String spanId = in.string();
         if (in.position != bytes.length) {
             throw new IOException("corrupt early event: " + (bytes.length - in.position) + " bytes left over");
         }
         return new EarlyEvent(framework, LEVELS[level], nativeLevel, loggerName, message, threadName, timestamp,
-                caller, callerRecorded, (Map<String, Object>) context, thrown);
+                caller, callerRecorded, (Map<String, Object>) context, thrown, traceId, spanId);
     }
 
     private static String intern(String s) {

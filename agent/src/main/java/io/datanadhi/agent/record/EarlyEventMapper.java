@@ -1,5 +1,6 @@
 package io.datanadhi.agent.record;
 
+import io.datanadhi.agent.trace.TraceIds;
 import io.datanadhi.bootstrap.CapturedEvent;
 import java.util.Map;
 
@@ -83,6 +84,14 @@ public final class EarlyEventMapper implements EventMapper {
     @Override
     public long timestampMillis(CapturedEvent event) {
         return early(event.event).timestampMillis;
+    }
+
+    /** What a tracer said on the thread that logged it, when it was copied. */
+    @Override
+    public boolean traceIds(CapturedEvent event, TraceIds out) {
+        EarlyEvent early = early(event.event);
+        out.set(early.traceId, early.spanId);
+        return early.traceId != null;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.datanadhi.agent.record;
 
+import io.datanadhi.agent.trace.TraceIds;
+import io.datanadhi.agent.trace.Tracers;
 import io.datanadhi.bootstrap.CapturedEvent;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -72,6 +74,14 @@ public interface EventMapper {
     }
 
     long timestampMillis(CapturedEvent event);
+
+    /**
+     * The trace the event was logged in, as a tracer in the JVM sees it (see {@link Tracers}):
+     * read now, on the thread that logs. False outside any trace, and where no tracer is there.
+     */
+    default boolean traceIds(CapturedEvent event, TraceIds out) {
+        return Tracers.read(out);
+    }
 
     /** MDC or thread context; null when none. Never modified. */
     default Map<String, ?> context(CapturedEvent event) {

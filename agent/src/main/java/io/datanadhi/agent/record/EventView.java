@@ -1,5 +1,7 @@
 package io.datanadhi.agent.record;
 
+import io.datanadhi.agent.trace.TraceIds;
+import io.datanadhi.agent.trace.Tracers;
 import io.datanadhi.bootstrap.CapturedEvent;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +35,9 @@ public final class EventView implements RecordView {
     private Object thrown = UNSET;
     private Object context = UNSET;
     private String traceId;
+    /** What a tracer said, once asked for this event; null before. */
+    private TraceIds tracer;
+    private final TraceIds tracerIds = new TraceIds();
     private Caller caller;
     private String threadName;
     private boolean contextTruncated;
@@ -51,6 +56,7 @@ public final class EventView implements RecordView {
         this.thrown = UNSET;
         this.context = UNSET;
         this.traceId = null;
+        this.tracer = null;
         this.caller = null;
         this.threadName = null;
         this.contextTruncated = false;
@@ -256,14 +262,45 @@ public final class EventView implements RecordView {
         return loggerName;
     }
 
+    /** The context's trace id (log.trace_id_keys), else a tracer's, else a random one. */
     private String traceId() {
         if (traceId == null) {
             traceId = traceIdFromContext();
             if (traceId == null) {
-                traceId = RecordWriter.newTraceId();
+                TraceIds ids = tracer();
+                traceId = ids.traceId != null ? ids.traceId : RecordWriter.newTraceId();
             }
         }
         return traceId;
+    }
+
+    /** What a tracer says about this event, asked once; empty ids outside any trace. */
+    private TraceIds tracer() {
+        if (tracer == null) {
+            if (!mapper.traceIds(event, tracerIds)) {
+                tracerIds.clear();
+            }
+            tracer = tracerIds;
+        }
+        return tracer;
+    }
+
+    /**
+     * A tracer's span id under the first of log.span_id_keys, when the record's trace is the
+     * tracer's and the context carries no span id of its own (a tracing agent's MDC keys, or the
+     * application's).
+     */
+    private void addSpanId(String trace, Map<String, Object> context) {
+        TraceIds ids = tracer();
+        if (ids.spanId == null || !trace.equals(ids.traceId) || settings.spanIdKeys.length == 0) {
+            return;
+        }
+        for (String key : settings.spanIdKeys) {
+            if (context.containsKey(key)) {
+                return;
+            }
+        }
+        context.put(settings.spanIdKeys[0], ids.spanId);
     }
 
     private String traceIdFromContext() {
@@ -306,6 +343,14 @@ public final class EventView implements RecordView {
         boolean truncated = text != whole;
         String trace = traceId != null ? traceId : traceIdFromContext();
         Map<String, Object> context = contextCopy();
+        if (trace == null || Tracers.active()) {
+            if (trace == null) {
+                trace = tracer().traceId; // still null outside any trace: the record gets a random id
+            }
+            if (trace != null) {
+                addSpanId(trace, context);
+            }
+        }
         Caller site = caller != null ? caller : mapper.caller(event);
         CallerTrace stack = null;
         if (site == null) {

@@ -437,6 +437,81 @@ class HookWeaverTest {
         assertBalanced(() -> fixture.forward("m-", "e"));
     }
 
+    // ---- Capture before a call (Logback's callAppenders, before its first logger's appenders).
+
+    public interface ChainApi {
+        int callAppenders(List<String> event);
+
+        int callNobody(List<String> event);
+    }
+
+    /** Shaped like Logback's Logger: the event goes up a chain of loggers, one call each. */
+    public static class ChainFixture implements ChainApi {
+        private final ChainFixture parent;
+
+        public ChainFixture() {
+            this(new ChainFixture(new ChainFixture(null)));
+        }
+
+        ChainFixture(ChainFixture parent) {
+            this.parent = parent;
+        }
+
+        @Override
+        public int callAppenders(List<String> event) {
+            event.add("entry"); // what another agent's code on entry does: a tracer putting its ids in the MDC
+            int writes = 0;
+            for (ChainFixture logger = this; logger != null; logger = logger.parent) {
+                writes += logger.appendLoop(event);
+            }
+            return writes;
+        }
+
+        @Override
+        public int callNobody(List<String> event) {
+            event.add("entry");
+            return 0;
+        }
+
+        private int appendLoop(List<String> event) {
+            event.add("appended");
+            return 1;
+        }
+    }
+
+    private static ChainApi wovenChainFixture() throws Exception {
+        String type = ChainFixture.class.getName();
+        String owner = type.replace('.', '/');
+        return (ChainApi) newInstance(weaveAndDefine(ChainFixture.class, List.of(
+                HookPoint.captureBeforeCall("fw-chain", type, "callAppenders", "(Ljava/util/List;)I", 0,
+                        owner, "appendLoop", "(Ljava/util/List;)I"),
+                HookPoint.captureBeforeCall("fw-nobody", type, "callNobody", "(Ljava/util/List;)I", 0,
+                        owner, "appendLoop", "(Ljava/util/List;)I"))));
+    }
+
+    @Test
+    void captureBeforeACallSeesWhatTheMethodsEntryDidAndCapturesOncePerEvent() throws Exception {
+        ChainApi fixture = wovenChainFixture();
+        List<String> event = new ArrayList<>();
+        assertEquals(3, fixture.callAppenders(event), "the method's own result is unchanged");
+        assertEquals(List.of("entry", "appended", "appended", "appended"), event);
+        assertEquals(1, captures.size(), "three loggers, one capture");
+        assertEquals("fw-chain", captures.get(0).framework);
+        assertSame(fixture, captures.get(0).logger);
+        assertEquals(List.of("entry"), captures.get(0).eventContentAtCapture,
+                "captured after the entry's code and before the first appender");
+        assertBalanced(() -> fixture.callAppenders(new ArrayList<>()));
+    }
+
+    @Test
+    void captureBeforeACallThatIsNotThereIsOnEntry() throws Exception {
+        ChainApi fixture = wovenChainFixture();
+        assertEquals(0, fixture.callNobody(new ArrayList<>()));
+        assertEquals(1, captures.size());
+        assertEquals(List.of(), captures.get(0).eventContentAtCapture, "on entry, as before");
+        assertBalanced(() -> fixture.callNobody(new ArrayList<>()));
+    }
+
     // ---- What is not woven.
 
     @Test
@@ -467,6 +542,11 @@ class HookWeaverTest {
                     int event = firstReferenceParameter(m);
                     if (kind == HookPoint.Kind.FORWARDED) {
                         points.add(HookPoint.forwarded("fw", fixture.getName(), m.getName(), descriptor(m)));
+                    } else if (kind == HookPoint.Kind.CAPTURE_BEFORE_CALL && event >= 0) {
+                        // Before a call made with operands already on the stack (string concatenation).
+                        points.add(HookPoint.captureBeforeCall("fw", fixture.getName(), m.getName(), descriptor(m),
+                                event, "java/lang/StringBuilder", "append",
+                                "(Ljava/lang/String;)Ljava/lang/StringBuilder;"));
                     } else if (event >= 0) {
                         points.add(HookPoint.capture(kind, "fw", fixture.getName(), m.getName(), descriptor(m), event));
                     }

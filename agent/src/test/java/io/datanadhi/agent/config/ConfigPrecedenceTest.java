@@ -97,7 +97,8 @@ class ConfigPrecedenceTest {
         assertEquals("com.acme.Main", config.moduleName());
         assertEquals(Level.INFO, config.logLevel());
         assertEquals(Diagnostics.Level.INFO, config.agentLogLevel());
-        assertEquals(List.of("trace_id", "traceId"), config.traceIdKeys());
+        assertEquals(List.of("trace_id", "trace.id", "dd.trace_id", "traceId"), config.traceIdKeys());
+        assertEquals(List.of("span_id", "span.id", "dd.span_id", "spanId"), config.spanIdKeys());
         assertEquals(10000, config.queueSize());
         assertEquals(2, config.workers());
         assertEquals(Duration.ofSeconds(5), config.exitTimeout());

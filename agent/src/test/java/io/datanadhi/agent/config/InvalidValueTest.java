@@ -68,8 +68,10 @@ class InvalidValueTest {
                 bad("env", "DATANADHI_API_KEY_HEADER", "x api key", "server.api_key_header", "x-datanadhi-api-key"),
                 bad("env", "DATANADHI_ECHOPOST_SHA256", "xyz", "echopost.sha256", null),
                 bad("env", "DATANADHI_ECHOPOST_URL", "file:///tmp/echopost", "echopost.download_url", null),
-                bad("argument", "log.trace_id_keys", ",", "log.trace_id_keys", "trace_id, traceId"),
-                bad("file", "log:\n  trace_id_keys: [[a], b]\n", "[[\"a\"],\"b\"]", "log.trace_id_keys", "trace_id, traceId"),
+                bad("argument", "log.trace_id_keys", ",", "log.trace_id_keys", "trace_id, trace.id, dd.trace_id, traceId"),
+                bad("file", "log:\n  trace_id_keys: [[a], b]\n", "[[\"a\"],\"b\"]", "log.trace_id_keys",
+                        "trace_id, trace.id, dd.trace_id, traceId"),
+                bad("argument", "log.span_id_keys", ",", "log.span_id_keys", "span_id, span.id, dd.span_id, spanId"),
                 bad("file", "async:\n  queue_size: [1, 2]\n", "1, 2", "async.queue_size", "10000"),
                 bad("env", "DATANADHI_MODULE_NAME", "two\nlines", "module_name", "com.acme.Main"),
                 bad("env", "DATANADHI_ECHOPOST_BINARY", "bad\u0000path", "echopost.binary", null));

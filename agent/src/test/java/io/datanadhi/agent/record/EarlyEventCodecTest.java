@@ -38,13 +38,16 @@ class EarlyEventCodecTest {
         context.put("nested", Map.of("list", List.of("a", 1, false)));
         IllegalStateException error = new IllegalStateException("order 42 failed", new IOException("disk"));
         EarlyEvent original = new EarlyEvent("logback", Level.ERROR, "ERROR", "com.acme.Orders", "order 42 \u00e9 failed",
-                "worker-1", 1_795_342_542_458L, new Caller("com.acme.Orders", "place", "Orders.java", 42), false, context, error);
+                "worker-1", 1_795_342_542_458L, new Caller("com.acme.Orders", "place", "Orders.java", 42), false, context, error,
+                "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
 
         EarlyEvent back = roundTrip(original);
 
         assertEquals(record(original), record(back));
         JsonNode data = JSON.readTree(record(back));
         assertEquals("java.lang.IllegalStateException", data.at("/context/error/type").asText());
+        assertEquals("t-1", data.at("/trace_id").asText(), "the context's trace id comes before a tracer's");
+        assertTrue(data.at("/context/span_id").isMissingNode(), "a span of another trace is not added: " + data);
         assertTrue(data.at("/context/error/stacktrace").asText().contains("Caused by: java.io.IOException: disk"), data.toString());
         assertEquals("123456789012345678901234567890", data.at("/context/huge").asText());
         assertTrue(data.at("/context/count").isInt() && data.at("/context/big").isLong(), data.toString());
@@ -59,8 +62,8 @@ class EarlyEventCodecTest {
     void theCallSiteFollowsLogCallerAsForALiveEvent() throws Exception {
         RecordSettings noCaller = new RecordSettings("shop", List.of(), 32768, 100_000, false);
         Caller site = new Caller("com.acme.Orders", "place", "Orders.java", 42);
-        EarlyEvent located = roundTrip(new EarlyEvent("jul", Level.INFO, "INFO", "l", "m", "t", 1L, site, false, null, null));
-        EarlyEvent recorded = roundTrip(new EarlyEvent("log4j2", Level.INFO, "INFO", "l", "m", "t", 1L, site, true, null, null));
+        EarlyEvent located = roundTrip(new EarlyEvent("jul", Level.INFO, "INFO", "l", "m", "t", 1L, site, false, null, null, null, null));
+        EarlyEvent recorded = roundTrip(new EarlyEvent("log4j2", Level.INFO, "INFO", "l", "m", "t", 1L, site, true, null, null, null, null));
 
         assertEquals("com.acme.Orders", view(noCaller, located).resolve(new String[] {"log_record", "class_name"}));
         EventView read = view(noCaller, located);
@@ -78,7 +81,7 @@ class EarlyEventCodecTest {
 
     @Test
     void nullsStayNull() throws Exception {
-        EarlyEvent back = roundTrip(new EarlyEvent("jul", Level.INFO, "INFO", null, null, "", 1L, Caller.UNKNOWN, false, null, null));
+        EarlyEvent back = roundTrip(new EarlyEvent("jul", Level.INFO, "INFO", null, null, "", 1L, Caller.UNKNOWN, false, null, null, null, null));
         assertNull(back.loggerName);
         assertNull(back.message);
         assertNull(back.context);
@@ -87,9 +90,24 @@ class EarlyEventCodecTest {
     }
 
     @Test
+    void theTraceATracerGaveOnTheLoggingThreadIsKept() throws Exception {
+        EarlyEvent traced = roundTrip(new EarlyEvent("jul", Level.INFO, "INFO", "l", "m", "t", 1L, Caller.UNKNOWN, false,
+                Map.of("user", "alice"), null, "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"));
+        JsonNode data = JSON.readTree(record(traced));
+        assertEquals("4bf92f3577b34da6a3ce929d0e0e4736", data.at("/trace_id").asText(), data.toString());
+        assertEquals("00f067aa0ba902b7", data.at("/context/span_id").asText(), data.toString());
+        assertEquals("alice", data.at("/context/user").asText());
+
+        JsonNode untraced = JSON.readTree(record(roundTrip(new EarlyEvent("jul", Level.INFO, "INFO", "l", "m", "t", 1L,
+                Caller.UNKNOWN, false, null, null, null, null))));
+        assertEquals(36, untraced.at("/trace_id").asText().length(), "a random id outside any trace: " + untraced);
+        assertTrue(untraced.at("/context/span_id").isMissingNode(), untraced.toString());
+    }
+
+    @Test
     void cutOrAlteredBytesAreAnErrorNotAnEvent() {
         EarlyEvent event = new EarlyEvent("jul", Level.INFO, "INFO", "l", "m", "t", 1L, Caller.UNKNOWN, false,
-                Map.of("k", "v"), null);
+                Map.of("k", "v"), null, null, null);
         byte[] whole = EarlyEventCodec.encode(event, 100);
         assertThrows(IOException.class, () -> EarlyEventCodec.decode(Arrays.copyOf(whole, whole.length - 3)));
         assertThrows(IOException.class, () -> EarlyEventCodec.decode(Arrays.copyOf(whole, whole.length + 1)));

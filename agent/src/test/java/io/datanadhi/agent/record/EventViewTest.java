@@ -8,7 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.datanadhi.agent.trace.TracersAccess;
 import io.datanadhi.bootstrap.CapturedEvent;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Scope;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -193,6 +199,53 @@ class EventViewTest {
     void traceIdComesFromKeyValuesWhenTheMdcHasNone() {
         fake.keyValues.put("traceId", "from-key-value");
         assertEquals("from-key-value", resolve(view(), "trace_id"));
+    }
+
+    // ---- A tracer in the JVM (its real OpenTelemetry API; see TracersTest for the others).
+
+    private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String SPAN = "00f067aa0ba902b7";
+
+    private JsonNode tracedSnapshot(RecordSettings settings) throws Exception {
+        TracersAccess.resolveOpenTelemetryApi(getClass().getClassLoader());
+        Span span = Span.wrap(SpanContext.create(TRACE, SPAN, TraceFlags.getSampled(), TraceState.getDefault()));
+        try (Scope scope = span.makeCurrent()) {
+            return JSON.readTree(view(settings).snapshot(List.of("p"), false).logData());
+        } finally {
+            TracersAccess.reset();
+        }
+    }
+
+    @Test
+    void inATraceTheRecordCarriesTheTracersTraceAndSpan() throws Exception {
+        JsonNode data = tracedSnapshot(new RecordSettings("shop", List.of("trace_id", "traceId")));
+        assertEquals(TRACE, data.get("trace_id").asText(), data.toString());
+        assertEquals(SPAN, data.at("/context/span_id").asText(), data.toString());
+    }
+
+    @Test
+    void theContextsTraceIdComesBeforeTheTracersAndItsSpanIsNotMixedIn() throws Exception {
+        fake.mdc.put("trace_id", "app-own-id");
+        JsonNode data = tracedSnapshot(new RecordSettings("shop", List.of("trace_id", "traceId")));
+        assertEquals("app-own-id", data.get("trace_id").asText(), "what the application's appenders see");
+        assertTrue(data.at("/context/span_id").isMissingNode(), "the tracer's span is of another trace: " + data);
+    }
+
+    @Test
+    void aSpanIdTheContextCarriesIsNotAddedAgain() throws Exception {
+        fake.mdc.put("trace_id", TRACE); // the tracer's own MDC keys, as its agent injects them
+        fake.mdc.put("spanId", "from-mdc");
+        JsonNode data = tracedSnapshot(new RecordSettings("shop", List.of("trace_id", "traceId")));
+        assertEquals(TRACE, data.get("trace_id").asText());
+        assertEquals("from-mdc", data.at("/context/spanId").asText());
+        assertTrue(data.at("/context/span_id").isMissingNode(), data.toString());
+    }
+
+    @Test
+    void withoutATracerATraceIdNobodyGaveIsRandom() throws Exception {
+        JsonNode data = JSON.readTree(view().snapshot(List.of("p"), false).logData());
+        assertEquals(36, data.get("trace_id").asText().length(), data.toString());
+        assertTrue(data.at("/context/span_id").isMissingNode(), data.toString());
     }
 
     @Test

@@ -7,7 +7,12 @@ import java.util.List;
 
 /**
  * Logback, and so every SLF4J application on it: {@code Logger.callAppenders(ILoggingEvent)},
- * which Logback calls once per event after its level check and turbo filters.
+ * which Logback calls once per event after its level check and turbo filters. The event is taken
+ * just before the method hands it to the first logger's appenders, not on entry: tracing agents
+ * put their ids in the MDC on entry to the same method (Elastic APM), or note the current trace
+ * there (OpenTelemetry), and the record must see what the appenders see, whichever agent was
+ * attached first. Reading the event's MDC before their entry code would also fix Logback's copy
+ * of it without their ids, for the application's own appenders too.
  *
  * <p>{@code Logger.log(Marker, String, int, String, Object[], Throwable)}, the entry that bridges
  * use (jul-to-slf4j, log4j-to-slf4j, jcl-over-slf4j), only notes that an event was handed to
@@ -28,8 +33,10 @@ public final class LogbackHook implements FrameworkHook {
     @Override
     public List<HookPoint> hookPoints() {
         return List.of(
-                HookPoint.capture(HookPoint.Kind.CAPTURE_ON_ENTRY, FRAMEWORK, LOGGER, "callAppenders",
-                        "(Lch/qos/logback/classic/spi/ILoggingEvent;)V", 0),
+                HookPoint.captureBeforeCall(FRAMEWORK, LOGGER, "callAppenders",
+                        "(Lch/qos/logback/classic/spi/ILoggingEvent;)V", 0,
+                        "ch/qos/logback/classic/Logger", "appendLoopOnAppenders",
+                        "(Lch/qos/logback/classic/spi/ILoggingEvent;)I"),
                 HookPoint.forwarded(FRAMEWORK, LOGGER, "log",
                         "(Lorg/slf4j/Marker;Ljava/lang/String;ILjava/lang/String;[Ljava/lang/Object;Ljava/lang/Throwable;)V"));
     }
