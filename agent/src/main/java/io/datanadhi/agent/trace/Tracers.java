@@ -42,6 +42,8 @@ public final class Tracers {
     private static volatile TraceSource[] sources = NONE;
 
     private static final ConcurrentLinkedQueue<Sighting> SIGHTINGS = new ConcurrentLinkedQueue<>();
+    /** A tracer's classes were seen and not looked up yet. */
+    private static volatile boolean pending;
     private static final AtomicBoolean RESOLVING = new AtomicBoolean();
     /** Guarded by itself: what was found, in the order found. */
     private static final List<Found> FOUND = new ArrayList<>();
@@ -53,9 +55,9 @@ public final class Tracers {
         BY_BINARY_NAME.put(internalName.replace('/', '.'), kind);
     }
 
-    /** Whether any tracer is there; records of a JVM without one are made as before. */
+    /** Whether any tracer is there (or about to be read); records of a JVM without one are made as before. */
     public static boolean active() {
-        return sources.length != 0;
+        return pending || sources.length != 0;
     }
 
     /**
@@ -63,6 +65,9 @@ public final class Tracers {
      * (or none is there: one volatile read). Never throws: a tracer that fails is dropped, once.
      */
     public static boolean read(TraceIds out) {
+        if (pending) {
+            resolveHere();
+        }
         TraceSource[] current = sources;
         for (TraceSource source : current) {
             try {
@@ -98,6 +103,7 @@ public final class Tracers {
             return; // the agent's bridge is boot-loaded; an API in the boot loader is no application's
         }
         SIGHTINGS.add(new Sighting(kind, loader));
+        pending = true;
         if (RESOLVING.compareAndSet(false, true)) {
             AgentThreads.newThread("datanadhi-tracers", Tracers::resolveSightings).start();
         }
@@ -105,12 +111,36 @@ public final class Tracers {
 
     private static void resolveSightings() {
         do {
-            Sighting next;
-            while ((next = SIGHTINGS.poll()) != null) {
-                resolve(next.kind, next.loader);
-            }
+            drain();
             RESOLVING.set(false);
         } while (!SIGHTINGS.isEmpty() && RESOLVING.compareAndSet(false, true));
+    }
+
+    private static void drain() {
+        pending = false;
+        Sighting next;
+        while ((next = SIGHTINGS.poll()) != null) {
+            resolve(next.kind, next.loader);
+        }
+    }
+
+    /**
+     * The first event a rule keeps after a tracer's classes were seen looks the tracer up itself:
+     * an application typically loads its tracer's API and logs in a span at once, before the
+     * agent's thread is done. Not from inside a class's definition (a transformer that logs):
+     * looking the class up there could define it twice.
+     */
+    private static void resolveHere() {
+        if (insideClassDefinition()) {
+            return; // the agent's thread does it
+        }
+        drain();
+    }
+
+    private static boolean insideClassDefinition() {
+        return StackWalker.getInstance().walk(frames -> frames.anyMatch(frame ->
+                frame.getClassName().equals("sun.instrument.InstrumentationImpl")
+                        || (frame.getClassName().equals("java.lang.ClassLoader") && frame.getMethodName().startsWith("define"))));
     }
 
     /** Looks the tracer up; visible for tests, which resolve on their own thread. */
@@ -211,6 +241,8 @@ public final class Tracers {
     /** Forgets every tracer; for tests. */
     static void reset() {
         synchronized (FOUND) {
+            SIGHTINGS.clear();
+            pending = false;
             FOUND.clear();
             sources = NONE;
         }

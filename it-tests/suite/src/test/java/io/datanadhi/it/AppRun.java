@@ -106,6 +106,7 @@ final class AppRun {
     private final String mainClass;
     private final List<String> appArgs = new ArrayList<>();
     private final List<String> jvmArgs = new ArrayList<>();
+    private final List<String> jvmArgsFirst = new ArrayList<>();
     private final Map<String, String> env = new LinkedHashMap<>();
     private String agentArgs;
     private Path agentJar;
@@ -149,13 +150,25 @@ final class AppRun {
         return new AppRun("isolation-app", "io.datanadhi.it.apps.IsolationApp");
     }
 
+    /** One of the tracing app's main classes ("LogbackTracingApp", ...), in package io.datanadhi.it.apps.tracing. */
+    static AppRun tracing(String mainClass, String... args) {
+        return new AppRun("tracing-app", "io.datanadhi.it.apps.tracing." + mainClass).args(args);
+    }
+
     AppRun args(String... args) {
         appArgs.addAll(List.of(args));
         return this;
     }
 
+    /** JVM options, after the agent's {@code -javaagent} (another agent given here loads after ours). */
     AppRun jvm(String... args) {
         jvmArgs.addAll(List.of(args));
+        return this;
+    }
+
+    /** JVM options before the agent's {@code -javaagent} (another agent given here loads before ours). */
+    AppRun jvmFirst(String... args) {
+        jvmArgsFirst.addAll(List.of(args));
         return this;
     }
 
@@ -203,6 +216,7 @@ final class AppRun {
     Running start() throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Env.java());
+        command.addAll(jvmArgsFirst);
         if (withAgent) {
             command.add("-javaagent:" + (agentJar != null ? agentJar : Env.agentJar()) + (agentArgs == null ? "" : "=" + agentArgs));
         }

@@ -27,6 +27,22 @@ final class Env {
         return jar;
     }
 
+    /** The OpenTelemetry Java agent, as released (the suite's pom copies it). */
+    static Path openTelemetryAgentJar() {
+        return tracingAgentJar("opentelemetry.agent.jar", "opentelemetry-javaagent.jar");
+    }
+
+    /** The Elastic APM Java agent, as released (the suite's pom copies it). */
+    static Path elasticAgentJar() {
+        return tracingAgentJar("elastic.agent.jar", "elastic-apm-agent.jar");
+    }
+
+    private static Path tracingAgentJar(String property, String name) {
+        Path jar = Path.of(System.getProperty(property, "target/tracing-agents/" + name)).toAbsolutePath().normalize();
+        assertTrue(Files.isRegularFile(jar), "tracing agent not copied (mvn generate-test-resources): " + jar);
+        return jar;
+    }
+
     static Path appJar(String app) {
         Path jar = Path.of(System.getProperty("apps.dir", "../apps"), app, "target", "app.jar").toAbsolutePath().normalize();
         assertTrue(Files.isRegularFile(jar), "sample app not built: " + jar);
