@@ -508,9 +508,10 @@ public final class Delivery {
                 }
             }
         }
-        // A worker still running past its join may have released a batch and put it in flight
-        // after the first look: nothing is dispatched once the primary is closed, and an answer
-        // not yet seen would come after the JVM has gone. Taken here, once.
+        // What a worker released before the claim was in flight before it was released (see
+        // sendToPrimary): taken here, once, with what a worker still running past its join put in
+        // flight after the first look (nothing is dispatched once the primary is closed, and an
+        // answer not yet seen would come after the JVM has gone).
         for (CapturedRecord record : new ArrayList<>(inFlight)) {
             if (inFlight.remove(record) && unsent.add(record)) {
                 ordered.add(record);
@@ -889,12 +890,16 @@ public final class Delivery {
                     window.release(end - sent);
                     throw e;
                 }
+                // In flight before they leave this worker: whenever the shutdown hook looks (at what
+                // it claims from the workers, then at what is in flight), each record is in one place
+                // or the other, even for a worker the machine did not run for a while.
+                inFlight.addAll(records);
                 if (!held.release(records)) {
+                    inFlight.removeAll(records); // the hook claimed them (written once, even if it saw them here too)
                     window.release(end - sent);
                     batch.clear(); // the shutdown hook has them
                     return;
                 }
-                inFlight.addAll(records);
                 List<CompletableFuture<SendResult>> answers = primary.send(envelopes);
                 for (int i = 0; i < answers.size(); i++) {
                     CapturedRecord record = records.get(i);
