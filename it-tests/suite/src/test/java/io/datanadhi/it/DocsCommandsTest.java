@@ -53,7 +53,8 @@ import org.junit.jupiter.api.TestFactory;
  *       {@code java -jar app.jar sequence N MS} logs N events MS apart). The blocks of a page run
  *       in order in its sandbox, as a reader following it would, each in a new shell. The
  *       {@code java} on the PATH is the JDK under test; no {@code DATANADHI_*} variable is set.
- *       The sandbox maps {@code /opt/datanadhi-agent.jar} to the built agent jar and port 5000
+ *       The sandbox maps {@code /opt/datanadhi-agent.jar} to the built agent jar,
+ *       {@code /opt/opentelemetry-javaagent.jar} to the OpenTelemetry Java agent, and port 5000
  *       ({@code 127.0.0.1:5000}, {@code --port 5000}) to a free port.
  *   <li>A command that runs until stopped (the dev server) ends with {@code &}: after the page's
  *       last block the test ends every block's process group, and every EchoPost whose pid is in
@@ -80,6 +81,7 @@ class DocsCommandsTest {
     private static final Pattern FENCE = Pattern.compile("^```(\\S*)\\s*$");
     private static final Pattern REQUIRES = Pattern.compile("<!--\\s*docs-test:\\s*requires\\s+(\\S+)\\s*-->");
     private static final String AGENT_JAR = "/opt/datanadhi-agent.jar";
+    private static final String OPENTELEMETRY_AGENT_JAR = "/opt/opentelemetry-javaagent.jar";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final YAMLMapper YAML = new YAMLMapper();
 
@@ -235,6 +237,7 @@ class DocsCommandsTest {
     /** The sandbox's names for what the docs name. */
     private static String map(String text, Path sandbox, int port) {
         return text.replace(AGENT_JAR, sandbox.resolve("opt/datanadhi-agent.jar").toString())
+                .replace(OPENTELEMETRY_AGENT_JAR, sandbox.resolve("opt/opentelemetry-javaagent.jar").toString())
                 .replace("127.0.0.1:5000", "127.0.0.1:" + port)
                 .replace("--port 5000", "--port " + port);
     }
@@ -252,6 +255,7 @@ class DocsCommandsTest {
         link(sandbox.resolve("agent/target/datanadhi-agent.jar"), Env.agentJar());
         link(sandbox.resolve("echopost/target/echopost.jar"), Env.echopostJar());
         link(sandbox.resolve("opt/datanadhi-agent.jar"), Env.agentJar());
+        link(sandbox.resolve("opt/opentelemetry-javaagent.jar"), Env.openTelemetryAgentJar());
         link(sandbox.resolve("app.jar"), appJar);
         return sandbox;
     }
