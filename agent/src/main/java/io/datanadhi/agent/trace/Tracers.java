@@ -99,7 +99,8 @@ public final class Tracers {
     }
 
     private static void sighted(Kind kind, ClassLoader loader) {
-        if ((kind == Kind.OPENTELEMETRY_AGENT) != (loader == null)) {
+        if (kind == Kind.OPENTELEMETRY_AGENT ? loader != null
+                : loader == null && (kind == Kind.OPENTELEMETRY_API || kind == Kind.ELASTIC_API)) {
             return; // the agent's bridge is boot-loaded; an API in the boot loader is no application's
         }
         SIGHTINGS.add(new Sighting(kind, loader));
@@ -116,11 +117,19 @@ public final class Tracers {
         } while (!SIGHTINGS.isEmpty() && RESOLVING.compareAndSet(false, true));
     }
 
+    /**
+     * Looks up what was seen, under the lock {@link #resolve} takes: an event's own look waits for
+     * the agent's thread to finish a lookup it began, instead of finding nothing and going on.
+     */
     private static void drain() {
-        pending = false;
-        Sighting next;
-        while ((next = SIGHTINGS.poll()) != null) {
-            resolve(next.kind, next.loader);
+        synchronized (FOUND) {
+            Sighting next;
+            while ((next = SIGHTINGS.poll()) != null) {
+                resolve(next.kind, next.loader);
+            }
+            if (SIGHTINGS.isEmpty()) {
+                pending = false; // one added meanwhile: the agent's thread looks again
+            }
         }
     }
 

@@ -120,7 +120,17 @@ class TracersTest {
     void aClassThatIsNoTracersIsNotLookedUp() {
         Tracers.noticeLoading(getClass().getClassLoader(), "com/acme/Span");
         Tracers.noticeLoading(null, "io/opentelemetry/api/trace/Span"); // an API in the boot loader is no application's
+        Tracers.noticeLoading(getClass().getClassLoader(), "io/opentelemetry/javaagent/bootstrap/AgentInitializer");
         assertFalse(Tracers.active());
+    }
+
+    @Test
+    void datadogsClassesAreSeenInAnyLoader() {
+        Tracers.noticeLoading(getClass().getClassLoader(), "datadog/trace/api/CorrelationIdentifier");
+        CorrelationIdentifier.traceId = "42";
+        TraceIds ids = new TraceIds();
+        assertTrue(Tracers.read(ids), "found at the first read");
+        assertEquals("42", ids.traceId);
     }
 
     @Test
