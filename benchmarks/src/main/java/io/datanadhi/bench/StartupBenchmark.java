@@ -23,7 +23,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * its own ({@code --app logback200}, {@link LogbackApp}).
  *
  * <pre>java -cp benchmarks/target/datanadhi-benchmarks.jar io.datanadhi.bench.StartupBenchmark [--runs 21]
- *     [--app hello|logback200] [--java /path/to/bin/java]</pre>
+ *     [--app hello|logback200] [--java /path/to/bin/java] [--jvm-arg ARG]...</pre>
+ *
+ * {@code --jvm-arg} goes to every variant, the baseline too, before the agent's {@code -javaagent}:
+ * for example a tracing agent, to measure what this agent adds beside it.
  */
 public final class StartupBenchmark {
 
@@ -33,6 +36,7 @@ public final class StartupBenchmark {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String app = "hello";
         Path frameworks = Path.of("benchmarks/target/frameworks");
+        List<String> jvmArgs = new ArrayList<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--runs": runs = Integer.parseInt(args[i + 1]); break;
@@ -40,6 +44,8 @@ public final class StartupBenchmark {
                 case "--java": java = args[i + 1]; break;
                 case "--app": app = args[i + 1]; break;
                 case "--frameworks-dir": frameworks = Path.of(args[i + 1]); break;
+                // Every variant, the baseline too: e.g. another agent (a tracer) the application runs with anyway.
+                case "--jvm-arg": jvmArgs.add(args[i + 1]); break;
                 default: throw new IllegalArgumentException(args[i]);
             }
         }
@@ -73,18 +79,22 @@ public final class StartupBenchmark {
         server.start();
         String url = "http://127.0.0.1:" + server.getAddress().getPort();
 
+        List<String> bare = new ArrayList<>(List.of(java));
+        bare.addAll(jvmArgs);
+        bare.addAll(List.of("-cp", classpath, mainClass));
+        List<String> withAgent = new ArrayList<>(bare);
+        withAgent.add(1 + jvmArgs.size(), "-javaagent:" + agent);
         Map<String, Variant> variants = new LinkedHashMap<>();
-        variants.put("without the agent", new Variant(List.of(java, "-cp", classpath, mainClass), Map.of()));
-        variants.put("with the agent, no rules (idle)", new Variant(
-                List.of(java, "-javaagent:" + agent, "-cp", classpath, mainClass), Map.of("DATANADHI_DIR", idleDir.toString())));
-        variants.put("with the agent, shipping the event to a local server", new Variant(
-                List.of(java, "-javaagent:" + agent, "-cp", classpath, mainClass),
+        variants.put(jvmArgs.isEmpty() ? "without the agent" : "without the agent (with " + String.join(" ", jvmArgs) + ")",
+                new Variant(bare, Map.of()));
+        variants.put("with the agent, no rules (idle)", new Variant(withAgent, Map.of("DATANADHI_DIR", idleDir.toString())));
+        variants.put("with the agent, shipping the event to a local server", new Variant(withAgent,
                 Map.of("DATANADHI_DIR", shipDir.toString(), "DATANADHI_SERVER_HOST", url, "DATANADHI_API_KEY", "bench-key")));
         // The same, as at the first start in a directory: the rules parsed from YAML, not read from .rules.cache.
         Path coldDir = Files.createTempDirectory("bench-ship-cold");
         Files.createDirectories(coldDir.resolve("rules"));
         Files.copy(shipDir.resolve("rules").resolve("all.yml"), coldDir.resolve("rules").resolve("all.yml"));
-        Variant cold = new Variant(List.of(java, "-javaagent:" + agent, "-cp", classpath, mainClass),
+        Variant cold = new Variant(withAgent,
                 Map.of("DATANADHI_DIR", coldDir.toString(), "DATANADHI_SERVER_HOST", url, "DATANADHI_API_KEY", "bench-key"));
         cold.before = () -> Files.deleteIfExists(coldDir.resolve(".rules.cache"));
         variants.put("the same, rules parsed (no .rules.cache: a first start)", cold);
@@ -107,7 +117,7 @@ public final class StartupBenchmark {
         DeliveryRig.deleteTree(shipDir);
         DeliveryRig.deleteTree(coldDir);
 
-        double baseline = median(variants.get("without the agent").samples);
+        double baseline = median(variants.values().iterator().next().samples);
         System.out.println("| " + app + ", " + java + ", " + runs
                 + " runs each, " + Runtime.getRuntime().availableProcessors() + " cores | median ms | p90 ms | added ms | ratio |");
         System.out.println("|---|---:|---:|---:|---:|");
