@@ -13,7 +13,9 @@ public final class HookPoint {
          * Called once per logged event, but captured just before the method's first call to
          * another method ({@link HookPoint#call}), not on entry: what other agents do on the
          * method's entry (a tracer putting its ids in the MDC) is done by then, in whichever order
-         * the agents were attached. Where the call is missing, on entry.
+         * the agents were attached. On entry where the call is missing, or where no code comes
+         * before it (the framework's own method, or one another agent transforms after this
+         * one: its code on entry then runs before this agent's anyway).
          */
         CAPTURE_BEFORE_CALL,
         /** Capture on the way out, when outermost and nobody else took the event (JUL). */

@@ -72,7 +72,10 @@ final class HookWeaver {
 
     /**
      * First pass: the number of local variable slots of each hooked method, the state goes after
-     * them; and which methods make the call a {@link HookPoint.Kind#CAPTURE_BEFORE_CALL} waits for.
+     * them; and which methods make the call a {@link HookPoint.Kind#CAPTURE_BEFORE_CALL} waits for
+     * after other calls: another agent's code on entry (a call or an invokedynamic before it).
+     * Where nothing comes before the call, as in the framework's own method, capturing on entry is
+     * the same and costs less (the entry call sits outside the method's loop).
      */
     private static final class MaxLocals extends ClassVisitor {
         private final List<HookPoint> points;
@@ -92,12 +95,29 @@ final class HookWeaver {
                 return null;
             }
             return new MethodVisitor(Opcodes.ASM9) {
+                private boolean reached;
+                private boolean codeBefore;
+
                 @Override
                 public void visitMethodInsn(int opcode, String owner, String called, String calledDescriptor,
                         boolean isInterface) {
-                    if (isTheCall(point, owner, called, calledDescriptor)) {
-                        calling.add(name + descriptor);
+                    if (reached) {
+                        return;
                     }
+                    if (isTheCall(point, owner, called, calledDescriptor)) {
+                        reached = true;
+                        if (codeBefore) {
+                            calling.add(name + descriptor);
+                        }
+                    } else {
+                        codeBefore = true;
+                    }
+                }
+
+                @Override
+                public void visitInvokeDynamicInsn(String called, String calledDescriptor, net.bytebuddy.jar.asm.Handle bootstrap,
+                        Object... arguments) {
+                    codeBefore |= !reached;
                 }
 
                 @Override

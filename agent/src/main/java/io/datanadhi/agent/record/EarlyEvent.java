@@ -62,15 +62,18 @@ public final class EarlyEvent {
     public static EarlyEvent of(CapturedEvent source, EventMapper mapper, int maxValueBytes) {
         Caller recorded = mapper.caller(source);
         String thread = mapper.threadName(source);
-        TraceIds trace = new TraceIds();
-        if (Tracers.active() && !mapper.traceIds(source, trace)) {
-            trace.clear();
+        TraceIds trace = null;
+        if (Tracers.active()) {
+            trace = new TraceIds();
+            if (!mapper.traceIds(source, trace)) {
+                trace = null;
+            }
         }
         return new EarlyEvent(source.framework, mapper.level(source.event), mapper.nativeLevel(source),
                 mapper.loggerName(source.event, source.logger), mapper.message(source),
                 thread != null ? thread : Thread.currentThread().getName(), mapper.timestampMillis(source),
                 recorded != null ? recorded : CallerLocator.locate(), recorded != null, context(source, mapper, maxValueBytes), mapper.thrown(source),
-                trace.traceId, trace.spanId);
+                trace != null ? trace.traceId : null, trace != null ? trace.spanId : null);
     }
 
     private static Map<String, Object> context(CapturedEvent source, EventMapper mapper, int maxValueBytes) {

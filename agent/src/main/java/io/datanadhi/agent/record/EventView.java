@@ -267,8 +267,8 @@ public final class EventView implements RecordView {
         if (traceId == null) {
             traceId = traceIdFromContext();
             if (traceId == null) {
-                TraceIds ids = tracer();
-                traceId = ids.traceId != null ? ids.traceId : RecordWriter.newTraceId();
+                String traced = Tracers.active() || event.event instanceof EarlyEvent ? tracer().traceId : null;
+                traceId = traced != null ? traced : RecordWriter.newTraceId();
             }
         }
         return traceId;
@@ -291,16 +291,18 @@ public final class EventView implements RecordView {
      * application's).
      */
     private void addSpanId(String trace, Map<String, Object> context) {
-        TraceIds ids = tracer();
-        if (ids.spanId == null || !trace.equals(ids.traceId) || settings.spanIdKeys.length == 0) {
+        if (settings.spanIdKeys.length == 0) {
             return;
         }
         for (String key : settings.spanIdKeys) {
             if (context.containsKey(key)) {
-                return;
+                return; // the tracer's own MDC keys, or the application's: the tracer is not asked
             }
         }
-        context.put(settings.spanIdKeys[0], ids.spanId);
+        TraceIds ids = tracer();
+        if (ids.spanId != null && trace.equals(ids.traceId)) {
+            context.put(settings.spanIdKeys[0], ids.spanId);
+        }
     }
 
     private String traceIdFromContext() {
@@ -343,7 +345,7 @@ public final class EventView implements RecordView {
         boolean truncated = text != whole;
         String trace = traceId != null ? traceId : traceIdFromContext();
         Map<String, Object> context = contextCopy();
-        if (trace == null || Tracers.active()) {
+        if (Tracers.active() || event.event instanceof EarlyEvent) {
             if (trace == null) {
                 trace = tracer().traceId; // still null outside any trace: the record gets a random id
             }

@@ -8,7 +8,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The tracers running in this JVM beside the agent (OpenTelemetry, Elastic APM, Datadog), found
@@ -32,7 +34,10 @@ public final class Tracers {
     static {
         watch("io/opentelemetry/javaagent/bootstrap/AgentInitializer", Kind.OPENTELEMETRY_AGENT);
         watch("io/opentelemetry/javaagent/bootstrap/Java8BytecodeBridge", Kind.OPENTELEMETRY_AGENT);
-        watch("io/opentelemetry/api/trace/Span", Kind.OPENTELEMETRY_API);
+        // Not the API's Span: LazyStorage loads when the application first uses its context, so
+        // reading the current span never picks the context storage before the application does
+        // (a wrapper it adds later would be refused).
+        watch("io/opentelemetry/context/LazyStorage", Kind.OPENTELEMETRY_API);
         watch("co/elastic/apm/api/ElasticApm", Kind.ELASTIC_API);
         watch("datadog/trace/api/CorrelationIdentifier", Kind.DATADOG);
         watch("datadog/trace/bootstrap/Agent", Kind.DATADOG);
@@ -45,8 +50,15 @@ public final class Tracers {
     /** A tracer's classes were seen and not looked up yet. */
     private static volatile boolean pending;
     private static final AtomicBoolean RESOLVING = new AtomicBoolean();
-    /** Guarded by itself: what was found, in the order found. */
+    /** Guarded by {@link #LOCK}: what was found, in the order found. */
     private static final List<Found> FOUND = new ArrayList<>();
+    /**
+     * Held while tracers are looked up (class loading) and published. A logging thread waits for
+     * it at most {@link #LOGGING_THREAD_WAIT_MILLIS}: the thread holding it may itself wait for a
+     * class loader that logs while it loads.
+     */
+    private static final ReentrantLock LOCK = new ReentrantLock();
+    private static final long LOGGING_THREAD_WAIT_MILLIS = 5;
 
     private Tracers() {}
 
@@ -122,14 +134,21 @@ public final class Tracers {
      * the agent's thread to finish a lookup it began, instead of finding nothing and going on.
      */
     private static void drain() {
-        synchronized (FOUND) {
-            Sighting next;
-            while ((next = SIGHTINGS.poll()) != null) {
-                resolve(next.kind, next.loader);
-            }
-            if (SIGHTINGS.isEmpty()) {
-                pending = false; // one added meanwhile: the agent's thread looks again
-            }
+        LOCK.lock();
+        try {
+            drainLocked();
+        } finally {
+            LOCK.unlock();
+        }
+    }
+
+    private static void drainLocked() {
+        Sighting next;
+        while ((next = SIGHTINGS.poll()) != null) {
+            resolve(next.kind, next.loader);
+        }
+        if (SIGHTINGS.isEmpty()) {
+            pending = false; // one added meanwhile: the agent's thread looks again
         }
     }
 
@@ -143,7 +162,19 @@ public final class Tracers {
         if (insideClassDefinition()) {
             return; // the agent's thread does it
         }
-        drain();
+        try {
+            if (!LOCK.tryLock(LOGGING_THREAD_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                return; // the agent's thread is at it: this event goes without
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            drainLocked();
+        } finally {
+            LOCK.unlock();
+        }
     }
 
     private static boolean insideClassDefinition() {
@@ -154,7 +185,8 @@ public final class Tracers {
 
     /** Looks the tracer up; visible for tests, which resolve on their own thread. */
     static void resolve(Kind kind, ClassLoader loader) {
-        synchronized (FOUND) {
+        LOCK.lock();
+        try {
             for (Found found : FOUND) {
                 if (found.kind == kind && found.isFrom(loader)) {
                     return;
@@ -184,8 +216,13 @@ public final class Tracers {
             }
             FOUND.add(new Found(kind, loader, source));
             publish();
-            Diagnostics.info("tracer_found", source.name() + " is in this JVM: records logged in one of its traces "
-                    + "carry its trace id and span id", "tracer", source.name(), "class_loader", loader == null ? "bootstrap" : String.valueOf(loader));
+            if (java.util.Arrays.asList(sources).contains(source)) {
+                Diagnostics.info("tracer_found", source.name() + " is in this JVM: records logged in one of its traces "
+                        + "carry its trace id and span id", "tracer", source.name(),
+                        "class_loader", loader == null ? "bootstrap" : String.valueOf(loader));
+            }
+        } finally {
+            LOCK.unlock();
         }
     }
 
@@ -229,13 +266,26 @@ public final class Tracers {
     }
 
     private static void dropFailed(TraceSource failed, Throwable t) {
-        synchronized (FOUND) {
+        if (t instanceof VirtualMachineError) {
+            return; // a deep stack or a full heap here says nothing about the tracer
+        }
+        try {
+            if (!LOCK.tryLock(LOGGING_THREAD_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                return; // dropped at its next failure
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
             int i = indexOf(failed);
             if (i < 0) {
                 return; // dropped already, by another thread
             }
             FOUND.set(i, FOUND.get(i).without());
             publish();
+        } finally {
+            LOCK.unlock();
         }
         Diagnostics.warn("tracer_unreadable", failed.name() + " failed when asked for the current trace; it is no "
                 + "longer read, records get the trace id from the context keys (log.trace_id_keys) or a random one",
@@ -249,11 +299,14 @@ public final class Tracers {
 
     /** Forgets every tracer; for tests. */
     static void reset() {
-        synchronized (FOUND) {
+        LOCK.lock();
+        try {
             SIGHTINGS.clear();
             pending = false;
             FOUND.clear();
             sources = NONE;
+        } finally {
+            LOCK.unlock();
         }
     }
 

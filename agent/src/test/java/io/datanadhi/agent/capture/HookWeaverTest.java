@@ -442,6 +442,8 @@ class HookWeaverTest {
     public interface ChainApi {
         int callAppenders(List<String> event);
 
+        int callAppendersOnly(List<String> event);
+
         int callNobody(List<String> event);
     }
 
@@ -468,6 +470,15 @@ class HookWeaverTest {
         }
 
         @Override
+        public int callAppendersOnly(List<String> event) {
+            int writes = 0;
+            for (ChainFixture logger = this; logger != null; logger = logger.parent) {
+                writes += logger.appendLoop(event);
+            }
+            return writes;
+        }
+
+        @Override
         public int callNobody(List<String> event) {
             event.add("entry");
             return 0;
@@ -485,6 +496,8 @@ class HookWeaverTest {
         return (ChainApi) newInstance(weaveAndDefine(ChainFixture.class, List.of(
                 HookPoint.captureBeforeCall("fw-chain", type, "callAppenders", "(Ljava/util/List;)I", 0,
                         owner, "appendLoop", "(Ljava/util/List;)I"),
+                HookPoint.captureBeforeCall("fw-only", type, "callAppendersOnly", "(Ljava/util/List;)I", 0,
+                        owner, "appendLoop", "(Ljava/util/List;)I"),
                 HookPoint.captureBeforeCall("fw-nobody", type, "callNobody", "(Ljava/util/List;)I", 0,
                         owner, "appendLoop", "(Ljava/util/List;)I"))));
     }
@@ -501,6 +514,18 @@ class HookWeaverTest {
         assertEquals(List.of("entry"), captures.get(0).eventContentAtCapture,
                 "captured after the entry's code and before the first appender");
         assertBalanced(() -> fixture.callAppenders(new ArrayList<>()));
+    }
+
+    @Test
+    void captureBeforeACallThatNothingPrecedesIsOnEntry() throws Exception {
+        // The framework's own method: no other agent's code on entry, so capturing there is the same.
+        ChainApi fixture = wovenChainFixture();
+        List<String> event = new ArrayList<>();
+        assertEquals(3, fixture.callAppendersOnly(event));
+        assertEquals(1, captures.size());
+        assertEquals("fw-only", captures.get(0).framework);
+        assertEquals(List.of(), captures.get(0).eventContentAtCapture, "on entry");
+        assertBalanced(() -> fixture.callAppendersOnly(new ArrayList<>()));
     }
 
     @Test

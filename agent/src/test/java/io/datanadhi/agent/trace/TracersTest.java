@@ -119,7 +119,7 @@ class TracersTest {
     @Test
     void aClassThatIsNoTracersIsNotLookedUp() {
         Tracers.noticeLoading(getClass().getClassLoader(), "com/acme/Span");
-        Tracers.noticeLoading(null, "io/opentelemetry/api/trace/Span"); // an API in the boot loader is no application's
+        Tracers.noticeLoading(null, "io/opentelemetry/context/LazyStorage"); // an API in the boot loader is no application's
         Tracers.noticeLoading(getClass().getClassLoader(), "io/opentelemetry/javaagent/bootstrap/AgentInitializer");
         assertFalse(Tracers.active());
     }
@@ -135,7 +135,7 @@ class TracersTest {
 
     @Test
     void aTracerApiSeenLoadingIsLookedUpOnAThreadOfTheAgent() throws Exception {
-        Tracers.noticeLoading(getClass().getClassLoader(), "io/opentelemetry/api/trace/Span");
+        Tracers.noticeLoading(getClass().getClassLoader(), "io/opentelemetry/context/LazyStorage");
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (Tracers.sources().length == 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
@@ -155,7 +155,7 @@ class TracersTest {
     void theFirstEventAfterATracerApiLoadsIsInItsTrace() {
         // An application loads the API, starts a span and logs at once: before the agent's thread
         // is done, the event's own read looks the tracer up.
-        Tracers.noticeLoading(getClass().getClassLoader(), "io/opentelemetry/api/trace/Span");
+        Tracers.noticeLoading(getClass().getClassLoader(), "io/opentelemetry/context/LazyStorage");
         assertTrue(Tracers.active());
         Span span = Span.wrap(SpanContext.create(TRACE, SPAN, TraceFlags.getSampled(), TraceState.getDefault()));
         try (Scope scope = span.makeCurrent()) {
