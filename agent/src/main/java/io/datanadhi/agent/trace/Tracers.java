@@ -54,11 +54,15 @@ public final class Tracers {
     private static final List<Found> FOUND = new ArrayList<>();
     /**
      * Held while tracers are looked up (class loading) and published. A logging thread waits for
-     * it at most {@link #LOGGING_THREAD_WAIT_MILLIS}: the thread holding it may itself wait for a
-     * class loader that logs while it loads.
+     * it at most {@link #LOGGING_THREAD_WAIT_NANOS}, and only in the {@link #WAITING_PERIOD_NANOS}
+     * after a sighting: the thread holding it may itself wait for a class loader that logs while it
+     * loads.
      */
     private static final ReentrantLock LOCK = new ReentrantLock();
-    private static final long LOGGING_THREAD_WAIT_MILLIS = 5;
+    private static final long LOGGING_THREAD_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** After a sighting, how long logging threads may wait (each at most the above) for its lookup. */
+    private static final long WAITING_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static volatile long sightedAt;
 
     private Tracers() {}
 
@@ -116,6 +120,7 @@ public final class Tracers {
             return; // the agent's bridge is boot-loaded; an API in the boot loader is no application's
         }
         SIGHTINGS.add(new Sighting(kind, loader));
+        sightedAt = System.nanoTime();
         pending = true;
         if (RESOLVING.compareAndSet(false, true)) {
             AgentThreads.newThread("datanadhi-tracers", Tracers::resolveSightings).start();
@@ -159,11 +164,11 @@ public final class Tracers {
      * looking the class up there could define it twice.
      */
     private static void resolveHere() {
-        if (insideClassDefinition()) {
-            return; // the agent's thread does it
-        }
+        // Waiting for the agent's thread is worth it only just after the sighting (the events an
+        // application logs as it starts its first span); later a logging thread never waits.
+        long wait = Math.min(LOGGING_THREAD_WAIT_NANOS, sightedAt + WAITING_PERIOD_NANOS - System.nanoTime());
         try {
-            if (!LOCK.tryLock(LOGGING_THREAD_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+            if (!(wait > 0 ? LOCK.tryLock(wait, TimeUnit.NANOSECONDS) : LOCK.tryLock())) {
                 return; // the agent's thread is at it: this event goes without
             }
         } catch (InterruptedException e) {
@@ -171,7 +176,9 @@ public final class Tracers {
             return;
         }
         try {
-            drainLocked();
+            if (!insideClassDefinition()) {
+                drainLocked();
+            } // else the agent's thread does it
         } finally {
             LOCK.unlock();
         }
@@ -270,7 +277,7 @@ public final class Tracers {
             return; // a deep stack or a full heap here says nothing about the tracer
         }
         try {
-            if (!LOCK.tryLock(LOGGING_THREAD_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+            if (!LOCK.tryLock(LOGGING_THREAD_WAIT_NANOS, TimeUnit.NANOSECONDS)) {
                 return; // dropped at its next failure
             }
         } catch (InterruptedException e) {
