@@ -3,11 +3,14 @@ package io.datanadhi.agent.capture;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.ClassWriter;
+import net.bytebuddy.jar.asm.Handle;
 import net.bytebuddy.jar.asm.Label;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
@@ -80,7 +83,7 @@ final class HookWeaver {
     private static final class MaxLocals extends ClassVisitor {
         private final List<HookPoint> points;
         final Map<String, Integer> found = new HashMap<>();
-        final java.util.Set<String> calling = new java.util.HashSet<>();
+        final Set<String> calling = new HashSet<>();
 
         MaxLocals(List<HookPoint> points) {
             super(Opcodes.ASM9);
@@ -115,7 +118,7 @@ final class HookWeaver {
                 }
 
                 @Override
-                public void visitInvokeDynamicInsn(String called, String calledDescriptor, net.bytebuddy.jar.asm.Handle bootstrap,
+                public void visitInvokeDynamicInsn(String called, String calledDescriptor, Handle bootstrap,
                         Object... arguments) {
                     codeBefore |= !reached;
                 }
@@ -131,13 +134,13 @@ final class HookWeaver {
     private static final class HookClassVisitor extends ClassVisitor {
         private final List<HookPoint> points;
         private final Map<String, Integer> maxLocals;
-        private final java.util.Set<String> calling;
+        private final Set<String> calling;
         private String owner;
         private boolean frames;
         int woven;
 
         HookClassVisitor(ClassVisitor next, List<HookPoint> points, Map<String, Integer> maxLocals,
-                java.util.Set<String> calling) {
+                Set<String> calling) {
             super(Opcodes.ASM9, next);
             this.points = points;
             this.maxLocals = maxLocals;

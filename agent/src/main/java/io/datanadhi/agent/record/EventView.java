@@ -267,11 +267,16 @@ public final class EventView implements RecordView {
         if (traceId == null) {
             traceId = traceIdFromContext();
             if (traceId == null) {
-                String traced = Tracers.active() || event.event instanceof EarlyEvent ? tracer().traceId : null;
+                String traced = tracerMayKnow() ? tracer().traceId : null;
                 traceId = traced != null ? traced : RecordWriter.newTraceId();
             }
         }
         return traceId;
+    }
+
+    /** A tracer is in the JVM, or the event is an early one, which carries what a tracer said then. */
+    private boolean tracerMayKnow() {
+        return Tracers.active() || event.event instanceof EarlyEvent;
     }
 
     /** What a tracer says about this event, asked once; empty ids outside any trace. */
@@ -345,7 +350,7 @@ public final class EventView implements RecordView {
         boolean truncated = text != whole;
         String trace = traceId != null ? traceId : traceIdFromContext();
         Map<String, Object> context = contextCopy();
-        if (Tracers.active() || event.event instanceof EarlyEvent) {
+        if (tracerMayKnow()) {
             if (trace == null) {
                 trace = tracer().traceId; // still null outside any trace: the record gets a random id
             }

@@ -4,8 +4,10 @@ import io.datanadhi.agent.AgentThreads;
 import io.datanadhi.agent.diag.Diagnostics;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -216,14 +218,14 @@ public final class Tracers {
                 }
             } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
                 FOUND.add(new Found(kind, loader, null));
-                Diagnostics.warn("tracer_unreadable", "a tracer (" + kind.name().toLowerCase(java.util.Locale.ROOT) + ") is in this JVM but "
+                Diagnostics.warn("tracer_unreadable", "a tracer (" + kind.name().toLowerCase(Locale.ROOT) + ") is in this JVM but "
                         + "its current trace cannot be read; records get the trace id from the context keys "
-                        + "(log.trace_id_keys) or a random one", e, "tracer", kind.name().toLowerCase(java.util.Locale.ROOT));
+                        + "(log.trace_id_keys) or a random one", e, "tracer", kind.name().toLowerCase(Locale.ROOT));
                 return;
             }
             FOUND.add(new Found(kind, loader, source));
             publish();
-            if (java.util.Arrays.asList(sources).contains(source)) {
+            if (Arrays.asList(sources).contains(source)) {
                 Diagnostics.info("tracer_found", source.name() + " is in this JVM: records logged in one of its traces "
                         + "carry its trace id and span id", "tracer", source.name(),
                         "class_loader", loader == null ? "bootstrap" : String.valueOf(loader));
