@@ -2,6 +2,7 @@ package io.datanadhi.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,6 +30,11 @@ class AgentLauncherTest {
     @ValueSource(strings = {"", "abc", "eleven", " 11", "11a", "-11", ".11", "1.", "99999999999"})
     void unreadableVersionsAreNotSupported(String specification) {
         assertFalse(Launcher.supported(specification), String.valueOf(specification));
+    }
+
+    @Test
+    void theAgentsParentIsThePlatformClassLoader() {
+        assertSame(ClassLoader.getPlatformClassLoader(), Launcher.platformClassLoader());
     }
 
     @Test

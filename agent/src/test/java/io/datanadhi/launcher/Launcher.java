@@ -31,6 +31,10 @@ final class Launcher {
                 specification, consequence);
     }
 
+    static ClassLoader platformClassLoader() {
+        return (ClassLoader) invoke(LAUNCHER, "platformClassLoader", new Class<?>[0]);
+    }
+
     static ClassLoader agentClassLoader(File jar, ClassLoader parent, boolean bootstrapFromJar) throws Exception {
         Constructor<?> constructor = Class.forName(LOADER).getDeclaredConstructor(File.class, ClassLoader.class,
                 boolean.class);

@@ -11,5 +11,9 @@ public interface FrameworkHook {
 
     List<HookPoint> hookPoints();
 
-    EventMapper mapper();
+    /**
+     * A new reader of this framework's events; {@link Mappers} makes one at the framework's first
+     * event (its method handles cost a few ms to make: not in premain, not for frameworks unused).
+     */
+    EventMapper newMapper();
 }

@@ -1,20 +1,17 @@
 package io.datanadhi.agent.capture;
 
 import io.datanadhi.agent.record.EventMapper;
-import java.util.List;
 
 /** The mapper for each framework name a hook passes to the bridge. */
 public final class Mappers {
-    private static final String[] NAMES;
-    private static final EventMapper[] MAPPERS;
+    private static final FrameworkHook[] HOOKS = CaptureInstaller.hooks().toArray(new FrameworkHook[0]);
+    private static final String[] NAMES = new String[HOOKS.length];
+    /** Filled at each framework's first event; two threads may both make one, either is kept. */
+    private static final EventMapper[] MAPPERS = new EventMapper[HOOKS.length];
 
     static {
-        List<FrameworkHook> hooks = CaptureInstaller.hooks();
-        NAMES = new String[hooks.size()];
-        MAPPERS = new EventMapper[hooks.size()];
-        for (int i = 0; i < hooks.size(); i++) {
-            NAMES[i] = hooks.get(i).framework();
-            MAPPERS[i] = hooks.get(i).mapper();
+        for (int i = 0; i < HOOKS.length; i++) {
+            NAMES[i] = HOOKS[i].framework();
         }
     }
 
@@ -25,7 +22,8 @@ public final class Mappers {
         // The hooks push these very constants (interned literals): identity is enough.
         for (int i = 0; i < NAMES.length; i++) {
             if (NAMES[i] == framework) {
-                return MAPPERS[i];
+                EventMapper mapper = MAPPERS[i];
+                return mapper != null ? mapper : (MAPPERS[i] = HOOKS[i].newMapper());
             }
         }
         return null;

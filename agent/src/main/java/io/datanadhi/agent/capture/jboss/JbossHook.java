@@ -20,8 +20,6 @@ public final class JbossHook implements FrameworkHook {
     public static final String FRAMEWORK = "jboss";
     private static final String LOGGER_NODE = "org.jboss.logmanager.LoggerNode";
 
-    private final EventMapper mapper = new JbossEvents();
-
     @Override
     public String framework() {
         return FRAMEWORK;
@@ -34,7 +32,7 @@ public final class JbossHook implements FrameworkHook {
     }
 
     @Override
-    public EventMapper mapper() {
-        return mapper;
+    public EventMapper newMapper() {
+        return new JbossEvents();
     }
 }

@@ -16,8 +16,6 @@ public final class JulHook implements FrameworkHook {
 
     public static final String FRAMEWORK = "jul";
 
-    private final EventMapper mapper = new JulEvents();
-
     @Override
     public String framework() {
         return FRAMEWORK;
@@ -30,7 +28,7 @@ public final class JulHook implements FrameworkHook {
     }
 
     @Override
-    public EventMapper mapper() {
-        return mapper;
+    public EventMapper newMapper() {
+        return new JulEvents();
     }
 }

@@ -16,8 +16,6 @@ public final class Log4j1Hook implements FrameworkHook {
     public static final String FRAMEWORK = "log4j";
     private static final String CATEGORY = "org.apache.log4j.Category";
 
-    private final EventMapper mapper = new Log4j1Events();
-
     @Override
     public String framework() {
         return FRAMEWORK;
@@ -30,7 +28,7 @@ public final class Log4j1Hook implements FrameworkHook {
     }
 
     @Override
-    public EventMapper mapper() {
-        return mapper;
+    public EventMapper newMapper() {
+        return new Log4j1Events();
     }
 }

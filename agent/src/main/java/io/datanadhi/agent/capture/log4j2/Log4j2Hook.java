@@ -22,8 +22,6 @@ public final class Log4j2Hook implements FrameworkHook {
     public static final String FRAMEWORK = "log4j2";
     private static final String LOGGER_CONFIG = "org.apache.logging.log4j.core.config.LoggerConfig";
 
-    private final EventMapper mapper = new Log4j2Events();
-
     @Override
     public String framework() {
         return FRAMEWORK;
@@ -37,7 +35,7 @@ public final class Log4j2Hook implements FrameworkHook {
     }
 
     @Override
-    public EventMapper mapper() {
-        return mapper;
+    public EventMapper newMapper() {
+        return new Log4j2Events();
     }
 }

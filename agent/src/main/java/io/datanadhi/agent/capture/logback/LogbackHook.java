@@ -23,8 +23,6 @@ public final class LogbackHook implements FrameworkHook {
     public static final String FRAMEWORK = "logback";
     private static final String LOGGER = "ch.qos.logback.classic.Logger";
 
-    private final EventMapper mapper = new LogbackEvents();
-
     @Override
     public String framework() {
         return FRAMEWORK;
@@ -42,7 +40,7 @@ public final class LogbackHook implements FrameworkHook {
     }
 
     @Override
-    public EventMapper mapper() {
-        return mapper;
+    public EventMapper newMapper() {
+        return new LogbackEvents();
     }
 }
