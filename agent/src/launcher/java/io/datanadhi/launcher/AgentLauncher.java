@@ -5,6 +5,7 @@ import java.lang.instrument.Instrumentation;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.URI;
+import java.util.function.Consumer;
 
 /**
  * The agent's front door: Premain-Class, Agent-Class and Main-Class of datanadhi-agent.jar.
@@ -66,9 +67,10 @@ public final class AgentLauncher {
             // The agent first puts the bootstrap classes (io/datanadhi/bootstrap at the jar's
             // root) into the bootstrap class loader, where every class loader can see them.
             ClassLoader loader = new AgentClassLoader(jar, platformClassLoader(), false);
-            loader.loadClass(AGENT_CLASS)
-                    .getMethod("start", String.class, Instrumentation.class, File.class, boolean.class)
-                    .invoke(null, args, inst, jar, lateAttach);
+            // A JDK interface the agent implements, not a reflective call: see io.datanadhi.agent.Agent.
+            @SuppressWarnings("unchecked")
+            Consumer<Object[]> agent = (Consumer<Object[]>) loader.loadClass(AGENT_CLASS).getConstructor().newInstance();
+            agent.accept(new Object[] {args, inst, jar, lateAttach});
         } catch (Throwable t) {
             Throwable cause = t instanceof InvocationTargetException ? t.getCause() : t;
             System.err.println("{\"logger\":\"datanadhi\",\"level\":\"ERROR\",\"event\":\"agent_start_failed\","

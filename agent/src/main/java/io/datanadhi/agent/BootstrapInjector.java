@@ -4,8 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
-import java.lang.reflect.Method;
-import java.security.ProtectionDomain;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
@@ -98,10 +96,6 @@ final class BootstrapInjector {
         Module agent = BootstrapInjector.class.getModule();
         inst.redefineModule(javaBase, Set.of(), Map.of("jdk.internal.misc", Set.of(agent)),
                 Map.of(), Set.of(), Map.of());
-        Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe");
-        Object unsafe = unsafeClass.getMethod("getUnsafe").invoke(null);
-        Method define = unsafeClass.getMethod("defineClass", String.class, byte[].class, int.class, int.class,
-                ClassLoader.class, ProtectionDomain.class);
 
         // A class's supertypes must exist when it is defined; retry until every class is in.
         List<String> pending = new ArrayList<>(classes.keySet());
@@ -114,7 +108,7 @@ final class BootstrapInjector {
                 }
                 byte[] bytes = classes.get(name);
                 try {
-                    define.invoke(unsafe, name, bytes, 0, bytes.length, null, null);
+                    JdkInternals.defineInBootLoader(name, bytes);
                 } catch (Throwable e) {
                     failed.add(name);
                     last = e;

@@ -28,16 +28,12 @@ final class LastShutdownHook {
     static String register(Instrumentation inst, Runnable work, String threadName) {
         try {
             Class<?> secrets = sharedSecrets();
-            Object access = javaLangAccess(inst, secrets);
-            Method register = Class.forName(secrets.getPackageName() + ".JavaLangAccess")
-                    .getMethod("registerShutdownHook", int.class, boolean.class, Runnable.class);
+            exportToAgent(inst, secrets.getPackageName());
             for (int slot = SLOTS - 1; slot >= FIRST_FREE_SLOT; slot--) {
-                try {
-                    register.invoke(access, slot, false, work);
+                if (register(secrets, slot, work)) {
                     return "after application hooks (slot " + slot + ")";
-                } catch (java.lang.reflect.InvocationTargetException taken) {
-                    // Another agent or the JDK holds this slot: try the next one.
                 }
+                // Another agent or the JDK holds this slot: try the next one.
             }
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             Diagnostics.debug("shutdown_slot_unavailable", "the agent's shutdown runs alongside the application's"
@@ -45,6 +41,28 @@ final class LastShutdownHook {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(work, threadName));
         return "application hook";
+    }
+
+    /** False when the slot is taken. */
+    private static boolean register(Class<?> secrets, int slot, Runnable work) throws ReflectiveOperationException {
+        if (secrets.getPackageName().equals("jdk.internal.access")) {
+            try {
+                JdkInternals.registerShutdownHook(slot, work);
+                return true;
+            } catch (IllegalStateException taken) {
+                return false;
+            }
+        }
+        // JDK 11: the same call by reflection, which costs nothing there.
+        Object access = secrets.getMethod("getJavaLangAccess").invoke(null);
+        Method register = Class.forName(secrets.getPackageName() + ".JavaLangAccess")
+                .getMethod("registerShutdownHook", int.class, boolean.class, Runnable.class);
+        try {
+            register.invoke(access, slot, false, work);
+            return true;
+        } catch (java.lang.reflect.InvocationTargetException taken) {
+            return false;
+        }
     }
 
     private static Class<?> sharedSecrets() throws ClassNotFoundException {
@@ -55,10 +73,8 @@ final class LastShutdownHook {
         }
     }
 
-    private static Object javaLangAccess(Instrumentation inst, Class<?> secrets) throws ReflectiveOperationException {
+    private static void exportToAgent(Instrumentation inst, String internalPackage) {
         inst.redefineModule(Object.class.getModule(), Set.of(),
-                Map.of(secrets.getPackageName(), Set.of(LastShutdownHook.class.getModule())), Map.of(), Set.of(),
-                Map.of());
-        return secrets.getMethod("getJavaLangAccess").invoke(null);
+                Map.of(internalPackage, Set.of(LastShutdownHook.class.getModule())), Map.of(), Set.of(), Map.of());
     }
 }

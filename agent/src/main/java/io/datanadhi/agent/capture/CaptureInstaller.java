@@ -26,6 +26,7 @@ public final class CaptureInstaller {
     /** Registers the transformer and hooks the target classes that are already loaded. */
     public static void install(Instrumentation inst) {
         CaptureTransformer transformer = new CaptureTransformer(hooks());
+        WeaverWarmUp.start();
         inst.addTransformer(transformer, true);
         List<Class<?>> loaded = new ArrayList<>();
         for (Class<?> type : inst.getAllLoadedClasses()) {

@@ -1,0 +1,67 @@
+package io.datanadhi.agent.capture;
+
+import io.datanadhi.agent.AgentThreads;
+import java.io.InputStream;
+import java.util.List;
+
+/**
+ * Weaves a small class of the agent's own, once, on a thread of the agent's, right after premain,
+ * so that the weaver's classes (ByteBuddy's ASM, about 30) are loaded and verified there and not
+ * on the application's thread that first loads a logging framework's class: that thread then
+ * only weaves (JUL's {@code Logger} on a hello-world application: 14 ms of its main thread, 8 of
+ * them loading classes). The woven bytes are thrown away.
+ */
+final class WeaverWarmUp {
+
+    private static final String TARGET = "io.datanadhi.agent.capture.WeaverWarmUp$Target";
+
+    private WeaverWarmUp() {}
+
+    static void start() {
+        AgentThreads.newThread("datanadhi-warm-up", WeaverWarmUp::run).start();
+    }
+
+    /** Returns whether the target was woven (for tests); never throws. */
+    static boolean run() {
+        try (InputStream in = WeaverWarmUp.class.getClassLoader()
+                .getResourceAsStream(TARGET.replace('.', '/') + ".class")) {
+            if (in == null) {
+                return false;
+            }
+            byte[] woven = HookWeaver.weave(in.readAllBytes(), List.of(
+                    HookPoint.capture(HookPoint.Kind.CAPTURE_ON_EXIT, "warm-up", TARGET, "log", "(Ljava/lang/Object;)V", 0),
+                    HookPoint.captureBeforeCall("warm-up", TARGET, "callAppenders", "(Ljava/lang/Object;)V", 0,
+                            TARGET.replace('.', '/'), "append", "(Ljava/lang/Object;)I"),
+                    HookPoint.forwarded("warm-up", TARGET, "forward", "(Ljava/lang/Object;)V")));
+            return woven != null;
+        } catch (Throwable t) {
+            return false; // only a warm-up: the real weave reports its own problems
+        }
+    }
+
+    /** Shaped like the methods the hooks are put into: an exit, a call in a loop, an entry. */
+    @SuppressWarnings("unused")
+    static final class Target {
+        private int count;
+
+        void log(Object event) {
+            if (event != null) {
+                count++;
+            }
+        }
+
+        void callAppenders(Object event) {
+            for (int i = 0; i < 2; i++) {
+                count += append(event);
+            }
+        }
+
+        int append(Object event) {
+            return event == null ? 0 : 1;
+        }
+
+        void forward(Object event) {
+            log(event);
+        }
+    }
+}
