@@ -56,12 +56,19 @@ public final class Tracers {
     private static final List<Found> FOUND = new ArrayList<>();
     /**
      * Held while tracers are looked up (class loading) and published. A logging thread waits for
-     * it at most {@link #LOGGING_THREAD_WAIT_NANOS}, and only in the {@link #WAITING_PERIOD_NANOS}
+     * it at most {@link #LOOKUP_WAIT_NANOS}, and only in the {@link #WAITING_PERIOD_NANOS}
      * after a sighting: the thread holding it may itself wait for a class loader that logs while it
      * loads.
      */
     private static final ReentrantLock LOCK = new ReentrantLock();
+    /** What a failing tracer's drop may wait for the lock. */
     private static final long LOGGING_THREAD_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /**
+     * What a logging thread may wait for a lookup under way, after a sighting: a lookup makes the
+     * tracer's method handles, 1 to 15 ms on JDK 25 where they are the first the JVM makes
+     * ({@code tracer_found} says how long it took).
+     */
+    private static final long LOOKUP_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
     /** After a sighting, how long logging threads may wait (each at most the above) for its lookup. */
     private static final long WAITING_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static volatile long sightedAt;
@@ -168,7 +175,7 @@ public final class Tracers {
     private static void resolveHere() {
         // Waiting for the agent's thread is worth it only just after the sighting (the events an
         // application logs as it starts its first span); later a logging thread never waits.
-        long wait = Math.min(LOGGING_THREAD_WAIT_NANOS, sightedAt + WAITING_PERIOD_NANOS - System.nanoTime());
+        long wait = Math.min(LOOKUP_WAIT_NANOS, sightedAt + WAITING_PERIOD_NANOS - System.nanoTime());
         try {
             if (!(wait > 0 ? LOCK.tryLock(wait, TimeUnit.NANOSECONDS) : LOCK.tryLock())) {
                 return; // the agent's thread is at it: this event goes without
@@ -202,6 +209,7 @@ public final class Tracers {
                 }
             }
             TraceSource source;
+            long start = System.nanoTime();
             try {
                 switch (kind) {
                     case OPENTELEMETRY_AGENT:
@@ -228,7 +236,8 @@ public final class Tracers {
             if (Arrays.asList(sources).contains(source)) {
                 Diagnostics.info("tracer_found", source.name() + " is in this JVM: records logged in one of its traces "
                         + "carry its trace id and span id", "tracer", source.name(),
-                        "class_loader", loader == null ? "bootstrap" : String.valueOf(loader));
+                        "class_loader", loader == null ? "bootstrap" : String.valueOf(loader),
+                        "lookup_millis", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             }
         } finally {
             LOCK.unlock();
