@@ -3,6 +3,7 @@ package io.datanadhi.launcher;
 import java.io.File;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.UndeclaredThrowableException;
 import java.lang.reflect.Method;
 import java.net.URI;
 import java.util.function.Consumer;
@@ -23,6 +24,7 @@ public final class AgentLauncher {
     /** {@code java -jar datanadhi-agent.jar echopost ...} runs the EchoPost the jar carries. */
     static final String ECHOPOST_COMMAND = "echopost";
     private static final String ECHOPOST_CLASS = "io.datanadhi.echopost.EchoPost";
+    private static final String PLATFORM_LOADER_CLASS = "jdk.internal.loader.ClassLoaders$PlatformClassLoader";
 
     private AgentLauncher() {}
 
@@ -72,7 +74,8 @@ public final class AgentLauncher {
             Consumer<Object[]> agent = (Consumer<Object[]>) loader.loadClass(AGENT_CLASS).getConstructor().newInstance();
             agent.accept(new Object[] {args, inst, jar, lateAttach});
         } catch (Throwable t) {
-            Throwable cause = t instanceof InvocationTargetException ? t.getCause() : t;
+            Throwable cause = t instanceof InvocationTargetException || t instanceof UndeclaredThrowableException
+                    ? t.getCause() : t;
             System.err.println("{\"logger\":\"datanadhi\",\"level\":\"ERROR\",\"event\":\"agent_start_failed\","
                     + "\"message\":\"the Data Nadhi agent could not start and is not active; the application runs without it: "
                     + escape(String.valueOf(cause)) + "\"}");
@@ -111,15 +114,23 @@ public final class AgentLauncher {
      * The platform class loader (Java 9+): the last loader before the bootstrap one above the
      * system class loader (a custom system class loader's parent is the application class loader,
      * whose parent is the platform loader). Not {@code ClassLoader.getPlatformClassLoader()}
-     * reflectively, to stay Java 8 bytecode: the first reflective call of a JDK method parses its
-     * annotations, about 8 ms of the application's main thread in premain.
+     * reflectively, to stay Java 8 bytecode, except where the chain does not end there (a custom
+     * system class loader made with no parent): the first reflective call of a JDK method parses
+     * its annotations, about 8 ms of the application's main thread in premain.
      */
-    static ClassLoader platformClassLoader() {
-        ClassLoader loader = ClassLoader.getSystemClassLoader();
-        while (loader.getParent() != null) {
+    static ClassLoader platformClassLoader() throws Exception {
+        return platformClassLoader(ClassLoader.getSystemClassLoader());
+    }
+
+    static ClassLoader platformClassLoader(ClassLoader start) throws Exception {
+        ClassLoader loader = start;
+        while (loader != null && loader.getParent() != null) {
             loader = loader.getParent();
         }
-        return loader;
+        if (loader != null && loader.getClass().getName().equals(PLATFORM_LOADER_CLASS)) {
+            return loader;
+        }
+        return (ClassLoader) ClassLoader.class.getMethod("getPlatformClassLoader").invoke(null);
     }
 
     private static String escape(String s) {

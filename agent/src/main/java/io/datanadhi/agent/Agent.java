@@ -2,6 +2,7 @@ package io.datanadhi.agent;
 
 import java.io.File;
 import java.lang.instrument.Instrumentation;
+import java.lang.reflect.UndeclaredThrowableException;
 import java.util.function.Consumer;
 
 /**
@@ -29,7 +30,7 @@ public final class Agent implements Consumer<Object[]> {
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException(String.valueOf(e), e);
+            throw new UndeclaredThrowableException(e); // the launcher reports the cause
         }
     }
 

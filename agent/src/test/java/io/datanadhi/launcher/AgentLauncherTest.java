@@ -38,6 +38,18 @@ class AgentLauncherTest {
     }
 
     @Test
+    void aCustomSystemClassLoaderAboveTheApplicationLoaderStillLeadsToThePlatformLoader() {
+        ClassLoader custom = new ClassLoader(ClassLoader.getSystemClassLoader()) {};
+        assertSame(ClassLoader.getPlatformClassLoader(), Launcher.platformClassLoader(custom));
+    }
+
+    @Test
+    void aCustomSystemClassLoaderWithNoParentIsNotTakenForThePlatformLoader() {
+        ClassLoader orphan = new ClassLoader(null) {};
+        assertSame(ClassLoader.getPlatformClassLoader(), Launcher.platformClassLoader(orphan));
+    }
+
+    @Test
     void thisJvmIsSupported() {
         assertTrue(Launcher.supported(Launcher.javaSpecification()));
     }

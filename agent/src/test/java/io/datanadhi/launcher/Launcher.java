@@ -35,6 +35,10 @@ final class Launcher {
         return (ClassLoader) invoke(LAUNCHER, "platformClassLoader", new Class<?>[0]);
     }
 
+    static ClassLoader platformClassLoader(ClassLoader start) {
+        return (ClassLoader) invoke(LAUNCHER, "platformClassLoader", new Class<?>[] {ClassLoader.class}, start);
+    }
+
     static ClassLoader agentClassLoader(File jar, ClassLoader parent, boolean bootstrapFromJar) throws Exception {
         Constructor<?> constructor = Class.forName(LOADER).getDeclaredConstructor(File.class, ClassLoader.class,
                 boolean.class);

@@ -23,9 +23,14 @@ public final class Mappers {
         for (int i = 0; i < NAMES.length; i++) {
             if (NAMES[i] == framework) {
                 EventMapper mapper = MAPPERS[i];
-                return mapper != null ? mapper : (MAPPERS[i] = HOOKS[i].newMapper());
+                return mapper != null ? mapper : made(i);
             }
         }
         return null;
+    }
+
+    /** Apart from {@link #forFramework}, which stays small enough to inline on the logging path. */
+    private static EventMapper made(int i) {
+        return MAPPERS[i] = HOOKS[i].newMapper();
     }
 }

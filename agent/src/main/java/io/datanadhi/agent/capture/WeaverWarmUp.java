@@ -17,29 +17,36 @@ final class WeaverWarmUp {
 
     private WeaverWarmUp() {}
 
+    /** Never throws: the warm-up is optional, and premain goes on without it. */
     static void start() {
-        AgentThreads.newThread("datanadhi-warm-up", WeaverWarmUp::run).start();
+        try {
+            AgentThreads.newThread("datanadhi-warm-up", WeaverWarmUp::weave).start();
+        } catch (Throwable t) {
+            // no thread to spare: the first real weave loads the classes itself
+        }
     }
 
-    /** Returns whether the target was woven (for tests); never throws. */
-    static boolean run() {
+    /** The target woven, or null (for tests); never throws. */
+    static byte[] weave() {
         try (InputStream in = WeaverWarmUp.class.getClassLoader()
                 .getResourceAsStream(TARGET.replace('.', '/') + ".class")) {
             if (in == null) {
-                return false;
+                return null;
             }
-            byte[] woven = HookWeaver.weave(in.readAllBytes(), List.of(
+            return HookWeaver.weave(in.readAllBytes(), List.of(
                     HookPoint.capture(HookPoint.Kind.CAPTURE_ON_EXIT, "warm-up", TARGET, "log", "(Ljava/lang/Object;)V", 0),
                     HookPoint.captureBeforeCall("warm-up", TARGET, "callAppenders", "(Ljava/lang/Object;)V", 0,
                             TARGET.replace('.', '/'), "append", "(Ljava/lang/Object;)I"),
                     HookPoint.forwarded("warm-up", TARGET, "forward", "(Ljava/lang/Object;)V")));
-            return woven != null;
         } catch (Throwable t) {
-            return false; // only a warm-up: the real weave reports its own problems
+            return null; // only a warm-up: the real weave reports its own problems
         }
     }
 
-    /** Shaped like the methods the hooks are put into: an exit, a call in a loop, an entry. */
+    /**
+     * Shaped like the methods the hooks are put into: a capture on exit, a capture before a call
+     * in a loop that other code precedes, a forwarding entry.
+     */
     @SuppressWarnings("unused")
     static final class Target {
         private int count;
@@ -51,6 +58,7 @@ final class WeaverWarmUp {
         }
 
         void callAppenders(Object event) {
+            count += event.hashCode() & 1; // a call before the loop's, as another agent's entry code makes
             for (int i = 0; i < 2; i++) {
                 count += append(event);
             }

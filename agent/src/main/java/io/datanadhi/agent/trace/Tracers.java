@@ -176,6 +176,11 @@ public final class Tracers {
         // Waiting for the agent's thread is worth it only just after the sighting (the events an
         // application logs as it starts its first span); later a logging thread never waits.
         long wait = Math.min(LOOKUP_WAIT_NANOS, sightedAt + WAITING_PERIOD_NANOS - System.nanoTime());
+        // Inside a class's definition the lookup is left to the agent's thread: no waiting for it
+        // there (that thread may itself wait for the class loader this one holds).
+        if (wait > 0 && insideClassDefinition()) {
+            return;
+        }
         try {
             if (!(wait > 0 ? LOCK.tryLock(wait, TimeUnit.NANOSECONDS) : LOCK.tryLock())) {
                 return; // the agent's thread is at it: this event goes without
@@ -185,7 +190,7 @@ public final class Tracers {
             return;
         }
         try {
-            if (!insideClassDefinition()) {
+            if (wait > 0 || !insideClassDefinition()) {
                 drainLocked();
             } // else the agent's thread does it
         } finally {
