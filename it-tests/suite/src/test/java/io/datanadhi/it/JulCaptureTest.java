@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.datanadhi.it.IngestServer.Received;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -87,6 +89,24 @@ class JulCaptureTest {
                 "JUL's console handler prints the same events");
         assertTrue(with.agentLines("WARN").isEmpty(), with.toString());
         assertFalse(with.stderr.contains("Sharing is only supported"), "no CDS warning: " + with.stderr);
+    }
+
+    /**
+     * The bootstrap classes are defined in the boot loader by the agent (a direct call of the JDK's
+     * Unsafe, no reflection), not found on an appended boot class path: the fallback would bring
+     * back JDK 11-17's CDS warning and, on any JDK, a slower premain.
+     */
+    @Test
+    void bootstrapClassesAreDefinedNotAppended() throws Exception {
+        Path log = dir.resolve("class-load.log");
+        AppRun.Result run = AppRun.jul("basic").shippingTo(server, dir)
+                .jvm("-Xlog:class+load=info:file=" + log).run();
+        assertEquals(0, run.exitCode, run.toString());
+        String loaded = Files.readString(log);
+        assertTrue(loaded.contains("io.datanadhi.agent.JdkInternals source:"), "the direct call was made");
+        assertTrue(loaded.contains("io.datanadhi.bootstrap.CaptureBridge source: __JVM_DefineClass__"),
+                "CaptureBridge defined, not loaded from the jar: "
+                        + loaded.lines().filter(l -> l.contains("io.datanadhi.bootstrap")).collect(Collectors.toList()));
     }
 
     static Received only(List<Received> records) {
