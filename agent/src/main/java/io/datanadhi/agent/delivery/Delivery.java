@@ -473,8 +473,10 @@ public final class Delivery {
      */
     public void shutdown(long deadline) {
         wakeAllWorkers();
+        // Looked at every millisecond: a short job's exit waits for its last record by at most that
+        // much more (10 ms, 5 on average, when it looked every 10), for a few hundred wake-ups.
         while (System.nanoTime() - deadline < 0 && (outstanding.sum() > 0 || !queue.isEmpty() || overflow.busy())) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
         closed = true;
         List<Worker> all = new ArrayList<>(workers);
