@@ -268,7 +268,12 @@ public final class TlsSettings {
     }
 
     private static String firstLine(Throwable error) {
-        Throwable root = error;
+        // The TLS exception's own words, however the client wrapped it (Netty's codec, a socket):
+        // the same failure reads the same whichever connection met it.
+        Throwable root = find(error, javax.net.ssl.SSLException.class);
+        if (root == null || root.getMessage() == null) {
+            root = error;
+        }
         while (root.getCause() != null && root.getCause() != root && root.getMessage() == null) {
             root = root.getCause();
         }
