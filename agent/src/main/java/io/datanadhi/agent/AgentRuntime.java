@@ -12,7 +12,6 @@ import io.datanadhi.agent.echopost.EchoPostLauncher;
 import io.datanadhi.agent.echopost.Platform;
 import io.datanadhi.agent.jmx.AgentMetrics;
 import io.datanadhi.agent.jmx.PlatformMBean;
-import io.datanadhi.agent.delivery.HttpClients;
 import io.datanadhi.agent.delivery.Servers;
 import io.datanadhi.agent.delivery.StdoutPrinter;
 import io.datanadhi.agent.diag.CounterSummary;
@@ -25,12 +24,10 @@ import io.datanadhi.agent.rules.RuleLoadResult;
 import io.datanadhi.agent.rules.RuleLoader;
 import io.datanadhi.agent.rules.RuleWatcher;
 import io.datanadhi.bootstrap.CaptureBridge;
-import io.datanadhi.http.HttpTransport;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -101,17 +98,11 @@ final class AgentRuntime {
 
     private void initialize() {
         RuleLoadResult rules = null;
-        CompletableFuture<HttpTransport> http = null;
         try {
             AgentConfig resolved = ConfigResolver.resolveForThisJvm(agentArgs);
             config = resolved;
             pending.configure(resolved.dir(), resolved.logLevel(), resolved.maxMessageBytes(), resolved.maxStackTraceBytes());
             phase("config resolved");
-            if (resolved.apiKey() != null && Files.isDirectory(resolved.dir().resolve(RuleLoader.RULES_DIR))) {
-                // Likely to ship: the HTTP client (Netty, a few hundred classes) loads on a thread
-                // of its own while the rules are parsed, instead of after, on the first record's path.
-                http = HttpClients.start();
-            }
             String build = build();
             watcher = resolved.rulesReload() ? new RuleWatcher(resolved.dir(), build, this::rulesReloaded) : null;
             rules = RuleLoader.readCached(resolved.dir(), build);
@@ -123,7 +114,6 @@ final class AgentRuntime {
 
             if (!active(rules)) {
                 // Nothing can leave the process: capture nothing until a reload brings a rule that can.
-                stop(http);
                 CaptureBridge.install(null);
                 pending.handOff(null).discard();
                 ready.countDown();
@@ -133,7 +123,7 @@ final class AgentRuntime {
                 return;
             }
 
-            Delivery running = startDelivery(resolved, http);
+            Delivery running = startDelivery(resolved);
             phase("delivery started");
 
             EventProcessor processor = newProcessor(rules, running);
@@ -159,9 +149,6 @@ final class AgentRuntime {
                     "rules", rules.rules().size(), "shipping", shipping, "early_events", earlyEvents, "early_spilled", earlySpilled,
                     "millis", millis());
         } catch (Throwable t) {
-            if (delivery == null) {
-                stop(http);
-            }
             CaptureBridge.install(null);
             capturing = false;
             watcher = null; // it stays as it failed: no reload can mend that
@@ -199,11 +186,11 @@ final class AgentRuntime {
         return rules.rules().isEmpty() ? "no valid rules" : "no API key and no stdout rule";
     }
 
-    private Delivery startDelivery(AgentConfig resolved, CompletableFuture<HttpTransport> http) {
+    private Delivery startDelivery(AgentConfig resolved) {
         Servers servers = Servers.from(resolved);
         Delivery running = new Delivery(new Delivery.Settings(resolved.queueSize(), resolved.workers(),
                 resolved.maxInFlight(), resolved.exitTimeout(), servers, resolved.apiKeyHeader(), resolved.apiKey()),
-                http != null ? http : HttpClients.start(), echoPost(resolved, servers),
+                null, echoPost(resolved, servers), // the HTTP client starts when the records need it
                 new DroppedFiles(resolved.dir(), counters),
                 new StdoutPrinter(counters), counters);
         running.start();
@@ -265,7 +252,7 @@ final class AgentRuntime {
         if (current != null) {
             current.replaceRules(now.rules());
         } else if (nowActive) {
-            Delivery running = delivery != null ? delivery : startDelivery(config, null);
+            Delivery running = delivery != null ? delivery : startDelivery(config);
             current = newProcessor(now, running);
             observe(running);
         }
@@ -352,12 +339,6 @@ final class AgentRuntime {
                 config.serverTimeout(), config.maxInFlight(), EchoPostLauncher.ReplayTls.of(config.tls())),
                 installer);
         return new EchoPostLink(launcher, config.apiKey(), config.echopostDisabled() ? "echopost.disable is set" : null);
-    }
-
-    private static void stop(CompletableFuture<HttpTransport> http) {
-        if (http != null) {
-            http.thenAccept(HttpTransport::close);
-        }
     }
 
     /** What start-up still owes once events flow: the resolved files. */

@@ -108,7 +108,7 @@ public final class Delivery {
     private final DroppedFiles dropped;
     private final StdoutPrinter stdout;
     private final OverflowSpiller overflow;
-    private final CompletableFuture<HttpTransport> http;
+    private final OnDemandTransport http;
     private final ScheduledExecutorService scheduler;
     private final PrimaryServer primary;
     private final HealthMonitor primaryHealth;
@@ -149,7 +149,10 @@ public final class Delivery {
     private volatile boolean queueDrained;
     private final AtomicBoolean loggedAfterShutdown = new AtomicBoolean();
 
-    /** @param http the HTTP client's threads, made in the background ({@link HttpClients#start()}) */
+    /**
+     * @param http the HTTP client's threads, made in the background ({@link HttpClients#start()}); null to
+     *     start them only when the records need them
+     */
     public Delivery(Settings settings, CompletableFuture<HttpTransport> http, EchoPostLink echoPost, DroppedFiles dropped,
             StdoutPrinter stdout, Counters counters) {
         this.settings = settings;
@@ -160,15 +163,15 @@ public final class Delivery {
         // Room for a burst while the spill thread writes: a cold JVM on 2 cores took 5 000 records
         // logged at once past a 500 queue and 1 024 here (records_lost, on Temurin 25 in CI).
         this.overflow = new OverflowSpiller(Math.max(OVERFLOW_MIN, settings.queueSize / 2), dropped, stdout, counters);
-        this.http = http;
+        this.http = new OnDemandTransport(http);
         this.echoPost = echoPost;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(AgentThreads.factory("datanadhi-health"));
         String key = settings.apiKey == null ? "" : settings.apiKey;
         this.window = new Semaphore(settings.maxInFlight);
-        this.primary = new PrimaryServer(http, settings.primary, settings.maxInFlight, settings.apiKeyHeader, key);
+        this.primary = new PrimaryServer(this.http, settings.primary, settings.maxInFlight, settings.apiKeyHeader, key);
         this.primaryHealth = new HealthMonitor("the primary server " + settings.serverHost, primary::healthy,
                 this::primaryRecovered, scheduler);
-        this.fallback = new FallbackServer(http, settings.fallback, settings.apiKeyHeader, key);
+        this.fallback = new FallbackServer(this.http, settings.fallback, settings.apiKeyHeader, key);
         this.fallbackHealth = new HealthMonitor("the fallback server " + settings.fallbackHost, fallback::healthy,
                 this::fallbackRecovered, scheduler);
         for (int i = 1; i <= settings.workers; i++) {
@@ -187,7 +190,11 @@ public final class Delivery {
         drainWorker.thread.start();
         every(Duration.ofMillis(SLOW_CHECK_MILLIS), Duration.ofMillis(SLOW_CHECK_MILLIS), slowCheck);
         if (settings.apiKey != null) {
-            scheduler.execute(primary::preconnect); // the connection is ready when the first record is
+            if (!primary.sendsFirstRecordsAlone()) {
+                http.get(); // the first records need the full client: start it now
+            }
+            // The connection is ready when the first record is (on a thread of its own: a blocking connect).
+            AgentThreads.newThread("datanadhi-connect", primary::preconnect).start();
         }
     }
 
@@ -568,7 +575,7 @@ public final class Delivery {
         }
         scheduler.shutdownNow();
         fallback.close();
-        http.thenAccept(transport -> transport.close(500));
+        http.close(500);
     }
 
     private void afterShutdown(CapturedRecord record) {

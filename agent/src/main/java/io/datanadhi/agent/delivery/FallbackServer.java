@@ -3,7 +3,6 @@ package io.datanadhi.agent.delivery;
 import io.datanadhi.agent.record.CapturedRecord;
 import io.datanadhi.agent.record.RecordWriter;
 import io.datanadhi.http.Endpoint;
-import io.datanadhi.http.HttpTransport;
 import io.datanadhi.http.Request;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,7 +29,7 @@ final class FallbackServer {
     private final String[] headers;
     private final ConnectionProblems problems;
 
-    FallbackServer(CompletableFuture<HttpTransport> transport, Endpoint endpoint, String apiKeyHeader, String apiKey) {
+    FallbackServer(OnDemandTransport transport, Endpoint endpoint, String apiKeyHeader, String apiKey) {
         this.pool = new LazyPool(transport, endpoint, CONNECTIONS);
         this.headers = new String[] {"Content-Type", "application/x-ndjson", "Content-Encoding", "gzip", apiKeyHeader, apiKey};
         this.problems = new ConnectionProblems(endpoint.target().toString(), "server.fallback_tls");

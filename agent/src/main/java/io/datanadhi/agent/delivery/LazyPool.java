@@ -2,7 +2,6 @@ package io.datanadhi.agent.delivery;
 
 import io.datanadhi.http.ConnectionPool;
 import io.datanadhi.http.Endpoint;
-import io.datanadhi.http.HttpTransport;
 import io.datanadhi.http.Request;
 import io.datanadhi.http.Response;
 import java.time.Duration;
@@ -13,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A server's connection pool, made the first time it is needed, once the HTTP client's threads
- * exist (they are made in the background at start-up). Until then it is "not made": nothing in
+ * exist (started then, if nothing started them before). Until then it is "not made": nothing in
  * flight, no round trip.
  */
 final class LazyPool {
@@ -24,13 +23,13 @@ final class LazyPool {
     /** How long the first request may wait for the client's threads: a cold JVM on a busy machine. */
     private static final long START_WAIT_SECONDS = 60;
 
-    private final CompletableFuture<HttpTransport> transport;
+    private final OnDemandTransport transport;
     private final Endpoint endpoint;
     private final int maxConnections;
     private volatile ConnectionPool pool;
     private boolean closed;
 
-    LazyPool(CompletableFuture<HttpTransport> transport, Endpoint endpoint, int maxConnections) {
+    LazyPool(OnDemandTransport transport, Endpoint endpoint, int maxConnections) {
         this.transport = transport;
         this.endpoint = endpoint;
         this.maxConnections = maxConnections;
@@ -51,7 +50,7 @@ final class LazyPool {
                         throw new IllegalStateException("delivery has stopped");
                     }
                     try {
-                        current = new ConnectionPool(transport.get(START_WAIT_SECONDS, TimeUnit.SECONDS), endpoint,
+                        current = new ConnectionPool(transport.get().get(START_WAIT_SECONDS, TimeUnit.SECONDS), endpoint,
                                 maxConnections);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();

@@ -1,8 +1,8 @@
 package io.datanadhi.agent.delivery;
 
+import io.datanadhi.http.BlockingConnection;
 import io.datanadhi.http.ConnectionPool;
 import io.datanadhi.http.Endpoint;
-import io.datanadhi.http.HttpTransport;
 import io.datanadhi.http.Request;
 import io.datanadhi.http.Response;
 import java.util.ArrayList;
@@ -12,20 +12,29 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The Data Nadhi server: {@code POST {host}/log} per record, many in flight, one per keep-alive
  * connection ({@link ConnectionPool}); {@code GET {host}/} for health. Answers complete on the
- * HTTP client's event loop.
+ * HTTP client's event loop. The first records go one at a time on a blocking connection
+ * ({@link FirstRecordsSender}) while the pool's client is not needed or not ready; their answers
+ * are complete when {@link #send} returns.
  */
 final class PrimaryServer {
 
     private final LazyPool pool;
     private final String[] headers;
     private final ConnectionProblems problems;
+    /** Null behind a proxy: the blocking connection goes direct. */
+    private final FirstRecordsSender first;
 
-    PrimaryServer(CompletableFuture<HttpTransport> transport, Endpoint endpoint, int maxInFlight, String apiKeyHeader,
-            String apiKey) {
+    PrimaryServer(OnDemandTransport transport, Endpoint endpoint, int maxInFlight, String apiKeyHeader, String apiKey) {
         // One more connection than the window: the health check never waits behind records.
         this.pool = new LazyPool(transport, endpoint, maxInFlight + 1);
         this.headers = new String[] {"Content-Type", "application/json", apiKeyHeader, apiKey};
         this.problems = new ConnectionProblems(endpoint.target().toString(), "server.tls");
+        this.first = BlockingConnection.supports(endpoint) ? new FirstRecordsSender(endpoint, transport, problems) : null;
+    }
+
+    /** False when the records need the full client from the first one (a proxy): start it ahead. */
+    boolean sendsFirstRecordsAlone() {
+        return first != null;
     }
 
     String host() {
@@ -34,6 +43,10 @@ final class PrimaryServer {
 
     /** Opens a connection ahead of the first record (on the calling thread: the client may still be starting). */
     void preconnect() {
+        if (first != null) {
+            first.open();
+            return;
+        }
         try {
             pool.get().preconnect();
         } catch (RuntimeException e) {
@@ -48,6 +61,18 @@ final class PrimaryServer {
             requests.add(Request.post("/log", headers, envelope));
         }
         List<CompletableFuture<SendResult>> results = new ArrayList<>(envelopes.size());
+        if (first != null) {
+            List<SendResult> sent = pool.ifMade() == null ? first.trySend(requests) : null;
+            if (sent != null) {
+                for (SendResult result : sent) {
+                    results.add(CompletableFuture.completedFuture(result));
+                }
+                return results;
+            }
+            if (pool.ifMade() != null) {
+                first.retire();
+            }
+        }
         for (CompletableFuture<Response> response : pool.send(requests)) {
             results.add(response.handle((answer, error) -> {
                 problems.seen(error);
@@ -64,7 +89,7 @@ final class PrimaryServer {
 
     int inFlight() {
         ConnectionPool made = pool.ifMade();
-        return made == null ? 0 : made.inFlight();
+        return made == null ? (first == null ? 0 : first.inFlight()) : made.inFlight();
     }
 
     double roundTripMillis() {
@@ -73,6 +98,9 @@ final class PrimaryServer {
     }
 
     void close() {
+        if (first != null) {
+            first.close();
+        }
         pool.close();
     }
 }

@@ -35,7 +35,7 @@ public final class ReplaySender implements AutoCloseable {
         this.headers = new String[] {"Content-Type", "application/json", apiKeyHeader, apiKey};
         this.window = primaryEndpoint == null ? 1 : Math.max(1, window);
         this.fallback = fallbackEndpoint == null ? null
-                : new FallbackServer(java.util.concurrent.CompletableFuture.completedFuture(transport), fallbackEndpoint,
+                : new FallbackServer(new OnDemandTransport(java.util.concurrent.CompletableFuture.completedFuture(transport)), fallbackEndpoint,
                         apiKeyHeader, apiKey);
         this.timeoutMillis = (primaryEndpoint != null ? primaryEndpoint : fallbackEndpoint).timeout().toMillis();
     }

@@ -209,6 +209,106 @@ class DeliveryTest {
         }
     }
 
+    // ---- The first records: one blocking connection until the HTTP client is needed.
+
+    @Test
+    void aFewFirstRecordsAreDeliveredWithoutStartingTheHttpClient() throws Exception {
+        server = new IngestServer(() -> 200, () -> 200);
+        startOnDemand(server.url(), IngestServer.deadUrl(), Duration.ofSeconds(5));
+        for (int i = 0; i < 3; i++) {
+            delivery.submit(TestRecords.shipped("first-" + i, "p"));
+            int delivered = i + 1;
+            await("record " + i + " delivered", () -> counters.shippedPrimary() == delivered);
+        }
+        await("3 delivered", () -> counters.shippedPrimary() == 3);
+        assertEquals(List.of(), httpClientThreads(), "the HTTP client's threads were never started");
+        shutdown();
+        assertEquals(List.of("first-0", "first-1", "first-2"),
+                server.posts().stream().map(Post::message).sorted().collect(Collectors.toList()));
+        assertEquals(List.of(), droppedLines());
+        assertEquals(List.of(), httpClientThreads());
+    }
+
+    @Test
+    void aBurstStartsTheHttpClientAndEveryRecordArrivesOnce() throws Exception {
+        server = new IngestServer(() -> 200, () -> 200);
+        startOnDemand(server.url(), IngestServer.deadUrl(), Duration.ofSeconds(5));
+        for (int i = 0; i < 2000; i++) {
+            delivery.submit(TestRecords.shipped("burst-" + i, "p"));
+        }
+        await("2000 delivered", () -> counters.shippedPrimary() == 2000);
+        assertFalse(httpClientThreads().isEmpty(), "more than one connection's worth started the HTTP client");
+        shutdown();
+        assertEquals(2000, server.posts().stream().map(Post::message).distinct().count());
+        assertEquals(2000, server.posts().size(), "none twice");
+        assertEquals(List.of(), droppedLines());
+    }
+
+    @Test
+    void afterTheFirstSecondTheHttpClientTakesOver() throws Exception {
+        server = new IngestServer(() -> 200, () -> 200);
+        startOnDemand(server.url(), IngestServer.deadUrl(), Duration.ofSeconds(5));
+        delivery.submit(TestRecords.shipped("early", "p"));
+        await("the first delivered", () -> counters.shippedPrimary() == 1);
+        Thread.sleep(FirstRecordsSender.SPAN_MILLIS + 200);
+        // Past the first second a record starts the HTTP client; records go on the blocking
+        // connection until it is ready, then through it (its event loop's thread appears).
+        int submitted = 1;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (httpClientThreads().stream().noneMatch(name -> name.matches("datanadhi-http-\\d+"))) {
+            assertTrue(System.nanoTime() < deadline, "the HTTP client's event loop never ran: " + httpClientThreads());
+            delivery.submit(TestRecords.shipped("late-" + submitted++, "p"));
+            Thread.sleep(100);
+        }
+        int all = submitted;
+        await("all delivered", () -> counters.shippedPrimary() == all);
+        assertTrue(delivery.primaryUp());
+        shutdown();
+        assertEquals(all, server.posts().size(), "each once");
+        assertEquals(all, server.posts().stream().map(Post::message).distinct().count());
+        assertEquals(List.of(), droppedLines());
+    }
+
+    @Test
+    void aPrimaryDownAtTheFirstRecordIsDownAndTheRecordGoesToTheFallback() throws Exception {
+        IngestServer fallbackServer = new IngestServer(() -> 200, () -> 200);
+        try {
+            startOnDemand(IngestServer.deadUrl(), fallbackServer.url(), Duration.ofSeconds(5));
+            delivery.submit(TestRecords.shipped("nobody-there", "p"));
+            await("at the fallback", () -> counters.sentFallback() == 1);
+            assertFalse(delivery.primaryUp());
+            assertTrue(diagnostics.stream().anyMatch(l -> l.contains("\"event\":\"primary_down\"")
+                    && l.contains("cannot connect")), diagnostics.toString());
+            shutdown();
+            assertEquals(0, counters.shippedPrimary());
+            assertEquals(List.of(), droppedLines());
+        } finally {
+            fallbackServer.stop();
+        }
+    }
+
+    @Test
+    void shutdownDoesNotWaitForAFirstRecordTheServerNeverAnswers() throws Exception {
+        try (MisbehavingServer silent = MisbehavingServer.start(MisbehavingServer.Fault.NEVER_ANSWERS)) {
+            startOnDemand(silent.url(), IngestServer.deadUrl(), Duration.ofSeconds(30));
+            delivery.submit(TestRecords.shipped("unanswered", "p"));
+            await("the request arrived", () -> !silent.bodies().isEmpty());
+            long start = System.nanoTime();
+            shutdown();
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(millis < EXIT_TIMEOUT.toMillis() + 1500, "shutdown took " + millis + " ms");
+            List<String> dropped = droppedLines();
+            assertEquals(1, dropped.size(), dropped.toString());
+            assertTrue(dropped.get(0).contains("\"message\":\"unanswered\""), dropped.toString());
+        }
+    }
+
+    /** The Netty event loop's threads (named after the agent's HTTP client), alive in this JVM. */
+    private static List<String> httpClientThreads() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(name -> name.startsWith("datanadhi-http")).sorted().collect(Collectors.toList());
+    }
+
     @Test
     void apiKeyIsSentInTheConfiguredHeader() throws Exception {
         server = new IngestServer(() -> 200, () -> 200);
@@ -500,6 +600,15 @@ class DeliveryTest {
         Delivery.Settings settings = new Delivery.Settings(queueSize, workers, maxInFlight, EXIT_TIMEOUT,
                 Servers.direct(url, fallbackUrl, Duration.ofSeconds(5)), API_KEY_HEADER, API_KEY);
         delivery = new Delivery(settings, HttpClients.start(), new EchoPostLink(null, API_KEY, "disabled in this test"),
+                new DroppedFiles(dir, counters), new StdoutPrinter(printed, counters), counters);
+        delivery.start();
+    }
+
+    /** As the agent starts it: no HTTP client until the records need one. */
+    private void startOnDemand(String url, String fallbackUrl, Duration serverTimeout) {
+        Delivery.Settings settings = new Delivery.Settings(10_000, 2, 256, EXIT_TIMEOUT,
+                Servers.direct(url, fallbackUrl, serverTimeout), API_KEY_HEADER, API_KEY);
+        delivery = new Delivery(settings, null, new EchoPostLink(null, API_KEY, "disabled in this test"),
                 new DroppedFiles(dir, counters), new StdoutPrinter(printed, counters), counters);
         delivery.start();
     }

@@ -109,6 +109,23 @@ class JulCaptureTest {
                         + loaded.lines().filter(l -> l.contains("io.datanadhi.bootstrap")).collect(Collectors.toList()));
     }
 
+    /**
+     * A short job's few records go on the blocking connection the agent opens for the first
+     * records: Netty's HTTP client (its event loop, a few hundred classes) is never started.
+     */
+    @Test
+    void aShortJobShipsWithoutStartingTheHttpClient() throws Exception {
+        Path log = dir.resolve("class-load.log");
+        AppRun.Result run = AppRun.jul("basic").shippingTo(server, dir)
+                .jvm("-Xlog:class+load=info:file=" + log).run();
+        assertEquals(0, run.exitCode, run.toString());
+        assertEquals(3, server.records().size(), run.toString());
+        String loaded = Files.readString(log);
+        assertTrue(loaded.contains("io.datanadhi.http.BlockingConnection source:"), "the records went on the blocking connection");
+        assertFalse(loaded.contains("io.netty.channel.nio.NioIoHandler source:"), "the HTTP client's event loop was never made");
+        assertFalse(loaded.contains("io.netty.handler.codec.http.HttpClientCodec source:"), "nor its HTTP codec");
+    }
+
     static Received only(List<Received> records) {
         assertEquals(1, records.size(), records.toString());
         return records.get(0);
