@@ -24,6 +24,23 @@ import org.junit.jupiter.api.Test;
 /** The wire payload: {@code log_data} as DESIGN section 5 defines it, and the POST /log envelope. */
 class RecordWriterTest {
 
+    @Test
+    void timestampsAreWhatTheJavaTimeFormatterWrites() {
+        java.time.format.DateTimeFormatter formatter = java.time.format.DateTimeFormatter
+                .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(java.time.ZoneOffset.UTC);
+        List<Long> millis = new ArrayList<>(List.of(0L, -1L, 1L, 86_399_999L, 86_400_000L, 951_782_400_000L /* 2000-02-29 */,
+                4_107_542_399_999L /* 2100-02-28T23:59:59.999 */, -62_167_219_200_000L /* 0000-01-01 */,
+                -62_167_219_200_001L, 253_402_300_799_999L /* 9999-12-31T23:59:59.999 */, 253_402_300_800_000L,
+                Long.MIN_VALUE / 1000, Long.MAX_VALUE / 1000, System.currentTimeMillis()));
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 200_000; i++) {
+            millis.add(i % 2 == 0 ? random.nextLong() % 4_000_000_000_000L : random.nextLong() % 300_000_000_000_000L);
+        }
+        for (long m : millis) {
+            assertEquals(formatter.format(java.time.Instant.ofEpochMilli(m)), RecordWriter.timestamp(m), "at " + m);
+        }
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern TIMESTAMP = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
 
