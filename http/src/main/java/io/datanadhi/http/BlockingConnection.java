@@ -9,11 +9,18 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -33,24 +40,42 @@ public final class BlockingConnection implements AutoCloseable {
     private static final int MAX_LINE = 8192;
     private static final int MAX_HEAD = 16 * 1024;
 
+    /**
+     * A socket unused for longer is closed and a new one opened before a request: servers close idle
+     * keep-alive connections after a few seconds (Node.js after 5), some with an unasked-for 408.
+     */
+    static final long IDLE_REUSE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Bodies up to this size go in one write with their head. */
+    private static final int ONE_WRITE_BYTES = 16 * 1024;
+
     private final Endpoint endpoint;
+    private final ThreadFactory lookups;
+    /** Held for a whole exchange (or an opening); taken within the request's deadline. */
+    private final ReentrantLock lock = new ReentrantLock();
     private final byte[] buffer = new byte[8192];
     private int position;
     private int limit;
-    private volatile Socket socket;
+    /** What {@link #close} closes from another thread: the channel, never the TLS socket, whose close may wait for a writer. */
+    private volatile SocketChannel channel;
+    private Socket socket;
     private InputStream in;
     private OutputStream out;
-    /** Responses completed on the current socket: a failure before the next one's first byte is an idle close. */
+    /** Responses completed on the current socket. */
     private int answered;
+    /** The socket was open before this request: a close before any byte of the answer is the server's idle close. */
+    private boolean reusing;
+    private long lastUsedNanos;
     /** Bytes of the current response read so far. */
     private long responseBytes;
     private volatile boolean closed;
 
-    public BlockingConnection(Endpoint endpoint) {
+    /** @param lookups makes the thread of a host name lookup, which the deadline must be able to leave behind */
+    public BlockingConnection(Endpoint endpoint, ThreadFactory lookups) {
         if (!supports(endpoint)) {
             throw new IllegalArgumentException("a blocking connection goes direct; " + endpoint + " is behind a proxy");
         }
         this.endpoint = endpoint;
+        this.lookups = lookups;
     }
 
     /** True when this kind of connection can reach {@code endpoint}: no proxy in between. */
@@ -59,56 +84,98 @@ public final class BlockingConnection implements AutoCloseable {
     }
 
     /** Connects now (and shakes hands, for TLS), so that the first request finds the connection open. */
-    public synchronized void open() throws HttpFailure {
-        if (closed) {
-            throw aborted();
-        }
-        if (socket == null) {
-            connect(System.nanoTime() + endpoint.timeoutNanos, endpoint.timeoutNanos);
+    public void open() throws HttpFailure {
+        long deadline = System.nanoTime() + endpoint.timeoutNanos;
+        lockWithin(deadline, endpoint.timeoutNanos);
+        try {
+            if (closed) {
+                throw aborted();
+            }
+            if (socket == null) {
+                connect(deadline, endpoint.timeoutNanos);
+                lastUsedNanos = System.nanoTime();
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
     /** Open and reusable: the last exchange on it succeeded and the server did not announce a close. */
-    public synchronized boolean isOpen() {
-        return socket != null && !closed;
+    public boolean isOpen() {
+        return channel != null && !closed;
     }
 
     /**
      * Sends {@code request} and reads its whole response, within the request's deadline (the
-     * endpoint's unless it has its own). A kept-alive connection the server closed while it was
-     * idle is opened again once. Any failure closes the connection.
+     * endpoint's unless it has its own), waiting for the connection included. A socket idle for
+     * more than {@link #IDLE_REUSE_NANOS}, or holding bytes nobody asked for, is replaced first;
+     * one the server closed before answering is replaced once. Any failure closes the socket.
      */
-    public synchronized Response send(Request request) throws HttpFailure {
+    public Response send(Request request) throws HttpFailure {
         long timeoutNanos = request.timeoutNanos != 0 ? request.timeoutNanos : endpoint.timeoutNanos;
         long deadline = System.nanoTime() + timeoutNanos;
-        boolean reused = socket != null;
+        lockWithin(deadline, timeoutNanos);
         try {
-            return exchange(request, deadline, timeoutNanos);
-        } catch (HttpFailure failure) {
-            shut();
-            if (reused && failure.unanswered() && !closed) {
-                try {
-                    return exchange(request, deadline, timeoutNanos);
-                } catch (HttpFailure again) {
-                    shut();
-                    throw again;
-                }
+            if (socket != null && (System.nanoTime() - lastUsedNanos > IDLE_REUSE_NANOS || unaskedBytes())) {
+                shut();
             }
-            throw failure;
+            reusing = socket != null;
+            try {
+                return exchange(request, deadline, timeoutNanos);
+            } catch (HttpFailure failure) {
+                shut();
+                if (failure.unanswered() && !closed) {
+                    reusing = false;
+                    try {
+                        return exchange(request, deadline, timeoutNanos);
+                    } catch (HttpFailure again) {
+                        shut();
+                        throw again;
+                    }
+                }
+                throw failure;
+            }
+        } finally {
+            lastUsedNanos = System.nanoTime();
+            lock.unlock();
         }
     }
 
-    /** Closes the socket; a request under way on another thread fails as {@link HttpFailure.Kind#ABORTED}. */
+    /** Closes the connection; a request or an opening under way on another thread fails as {@link HttpFailure.Kind#ABORTED}. */
     @Override
     public void close() {
         closed = true;
-        Socket open = socket; // may race a send: closing the socket is what unblocks it
+        SocketChannel open = channel; // closing the channel is what unblocks a read, a write or a handshake
         if (open != null) {
             try {
                 open.close();
             } catch (IOException e) {
                 // closed either way
             }
+        }
+    }
+
+    private void lockWithin(long deadline, long timeoutNanos) throws HttpFailure {
+        try {
+            if (!lock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                throw new HttpFailure(HttpFailure.Kind.TIMEOUT, "no complete response from " + endpoint.target + " within "
+                        + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (the connection was still being opened)", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw aborted();
+        }
+    }
+
+    /** A plain socket with bytes waiting before a request: a server's unasked-for answer (a 408 before it closes). */
+    private boolean unaskedBytes() {
+        if (endpoint.target.tls()) {
+            return false; // TLS 1.3 session tickets wait there too; the idle rule covers TLS
+        }
+        try {
+            return in.available() > 0;
+        } catch (IOException e) {
+            return true;
         }
     }
 
@@ -122,7 +189,18 @@ public final class BlockingConnection implements AutoCloseable {
         responseBytes = 0;
         long written = System.nanoTime();
         try {
-            out.write(head(request));
+            byte[] head = request.head(endpoint.target.path(request.path), endpoint, null);
+            int bodyLength = request.bodyLength();
+            if (bodyLength > 0 && bodyLength <= ONE_WRITE_BYTES) {
+                byte[] all = Arrays.copyOf(head, head.length + bodyLength);
+                System.arraycopy(request.body, 0, all, head.length, bodyLength);
+                out.write(all); // one segment for a small record
+            } else {
+                out.write(head);
+                if (bodyLength > 0) {
+                    out.write(request.body);
+                }
+            }
             out.flush();
         } catch (IOException e) {
             throw failed(alertBehind(e, deadline), deadline, timeoutNanos, "the request could not be written");
@@ -140,12 +218,7 @@ public final class BlockingConnection implements AutoCloseable {
                 throw new HttpFailure(HttpFailure.Kind.TLS, "TLS with " + target + " cannot be set up: " + e.getMessage(), e);
             }
         }
-        InetSocketAddress address;
-        try {
-            address = new InetSocketAddress(InetAddress.getByName(target.host()), target.port());
-        } catch (UnknownHostException e) {
-            throw new HttpFailure(HttpFailure.Kind.CONNECT, "cannot resolve " + target.host() + ": " + e.getMessage(), e);
-        }
+        InetSocketAddress address = new InetSocketAddress(resolve(target.host(), deadline, timeoutNanos), target.port());
         answered = 0;
         position = 0;
         limit = 0;
@@ -153,12 +226,14 @@ public final class BlockingConnection implements AutoCloseable {
         try {
             // A channel's socket, as Netty's: never a SOCKS proxy from the JVM's ProxySelector or
             // socksProxyHost, and no application-wide SocketImplFactory.
-            plain = SocketChannel.open().socket();
+            SocketChannel opened = SocketChannel.open();
+            channel = opened;
+            plain = opened.socket();
         } catch (IOException e) {
             throw new HttpFailure(HttpFailure.Kind.CONNECT, "cannot connect to " + target + ": " + describe(e), e);
         }
         socket = plain;
-        if (closed) { // closed before there was a socket to close
+        if (closed) { // closed before there was a channel to close
             shut();
             throw aborted();
         }
@@ -204,27 +279,38 @@ public final class BlockingConnection implements AutoCloseable {
         }
     }
 
-    /** The request's head and body as one array: one write, one segment for a small record. */
-    private byte[] head(Request request) {
-        String target = endpoint.target.path(request.path);
-        StringBuilder head = new StringBuilder(160 + target.length());
-        head.append(request.method).append(' ').append(target).append(" HTTP/1.1\r\nHost: ")
-                .append(endpoint.target.authority()).append("\r\nUser-Agent: ").append(endpoint.userAgent).append("\r\n");
-        for (int i = 0; i + 1 < request.headers.length; i += 2) {
-            head.append(request.headers[i]).append(": ").append(request.headers[i + 1]).append("\r\n");
+    /**
+     * The server's address; a name is looked up on a thread of its own, so that a resolver that
+     * does not answer fails the request at its deadline instead of holding the caller.
+     */
+    private InetAddress resolve(String host, long deadline, long timeoutNanos) throws HttpFailure {
+        try {
+            if (isAddressLiteral(host)) {
+                return InetAddress.getByName(host); // no lookup
+            }
+        } catch (UnknownHostException e) {
+            throw new HttpFailure(HttpFailure.Kind.CONNECT, "cannot resolve " + host + ": " + e.getMessage(), e);
         }
-        if (request.body != null) {
-            head.append("Content-Length: ").append(request.body.length).append("\r\n");
+        CompletableFuture<InetAddress> lookup = new CompletableFuture<>();
+        lookups.newThread(() -> {
+            try {
+                lookup.complete(InetAddress.getByName(host));
+            } catch (Throwable t) {
+                lookup.completeExceptionally(t);
+            }
+        }).start();
+        try {
+            return lookup.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new HttpFailure(HttpFailure.Kind.CONNECT, "cannot resolve " + host + " within "
+                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw new HttpFailure(HttpFailure.Kind.CONNECT, "cannot resolve " + host + ": " + cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw aborted();
         }
-        head.append("\r\n");
-        byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
-        if (request.body == null || request.body.length == 0) {
-            return headBytes;
-        }
-        byte[] all = new byte[headBytes.length + request.body.length];
-        System.arraycopy(headBytes, 0, all, 0, headBytes.length);
-        System.arraycopy(request.body, 0, all, headBytes.length, request.body.length);
-        return all;
     }
 
     // ---- the response ----
@@ -265,10 +351,11 @@ public final class BlockingConnection implements AutoCloseable {
                         connection = value.toLowerCase(Locale.ROOT);
                     }
                 }
-                if (status >= 100 && status < 200) {
+                if (status >= 100 && status < 200 && status != 101) {
                     continue; // interim: the final response follows
                 }
-                boolean keepAlive = connection == null ? !http10 : !connection.contains("close");
+                boolean keepAlive = http10 ? connection != null && connection.contains("keep-alive")
+                        : connection == null || !connection.contains("close");
                 ByteArrayOutputStream body = new ByteArrayOutputStream();
                 boolean noBody = request.method.equals("HEAD") || status == 204 || status == 304;
                 if (!noBody) {
@@ -430,7 +517,7 @@ public final class BlockingConnection implements AutoCloseable {
         if (e instanceof HttpFailure) {
             return (HttpFailure) e;
         }
-        if (closed) {
+        if (closed || e instanceof ClosedByInterruptException || Thread.currentThread().isInterrupted()) {
             return new HttpFailure(HttpFailure.Kind.ABORTED, "the client was closed", e);
         }
         if (endpoint.target.tls() && TlsSettings.isHandshakeFailure(e)) {
@@ -440,7 +527,7 @@ public final class BlockingConnection implements AutoCloseable {
         if (deadline - System.nanoTime() <= 0) {
             return timedOut(timeoutNanos);
         }
-        boolean idle = responseBytes == 0 && answered > 0;
+        boolean idle = responseBytes == 0 && reusing;
         return new HttpFailure(HttpFailure.Kind.CLOSED, "the connection to " + endpoint.target + " failed"
                 + (when == null ? "" : " (" + when + ")") + ": " + describe(e)
                 + (idle ? " (an idle keep-alive connection)" : ""), e, idle);
@@ -480,7 +567,7 @@ public final class BlockingConnection implements AutoCloseable {
     }
 
     private HttpFailure closedBeforeAnswer() {
-        boolean idle = answered > 0;
+        boolean idle = reusing;
         return new HttpFailure(HttpFailure.Kind.CLOSED, endpoint.target + " closed the connection before answering"
                 + (idle ? " (an idle keep-alive connection)" : ""), null, idle);
     }
@@ -496,7 +583,8 @@ public final class BlockingConnection implements AutoCloseable {
 
     /** Closes the current socket (not the connection: the next request opens a new one). */
     private void shut() {
-        Socket open = socket;
+        SocketChannel open = channel;
+        channel = null;
         socket = null;
         in = null;
         out = null;
@@ -504,7 +592,7 @@ public final class BlockingConnection implements AutoCloseable {
         limit = 0;
         if (open != null) {
             try {
-                open.close();
+                open.close(); // no TLS close_notify: it is a write, and the server gets a closed connection either way
             } catch (IOException e) {
                 // closed either way
             }
@@ -516,17 +604,31 @@ public final class BlockingConnection implements AutoCloseable {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, millis));
     }
 
+    /** An IPv6 literal, or a dotted-quad IPv4 one: no name to look up, no SNI. */
     private static boolean isAddressLiteral(String host) {
         if (host.indexOf(':') >= 0) {
-            return true; // IPv6
+            return true;
         }
-        for (int i = 0; i < host.length(); i++) {
-            char c = host.charAt(i);
-            if (c != '.' && (c < '0' || c > '9')) {
+        int parts = 0;
+        int value = -1;
+        for (int i = 0; i <= host.length(); i++) {
+            char c = i < host.length() ? host.charAt(i) : '.';
+            if (c == '.') {
+                if (value < 0 || value > 255) {
+                    return false;
+                }
+                parts++;
+                value = -1;
+            } else if (c >= '0' && c <= '9') {
+                value = (value < 0 ? 0 : value * 10) + (c - '0');
+                if (value > 255) {
+                    return false;
+                }
+            } else {
                 return false;
             }
         }
-        return true;
+        return parts == 4;
     }
 
     private static String abbreviate(String text) {

@@ -254,29 +254,11 @@ final class Connection {
         }
     }
 
-    /**
-     * Writes a request as bytes, past the HTTP codec (whose decoder still reads the responses):
-     * the head is a few header lines that never change for a client, so building it by hand costs
-     * less than the codec's header objects and their checks. Header names and values were checked
-     * when the {@link Request} was made.
-     */
+    /** Writes a request as bytes ({@link Request#head}), past the HTTP codec, whose decoder still reads the responses. */
     private void write(Exchange exchange) {
         Request request = exchange.request;
         String target = absoluteForm ? endpoint.target.absolute(request.path) : endpoint.target.path(request.path);
-        StringBuilder head = new StringBuilder(160 + target.length());
-        head.append(request.method).append(' ').append(target).append(" HTTP/1.1\r\nHost: ")
-                .append(endpoint.target.authority()).append("\r\nUser-Agent: ").append(endpoint.userAgent).append("\r\n");
-        for (int i = 0; i + 1 < request.headers.length; i += 2) {
-            head.append(request.headers[i]).append(": ").append(request.headers[i + 1]).append("\r\n");
-        }
-        if (request.body != null) {
-            head.append("Content-Length: ").append(request.body.length).append("\r\n");
-        }
-        if (absoluteForm && proxyAuthorization != null) {
-            head.append("Proxy-Authorization: ").append(proxyAuthorization).append("\r\n");
-        }
-        head.append("\r\n");
-        byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+        byte[] headBytes = request.head(target, endpoint, absoluteForm ? proxyAuthorization : null);
         ByteBuf bytes = request.body == null || request.body.length == 0 ? Unpooled.wrappedBuffer(headBytes)
                 : Unpooled.wrappedBuffer(headBytes, request.body);
         exchange.writtenNanos = System.nanoTime();

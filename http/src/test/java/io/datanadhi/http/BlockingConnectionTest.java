@@ -82,7 +82,7 @@ class BlockingConnectionTest {
     @Test
     void postsToAKeepAliveServerGetItsStatusAndBodyOverOneConnection() throws Exception {
         try (TestServer server = TestServer.start();
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 5000))) {
+                BlockingConnection connection = blocking(endpoint(server.url(), 5000))) {
             assertFalse(connection.isOpen(), "nothing is connected before the first request");
             for (int i = 0; i < 5; i++) {
                 Response response = send(connection, post("{\"n\":" + i + "}"));
@@ -117,7 +117,7 @@ class BlockingConnectionTest {
                     request.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
                     return true;
                 });
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url() + "/base/", 5000))) {
+                BlockingConnection connection = blocking(endpoint(server.url() + "/base/", 5000))) {
             assertEquals("ok", send(connection, post("{\"a\":\"é\"}")).body);
             assertEquals(200, send(connection, Request.get("/")).status);
 
@@ -140,7 +140,7 @@ class BlockingConnectionTest {
     @Test
     void openConnectsBeforeTheFirstRequestAndTheRequestUsesThatConnection() throws Exception {
         try (ScriptedServer server = ScriptedServer.start(ScriptedServer::ok);
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 5000))) {
+                BlockingConnection connection = blocking(endpoint(server.url(), 5000))) {
             connection.open();
             assertTrue(connection.isOpen());
             assertTrue(waitFor(() -> server.connectionsAccepted() == 1), "open() connected");
@@ -164,7 +164,7 @@ class BlockingConnectionTest {
                     request.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nagain");
                     return true;
                 });
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 5000))) {
+                BlockingConnection connection = blocking(endpoint(server.url(), 5000))) {
             assertEquals("first", send(connection, post("one")).body);
             assertTrue(connection.isOpen(), "the response announced no close");
             assertTrue(waitFor(() -> server.closedByServer.get() == 1), "the server closed the idle connection");
@@ -184,7 +184,7 @@ class BlockingConnectionTest {
     @Test
     void whenTheServerIsGoneAfterAnIdleCloseTheRetryFailsToConnect() throws Exception {
         ScriptedServer server = ScriptedServer.start(ScriptedServer::ok);
-        try (BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 5000))) {
+        try (BlockingConnection connection = blocking(endpoint(server.url(), 5000))) {
             assertEquals("ok", send(connection, post("one")).body);
             server.close(); // the connection is cut and nothing listens any more
             Thread.sleep(50);
@@ -201,7 +201,7 @@ class BlockingConnectionTest {
     @Test
     void aFirstRequestThatTheServerClosesWithoutAnswerIsNotSentAgain() throws Exception {
         try (ScriptedServer server = ScriptedServer.start(request -> false);
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 5000))) {
+                BlockingConnection connection = blocking(endpoint(server.url(), 5000))) {
             HttpFailure failure = failure(connection, post("once"));
             assertEquals(HttpFailure.Kind.CLOSED, failure.kind(), failure.getMessage());
             assertTrue(failure.getMessage().contains("closed the connection before answering"), failure.getMessage());
@@ -215,7 +215,7 @@ class BlockingConnectionTest {
     @Test
     void aTlsConnectionCutWhileIdleIsOpenedAgain() throws Exception {
         try (TestServer server = TestServer.startTls(certificates.server, false);
-                BlockingConnection connection = new BlockingConnection(Endpoint.of(HttpTarget.parse(server.url()),
+                BlockingConnection connection = blocking(Endpoint.of(HttpTarget.parse(server.url()),
                         trusting(certificates.trustStore), Proxies.none(), "test", Duration.ofSeconds(5)))) {
             assertEquals(200, send(connection, post("{\"n\":1}")).status);
             server.stop(); // every connection is cut ...
@@ -223,6 +223,81 @@ class BlockingConnectionTest {
             assertEquals(200, send(connection, post("{\"n\":2}")).status);
             assertEquals(2, server.posts(), "each once");
             assertEquals(2, server.connectionsAccepted());
+        }
+    }
+
+    @Test
+    void aConnectionOpenedAheadThatTheServerClosedIsOpenedAgainAndTheRequestArrivesOnce() throws Exception {
+        try (RawServer server = new RawServer(connection -> {
+                    if (connection.id == 1) {
+                        Thread.sleep(50);
+                        return; // closed without a word, before any request: an idle timeout
+                    }
+                    connection.answerOk();
+                });
+                BlockingConnection connection = blocking(endpoint(server.url(), 5000))) {
+            connection.open();
+            assertTrue(waitFor(() -> server.closed.get() == 1), "the server closed the connection opened ahead");
+            Thread.sleep(50);
+            assertEquals("ok", send(connection, post("first")).body);
+            assertEquals(List.of("first"), server.bodies, "once");
+            assertEquals(2, server.accepted.get());
+        }
+    }
+
+    @Test
+    void anAnswerNobodyAskedForOnAnIdleConnectionIsNotTheNextRequestsAnswer() throws Exception {
+        try (RawServer server = new RawServer(connection -> {
+                    if (connection.id == 1) {
+                        Thread.sleep(50); // Node.js's headersTimeout on a connection opened ahead: 408, then close
+                        connection.write("HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+                        return;
+                    }
+                    connection.answerOk();
+                });
+                BlockingConnection connection = blocking(endpoint(server.url(), 5000))) {
+            connection.open();
+            assertTrue(waitFor(() -> server.closed.get() == 1), "the server answered and closed");
+            Thread.sleep(50);
+            Response response = send(connection, post("record"));
+            assertEquals(200, response.status, "not the 408: " + response);
+            assertEquals(List.of("record"), server.bodies);
+        }
+    }
+
+    @Test
+    void aConnectionIdleForMoreThanTwoSecondsIsReplacedBeforeTheNextRequest() throws Exception {
+        try (ScriptedServer server = ScriptedServer.start(ScriptedServer::ok);
+                BlockingConnection connection = blocking(endpoint(server.url(), 5000))) {
+            assertEquals("ok", send(connection, post("one")).body);
+            assertEquals("ok", send(connection, post("two")).body);
+            assertEquals(1, server.connectionsAccepted());
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(BlockingConnection.IDLE_REUSE_NANOS) + 200);
+            assertEquals("ok", send(connection, post("three")).body);
+            assertEquals(2, server.connectionsAccepted(), "a new connection after the idle time");
+            assertEquals(List.of("one", "two", "three"), server.bodies);
+        }
+    }
+
+    @Test
+    void aRequestWaitingBehindAnOpeningFailsAtItsOwnDeadline() throws Exception {
+        // A TLS endpoint on a server that never answers the handshake: open() holds the connection for its 3 s.
+        try (ScriptedServer silent = ScriptedServer.start(request -> true);
+                BlockingConnection connection = blocking(Endpoint.of(HttpTarget.parse(silent.url().replace("http:", "https:")),
+                        TlsSettings.jvm(), Proxies.none(), "test", Duration.ofMillis(3000)))) {
+            Future<?> opening = SENDERS.submit(() -> {
+                connection.open();
+                return null;
+            });
+            assertTrue(waitFor(() -> silent.connectionsAccepted() == 1), "the opening is under way");
+            long start = System.nanoTime();
+            HttpFailure failure = failure(connection, post("waits").timeoutMillis(300));
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(HttpFailure.Kind.TIMEOUT, failure.kind(), failure.getMessage());
+            assertTrue(failure.getMessage().contains("still being opened"), failure.getMessage());
+            assertTrue(millis < 1500, "failed after " + millis + " ms, not at its 300 ms deadline");
+            connection.close();
+            assertThrows(ExecutionException.class, () -> opening.get(5, TimeUnit.SECONDS));
         }
     }
 
@@ -241,7 +316,7 @@ class BlockingConnectionTest {
     void aMisbehavingServerFailsTheRequestWithinItsDeadline(Fault fault, HttpFailure.Kind kind, String detail)
             throws Exception {
         try (MisbehavingServer server = MisbehavingServer.start(fault);
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 500))) {
+                BlockingConnection connection = blocking(endpoint(server.url(), 500))) {
             long start = System.nanoTime();
             HttpFailure failure = failure(connection, post("{\"n\":1}"));
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -267,7 +342,7 @@ class BlockingConnectionTest {
     @Test
     void aRequestsOwnDeadlineIsKept() throws Exception {
         try (MisbehavingServer server = MisbehavingServer.start(Fault.NEVER_ANSWERS);
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 10_000))) {
+                BlockingConnection connection = blocking(endpoint(server.url(), 10_000))) {
             long start = System.nanoTime();
             HttpFailure failure = failure(connection, post("{}").timeoutMillis(300));
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -284,7 +359,7 @@ class BlockingConnectionTest {
                     request.write(statusLine + "\r\nContent-Length: 2\r\n\r\nok");
                     return true;
                 });
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 2000))) {
+                BlockingConnection connection = blocking(endpoint(server.url(), 2000))) {
             HttpFailure failure = failure(connection, post("{}"));
             assertEquals(HttpFailure.Kind.PROTOCOL, failure.kind(), failure.getMessage());
             assertTrue(failure.getMessage().contains("what is not HTTP: \"" + statusLine + "\""), failure.getMessage());
@@ -304,7 +379,7 @@ class BlockingConnectionTest {
                     request.write("HTTP/1.1 200 OK\r\n" + headAndBody);
                     return true;
                 });
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 2000))) {
+                BlockingConnection connection = blocking(endpoint(server.url(), 2000))) {
             HttpFailure failure = failure(connection, post("{}"));
             assertEquals(HttpFailure.Kind.PROTOCOL, failure.kind(), failure.getMessage());
             assertTrue(failure.getMessage().contains(detail), failure.getMessage());
@@ -323,7 +398,7 @@ class BlockingConnectionTest {
                     request.write(request.connection == 1 ? many.toString() : longLine);
                     return true;
                 });
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 2000))) {
+                BlockingConnection connection = blocking(endpoint(server.url(), 2000))) {
             HttpFailure tooMany = failure(connection, post("{}"));
             assertEquals(HttpFailure.Kind.PROTOCOL, tooMany.kind(), tooMany.getMessage());
             assertTrue(tooMany.getMessage().contains("headers over 16 KB"), tooMany.getMessage());
@@ -369,7 +444,7 @@ class BlockingConnectionTest {
                             return ScriptedServer.ok(request);
                     }
                 });
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 5000))) {
+                BlockingConnection connection = blocking(endpoint(server.url(), 5000))) {
             Response fixed = send(connection, post("fixed"));
             assertEquals(200, fixed.status);
             assertEquals("a".repeat(Response.MAX_BODY_KEPT), fixed.body, "the first 16 KB are kept");
@@ -400,7 +475,7 @@ class BlockingConnectionTest {
                     request.write("ld\r\n0\r\nX-Trailer: t\r\n\r\n");
                     return true;
                 });
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 5000))) {
+                BlockingConnection connection = blocking(endpoint(server.url(), 5000))) {
             for (int i = 0; i < 3; i++) {
                 Response response = send(connection, post("{\"n\":" + i + "}"));
                 assertEquals(200, response.status);
@@ -417,7 +492,7 @@ class BlockingConnectionTest {
                     request.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
                     return false;
                 });
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 5000))) {
+                BlockingConnection connection = blocking(endpoint(server.url(), 5000))) {
             for (int i = 0; i < 3; i++) {
                 Response response = send(connection, post("{\"n\":" + i + "}"));
                 assertEquals(200, response.status);
@@ -437,7 +512,7 @@ class BlockingConnectionTest {
                     request.write("to the end");
                     return false;
                 });
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 5000))) {
+                BlockingConnection connection = blocking(endpoint(server.url(), 5000))) {
             Response first = send(connection, post("{}"));
             assertEquals(200, first.status);
             assertEquals("the body, to the end", first.body);
@@ -456,7 +531,7 @@ class BlockingConnectionTest {
                             + "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone");
                     return true;
                 });
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 5000))) {
+                BlockingConnection connection = blocking(endpoint(server.url(), 5000))) {
             for (int i = 0; i < 2; i++) {
                 Response response = send(connection, post("{}"));
                 assertEquals(200, response.status);
@@ -476,7 +551,7 @@ class BlockingConnectionTest {
                     }
                     return true;
                 });
-                BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 2000))) {
+                BlockingConnection connection = blocking(endpoint(server.url(), 2000))) {
             for (int i = 0; i < 2; i++) {
                 Response none = send(connection, post("{}"));
                 assertEquals(204, none.status);
@@ -498,7 +573,7 @@ class BlockingConnectionTest {
         try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = free.getLocalPort();
         }
-        try (BlockingConnection connection = new BlockingConnection(endpoint("http://127.0.0.1:" + port, 5000))) {
+        try (BlockingConnection connection = blocking(endpoint("http://127.0.0.1:" + port, 5000))) {
             long start = System.nanoTime();
             HttpFailure failure = failure(connection, post("{}"));
             assertEquals(HttpFailure.Kind.CONNECT, failure.kind(), failure.getMessage());
@@ -515,8 +590,8 @@ class BlockingConnectionTest {
     @Test
     void aServerSignedByTheConfiguredCaIsTrusted() throws Exception {
         try (TestServer server = TestServer.startTls(certificates.server, false);
-                BlockingConnection byAddress = new BlockingConnection(tlsEndpoint(server.url(), trusting(certificates.trustStore)));
-                BlockingConnection byName = new BlockingConnection(tlsEndpoint(server.url().replace("127.0.0.1", "localhost"),
+                BlockingConnection byAddress = blocking(tlsEndpoint(server.url(), trusting(certificates.trustStore)));
+                BlockingConnection byName = blocking(tlsEndpoint(server.url().replace("127.0.0.1", "localhost"),
                         trusting(certificates.caPem)))) {
             for (int i = 0; i < 3; i++) {
                 Response response = send(byAddress, post("{\"n\":" + i + "}"));
@@ -532,7 +607,7 @@ class BlockingConnectionTest {
     @Test
     void withoutTheCaTheCertificateIsNotTrustedAndNothingIsSent() throws Exception {
         try (TestServer server = TestServer.startTls(certificates.server, false);
-                BlockingConnection connection = new BlockingConnection(tlsEndpoint(server.url(), TlsSettings.jvm()))) {
+                BlockingConnection connection = blocking(tlsEndpoint(server.url(), TlsSettings.jvm()))) {
             HttpFailure failure = failure(connection, post("{}"));
             assertEquals(HttpFailure.Kind.TLS, failure.kind(), failure.getMessage());
             assertTrue(failure.getMessage().contains("TLS with " + server.url() + " failed"), failure.getMessage());
@@ -548,7 +623,7 @@ class BlockingConnectionTest {
     @Test
     void aCertificateForAnotherHostNameIsRefused() throws Exception {
         try (TestServer server = TestServer.startTls(certificates.wrongHost, false);
-                BlockingConnection connection = new BlockingConnection(tlsEndpoint(server.url(),
+                BlockingConnection connection = blocking(tlsEndpoint(server.url(),
                         trusting(certificates.trustStore)))) {
             HttpFailure failure = failure(connection, post("{}"));
             assertEquals(HttpFailure.Kind.TLS, failure.kind(), failure.getMessage());
@@ -560,7 +635,7 @@ class BlockingConnectionTest {
     @Test
     void mutualTlsNeedsTheClientCertificate() throws Exception {
         try (TestServer server = TestServer.startTls(certificates.server, true)) {
-            try (BlockingConnection without = new BlockingConnection(tlsEndpoint(server.url(),
+            try (BlockingConnection without = blocking(tlsEndpoint(server.url(),
                     trusting(certificates.trustStore)))) {
                 HttpFailure failure = failure(without, post("{}"));
                 assertEquals(HttpFailure.Kind.TLS, failure.kind(), failure.getMessage());
@@ -568,7 +643,7 @@ class BlockingConnectionTest {
             }
             TlsSettings withClientCertificate = TlsSettings.of(certificates.trustStore, TestCertificates.PASSWORD, "PKCS12",
                     certificates.client.keyStore, TestCertificates.PASSWORD, "PKCS12");
-            try (BlockingConnection with = new BlockingConnection(tlsEndpoint(server.url(), withClientCertificate))) {
+            try (BlockingConnection with = blocking(tlsEndpoint(server.url(), withClientCertificate))) {
                 assertEquals(200, send(with, post("{}")).status);
             }
             assertEquals(1, server.posts());
@@ -578,7 +653,7 @@ class BlockingConnectionTest {
     @Test
     void anHttpServerOnAnHttpsUrlIsATlsFailure() throws Exception {
         try (TestServer plain = TestServer.start();
-                BlockingConnection connection = new BlockingConnection(tlsEndpoint(
+                BlockingConnection connection = blocking(tlsEndpoint(
                         plain.url().replace("http://", "https://"), trusting(certificates.trustStore)))) {
             HttpFailure failure = failure(connection, post("{}"));
             assertEquals(HttpFailure.Kind.TLS, failure.kind(), failure.getMessage());
@@ -589,7 +664,7 @@ class BlockingConnectionTest {
     @Test
     void aTlsHandshakeThatNeverCompletesTimesOut() throws Exception {
         try (MisbehavingServer stuck = MisbehavingServer.start(Fault.NEVER_ANSWERS);
-                BlockingConnection connection = new BlockingConnection(endpoint(
+                BlockingConnection connection = blocking(endpoint(
                         stuck.url().replace("http://", "https://"), 500))) {
             long start = System.nanoTime();
             HttpFailure failure = failure(connection, post("{}"));
@@ -604,7 +679,7 @@ class BlockingConnectionTest {
     @Test
     void aTlsHandshakeTimeoutNamesTheRequestsOwnDeadline() throws Exception {
         try (MisbehavingServer stuck = MisbehavingServer.start(Fault.NEVER_ANSWERS);
-                BlockingConnection connection = new BlockingConnection(endpoint(
+                BlockingConnection connection = blocking(endpoint(
                         stuck.url().replace("http://", "https://"), 10_000))) {
             long start = System.nanoTime();
             HttpFailure failure = failure(connection, post("{}").timeoutMillis(400));
@@ -620,7 +695,7 @@ class BlockingConnectionTest {
     @Test
     void closingFromAnotherThreadAbortsARequestUnderWay() throws Exception {
         try (MisbehavingServer server = MisbehavingServer.start(Fault.NEVER_ANSWERS)) {
-            BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 20_000));
+            BlockingConnection connection = blocking(endpoint(server.url(), 20_000));
             Future<Response> pending = SENDERS.submit(() -> connection.send(post("{\"n\":1}")));
             assertTrue(waitFor(() -> server.bodies().size() == 1), "the request reached the server");
             long closing = System.nanoTime();
@@ -641,7 +716,7 @@ class BlockingConnectionTest {
     @Test
     void closingFromAnotherThreadAbortsATlsHandshakeUnderWay() throws Exception {
         try (MisbehavingServer stuck = MisbehavingServer.start(Fault.NEVER_ANSWERS)) {
-            BlockingConnection connection = new BlockingConnection(endpoint(stuck.url().replace("http://", "https://"), 20_000));
+            BlockingConnection connection = blocking(endpoint(stuck.url().replace("http://", "https://"), 20_000));
             Future<Response> pending = SENDERS.submit(() -> connection.send(post("{}")));
             assertTrue(waitFor(() -> stuck.connectionsAccepted() == 1), "connected");
             Thread.sleep(100); // the ClientHello is out, no answer comes
@@ -657,7 +732,7 @@ class BlockingConnectionTest {
     @Test
     void openAfterCloseConnectsNothing() throws Exception {
         try (ScriptedServer server = ScriptedServer.start(ScriptedServer::ok)) {
-            BlockingConnection connection = new BlockingConnection(endpoint(server.url(), 2000));
+            BlockingConnection connection = blocking(endpoint(server.url(), 2000));
             connection.close();
             try {
                 connection.open();
@@ -683,7 +758,7 @@ class BlockingConnectionTest {
             assertNotNull(behindProxy.proxy(), url);
             assertFalse(BlockingConnection.supports(behindProxy), url);
             IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-                    () -> new BlockingConnection(behindProxy));
+                    () -> blocking(behindProxy));
             assertTrue(refused.getMessage().contains("behind a proxy"), refused.getMessage());
             assertTrue(refused.getMessage().contains(url), refused.getMessage());
         }
@@ -763,6 +838,91 @@ class BlockingConnectionTest {
             Thread.sleep(5);
         }
         return true;
+    }
+
+    /** A server whose test decides, per accepted connection, what happens on it; then the connection is closed. */
+    private static final class RawServer implements AutoCloseable {
+
+        interface Handler {
+            void handle(RawConnection connection) throws Exception;
+        }
+
+        static final class RawConnection {
+            final int id;
+            private final Socket socket;
+            private final List<String> bodies;
+
+            RawConnection(int id, Socket socket, List<String> bodies) {
+                this.id = id;
+                this.socket = socket;
+                this.bodies = bodies;
+            }
+
+            void write(String text) throws IOException {
+                socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+                socket.getOutputStream().flush();
+            }
+
+            /** Reads one request (a Content-Length body), keeps its body, answers 200 "ok", and waits for the next. */
+            void answerOk() throws IOException {
+                InputStream in = socket.getInputStream();
+                while (true) {
+                    StringBuilder head = new StringBuilder();
+                    int b;
+                    while (!head.toString().endsWith("\r\n\r\n") && (b = in.read()) >= 0) {
+                        head.append((char) b);
+                    }
+                    if (!head.toString().endsWith("\r\n\r\n")) {
+                        return;
+                    }
+                    java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+                    byte[] body = new byte[length.find() ? Integer.parseInt(length.group(1)) : 0];
+                    int read = 0;
+                    while (read < body.length && (b = in.read(body, read, body.length - read)) > 0) {
+                        read += b;
+                    }
+                    bodies.add(new String(body, StandardCharsets.UTF_8));
+                    write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                }
+            }
+        }
+
+        private final ServerSocket listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        final AtomicInteger accepted = new AtomicInteger();
+        final AtomicInteger closed = new AtomicInteger();
+        final List<String> bodies = new CopyOnWriteArrayList<>();
+
+        RawServer(Handler handler) throws IOException {
+            ScriptedServer.daemon(() -> {
+                while (!listening.isClosed()) {
+                    try {
+                        Socket socket = listening.accept();
+                        socket.setSoTimeout(15_000);
+                        int id = accepted.incrementAndGet();
+                        ScriptedServer.daemon(() -> {
+                            try (socket) {
+                                handler.handle(new RawConnection(id, socket, bodies));
+                            } catch (Exception e) {
+                                // the test sees what arrived
+                            } finally {
+                                closed.incrementAndGet();
+                            }
+                        }, "raw-connection-" + id);
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "raw-server");
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + listening.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            listening.close();
+        }
     }
 
     /**
@@ -934,5 +1094,14 @@ class BlockingConnectionTest {
                 }
             }
         }
+    }
+
+    /** A connection whose host name lookups run on daemon threads. */
+    private static BlockingConnection blocking(Endpoint endpoint) {
+        return new BlockingConnection(endpoint, task -> {
+            Thread thread = new Thread(task, "test-lookup");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 }

@@ -1,5 +1,6 @@
 package io.datanadhi.agent.delivery;
 
+import io.datanadhi.agent.AgentThreads;
 import io.datanadhi.http.BlockingConnection;
 import io.datanadhi.http.Endpoint;
 import io.datanadhi.http.HttpFailure;
@@ -10,7 +11,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -21,6 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * which on a busy start is wall time). As soon as these connections are not enough (more than
  * {@link #MAX_RECORDS} records at once, every connection busy) or after {@link #SPAN_MILLIS}, the
  * full client is started; once it is ready this sender retires and every request goes through it.
+ * A record larger than {@link #MAX_BODY_BYTES} waits for the full client: a blocking write has no
+ * deadline of its own, and a small one never waits for a server that stopped reading.
  */
 final class FirstRecordsSender {
 
@@ -30,21 +35,31 @@ final class FirstRecordsSender {
     static final int MAX_CONNECTIONS = 2;
     /** How long after delivery starts the full client is started anyway, for its window and its gauges. */
     static final long SPAN_MILLIS = 1000;
+    /** A body this small fits in the sockets' buffers whether or not the server reads. */
+    static final int MAX_BODY_BYTES = 16 * 1024;
 
     private final Endpoint endpoint;
     private final OnDemandTransport transport;
     private final ConnectionProblems problems;
+    /** Run once the full client is ready (on its starting thread): it opens a connection, this sender retires. */
+    private final Runnable whenClientReady;
+    private final ThreadFactory lookups = AgentThreads.factory("datanadhi-lookup");
     private final long since = System.nanoTime();
+    private final AtomicBoolean clientWanted = new AtomicBoolean();
     private final ConcurrentLinkedQueue<BlockingConnection> idle = new ConcurrentLinkedQueue<>();
     private final Set<BlockingConnection> made = ConcurrentHashMap.newKeySet();
     private final AtomicInteger madeCount = new AtomicInteger();
     private final AtomicInteger busy = new AtomicInteger();
     private volatile boolean retired;
+    /** The last answers' round trip, smoothed, for the server's gauge and {@code primary_slow}. */
+    private volatile double roundTripMillis;
 
-    FirstRecordsSender(Endpoint endpoint, OnDemandTransport transport, ConnectionProblems problems) {
+    FirstRecordsSender(Endpoint endpoint, OnDemandTransport transport, ConnectionProblems problems,
+            Runnable whenClientReady) {
         this.endpoint = endpoint;
         this.transport = transport;
         this.problems = problems;
+        this.whenClientReady = whenClientReady;
     }
 
     /**
@@ -59,16 +74,16 @@ final class FirstRecordsSender {
             retire(); // started by something else (a health check, the fallback): no reason to wait here
             return null;
         }
-        boolean tooMany = requests.size() > MAX_RECORDS;
+        boolean tooMany = requests.size() > MAX_RECORDS || anyLarge(requests);
         if (tooMany || System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(SPAN_MILLIS)) {
-            transport.get(); // until it is ready, records that fit keep coming here
+            startClient(); // until it is ready, records that fit keep coming here
             if (tooMany) {
                 return null; // more than a connection's worth: they wait for the full client
             }
         }
         BlockingConnection connection = take();
         if (connection == null) {
-            transport.get();
+            startClient();
             return null;
         }
         busy.incrementAndGet();
@@ -82,11 +97,17 @@ final class FirstRecordsSender {
                 }
                 try {
                     Response response = connection.send(request);
+                    double millis = response.roundTripNanos / 1e6;
+                    double before = roundTripMillis;
+                    roundTripMillis = before == 0 ? millis : 0.8 * before + 0.2 * millis;
                     results.add(SendResult.ofStatus(response.status, response.body));
                 } catch (HttpFailure e) {
                     problems.seen(e);
                     failed = e;
                     results.add(SendResult.ofError(e));
+                } catch (RuntimeException e) {
+                    failed = HttpFailure.of(e); // never out of the worker's hand-off: every record gets an answer
+                    results.add(SendResult.ofError(failed));
                 }
             }
             return results;
@@ -98,7 +119,8 @@ final class FirstRecordsSender {
 
     /**
      * Connects ahead of the first record (a TLS handshake included). The connection is free while
-     * it opens: a record that takes it waits for the connection, not for the full client.
+     * it opens: a record that takes it waits for the connection (within its deadline), not for the
+     * full client.
      */
     void open() {
         BlockingConnection connection = retired ? null : take();
@@ -113,9 +135,24 @@ final class FirstRecordsSender {
         }
     }
 
+    /** Starts the full client now (many records are coming), unless it is started already. */
+    void startClient() {
+        if (clientWanted.compareAndSet(false, true)) {
+            transport.get().thenRun(() -> {
+                if (!retired) {
+                    whenClientReady.run();
+                }
+            });
+        }
+    }
+
     /** Requests under way, for the in-flight gauge. */
     int inFlight() {
         return busy.get();
+    }
+
+    double roundTripMillis() {
+        return roundTripMillis;
     }
 
     /** From now on the full client sends everything; each connection closes once it is free. */
@@ -132,6 +169,15 @@ final class FirstRecordsSender {
         }
     }
 
+    private static boolean anyLarge(List<Request> requests) {
+        for (Request request : requests) {
+            if (request.bodyLength() > MAX_BODY_BYTES) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A free connection, made if fewer than {@link #MAX_CONNECTIONS} exist; null when every one is busy. */
     private BlockingConnection take() {
         BlockingConnection connection = idle.poll();
@@ -140,8 +186,12 @@ final class FirstRecordsSender {
         }
         for (int count = madeCount.get(); count < MAX_CONNECTIONS; count = madeCount.get()) {
             if (madeCount.compareAndSet(count, count + 1)) {
-                connection = new BlockingConnection(endpoint);
+                connection = new BlockingConnection(endpoint, lookups);
                 made.add(connection);
+                if (retired) { // a close() that walked the set before this one was in it
+                    connection.close();
+                    return null;
+                }
                 return connection;
             }
         }

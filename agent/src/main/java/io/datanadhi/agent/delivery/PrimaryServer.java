@@ -29,7 +29,14 @@ final class PrimaryServer {
         this.pool = new LazyPool(transport, endpoint, maxInFlight + 1);
         this.headers = new String[] {"Content-Type", "application/json", apiKeyHeader, apiKey};
         this.problems = new ConnectionProblems(endpoint.target().toString(), "server.tls");
-        this.first = BlockingConnection.supports(endpoint) ? new FirstRecordsSender(endpoint, transport, problems) : null;
+        this.first = BlockingConnection.supports(endpoint)
+                ? new FirstRecordsSender(endpoint, transport, problems, this::takeOver) : null;
+    }
+
+    /** The full client is ready: a connection opened ahead of its first records, and the blocking ones closed. */
+    private void takeOver() {
+        preconnectPool();
+        first.retire();
     }
 
     /** False when the records need the full client from the first one (a proxy): start it ahead. */
@@ -47,6 +54,10 @@ final class PrimaryServer {
             first.open();
             return;
         }
+        preconnectPool();
+    }
+
+    private void preconnectPool() {
         try {
             pool.get().preconnect();
         } catch (RuntimeException e) {
@@ -94,7 +105,7 @@ final class PrimaryServer {
 
     double roundTripMillis() {
         ConnectionPool made = pool.ifMade();
-        return made == null ? 0 : made.roundTripMillis();
+        return made == null ? (first == null ? 0 : first.roundTripMillis()) : made.roundTripMillis();
     }
 
     void close() {

@@ -30,12 +30,19 @@ final class RecordQueue<T> {
         // and offer checks the bound itself in that case.
         this.slots = Math.max(2, capacity);
         this.items = new AtomicReferenceArray<>(slots);
-        long[] initial = new long[slots];
-        for (int i = 0; i < slots; i++) {
-            initial[i] = i;
+        if (slots <= 1 << 16) {
+            // Filled as a plain array and copied: 10 000 VarHandle stores in the interpreter cost milliseconds at start.
+            long[] initial = new long[slots];
+            for (int i = 0; i < slots; i++) {
+                initial[i] = i;
+            }
+            this.sequences = new AtomicLongArray(initial);
+        } else {
+            this.sequences = new AtomicLongArray(slots); // a large queue: no second copy of its memory, even for a moment
+            for (int i = 0; i < slots; i++) {
+                sequences.setPlain(i, i);
+            }
         }
-        // Filled as a plain array and copied: 10 000 VarHandle stores in the interpreter cost milliseconds at start.
-        this.sequences = new AtomicLongArray(initial);
     }
 
     int capacity() {
