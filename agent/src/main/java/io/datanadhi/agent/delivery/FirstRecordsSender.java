@@ -41,7 +41,7 @@ final class FirstRecordsSender {
     private final Endpoint endpoint;
     private final OnDemandTransport transport;
     private final ConnectionProblems problems;
-    /** Run once the full client is ready (on its starting thread): it opens a connection, this sender retires. */
+    /** Run once the full client is ready (on a thread of its own): it opens a connection, this sender retires. */
     private final Runnable whenClientReady;
     private final ThreadFactory lookups = AgentThreads.factory("datanadhi-lookup");
     private final long since = System.nanoTime();
@@ -138,11 +138,13 @@ final class FirstRecordsSender {
     /** Starts the full client now (many records are coming), unless it is started already. */
     void startClient() {
         if (clientWanted.compareAndSet(false, true)) {
-            transport.get().thenRun(() -> {
+            // On a thread of its own, never on the one completing the start: a worker may hold the
+            // pool's lock while it waits for that completion, and the take-over needs the pool.
+            transport.get().thenRunAsync(() -> {
                 if (!retired) {
                     whenClientReady.run();
                 }
-            });
+            }, task -> AgentThreads.newThread("datanadhi-take-over", task).start());
         }
     }
 
