@@ -2,6 +2,7 @@ package io.datanadhi.agent.delivery;
 
 import io.datanadhi.http.ConnectionPool;
 import io.datanadhi.http.Endpoint;
+import io.datanadhi.http.HttpTransport;
 import io.datanadhi.http.Request;
 import io.datanadhi.http.Response;
 import java.time.Duration;
@@ -39,30 +40,34 @@ final class LazyPool {
         return endpoint;
     }
 
-    /** The pool, made now if it is not yet; throws when the client could not be started. */
+    /**
+     * The pool, made now if it is not yet; throws when the client could not be started. The wait
+     * for the client's start holds no lock: a thread that needs the pool meanwhile (a health check,
+     * the take-over once the client is ready) waits for the start, not for another waiter.
+     */
     ConnectionPool get() {
         ConnectionPool current = pool;
-        if (current == null) {
-            synchronized (this) {
-                current = pool;
-                if (current == null) {
-                    if (closed) {
-                        throw new IllegalStateException("delivery has stopped");
-                    }
-                    try {
-                        current = new ConnectionPool(transport.get().get(START_WAIT_SECONDS, TimeUnit.SECONDS), endpoint,
-                                maxConnections);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException("interrupted while the HTTP client started", e);
-                    } catch (Exception e) {
-                        throw new IllegalStateException("the HTTP client could not be started: " + e, e);
-                    }
-                    pool = current;
-                }
-            }
+        if (current != null) {
+            return current;
         }
-        return current;
+        HttpTransport client;
+        try {
+            client = transport.get().get(START_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the HTTP client started", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("the HTTP client could not be started: " + e, e);
+        }
+        synchronized (this) {
+            if (pool == null) {
+                if (closed) {
+                    throw new IllegalStateException("delivery has stopped");
+                }
+                pool = new ConnectionPool(client, endpoint, maxConnections);
+            }
+            return pool;
+        }
     }
 
     /** One request; a pool that cannot be made fails the answer instead of throwing. */
