@@ -11,8 +11,8 @@ import java.util.concurrent.CompletableFuture;
  * anything logged on them is never captured.
  *
  * <p>Loading Netty takes a few hundred milliseconds of class loading on a cold JVM; {@link #start()}
- * does it on a thread of its own, while the agent reads its rules, so that neither the agent's
- * readiness nor the first record waits for all of it.
+ * does it on a thread of its own when the records first need it ({@link OnDemandTransport}): until
+ * then the first records go on blocking connections ({@link FirstRecordsSender}).
  */
 public final class HttpClients {
 
