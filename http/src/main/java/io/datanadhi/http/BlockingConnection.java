@@ -55,7 +55,7 @@ public final class BlockingConnection implements AutoCloseable {
     private final byte[] buffer = new byte[8192];
     private int position;
     private int limit;
-    /** What {@link #close} closes from another thread: the channel, never the TLS socket, whose close may wait for a writer. */
+    /** What {@link #close} closes from another thread: the channel, never the TLS socket. */
     private volatile SocketChannel channel;
     private Socket socket;
     private InputStream in;
@@ -141,7 +141,7 @@ public final class BlockingConnection implements AutoCloseable {
         }
     }
 
-    /** Closes the connection; a request or an opening under way on another thread fails as {@link HttpFailure.Kind#ABORTED}. */
+    /** Closes the connection; a request or an opening under way on another thread fails: {@code ABORTED}. */
     @Override
     public void close() {
         closed = true;
@@ -158,8 +158,7 @@ public final class BlockingConnection implements AutoCloseable {
     private void lockWithin(long deadline, long timeoutNanos) throws HttpFailure {
         try {
             if (!lock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                throw new HttpFailure(HttpFailure.Kind.TIMEOUT, "no complete response from " + endpoint.target + " within "
-                        + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (the connection was still being opened)", null);
+                throw timeout(timeoutNanos, "the connection was still being opened", null);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -215,10 +214,12 @@ public final class BlockingConnection implements AutoCloseable {
             try {
                 context = endpoint.tls.context();
             } catch (TlsSettings.Invalid e) {
-                throw new HttpFailure(HttpFailure.Kind.TLS, "TLS with " + target + " cannot be set up: " + e.getMessage(), e);
+                throw new HttpFailure(HttpFailure.Kind.TLS, "TLS with " + target + " cannot be set up: " + e.getMessage(),
+                        e);
             }
         }
-        InetSocketAddress address = new InetSocketAddress(resolve(target.host(), deadline, timeoutNanos), target.port());
+        InetAddress server = resolve(target.host(), deadline, timeoutNanos);
+        InetSocketAddress address = new InetSocketAddress(server, target.port());
         answered = 0;
         position = 0;
         limit = 0;
@@ -230,7 +231,7 @@ public final class BlockingConnection implements AutoCloseable {
             channel = opened;
             plain = opened.socket();
         } catch (IOException e) {
-            throw new HttpFailure(HttpFailure.Kind.CONNECT, "cannot connect to " + target + ": " + describe(e), e);
+            throw new HttpFailure(HttpFailure.Kind.CONNECT, "cannot connect to " + target + ": " + HttpFailure.describe(e), e);
         }
         socket = plain;
         if (closed) { // closed before there was a channel to close
@@ -244,12 +245,13 @@ public final class BlockingConnection implements AutoCloseable {
         } catch (IOException e) {
             shut();
             throw new HttpFailure(closed ? HttpFailure.Kind.ABORTED : HttpFailure.Kind.CONNECT,
-                    "cannot connect to " + target + ": " + describe(e), e);
+                    "cannot connect to " + target + ": " + HttpFailure.describe(e), e);
         }
         Socket connected = plain;
         if (context != null) {
             try {
-                SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, target.host(), target.port(), true);
+                SSLSocket tls = (SSLSocket) context.getSocketFactory()
+                        .createSocket(plain, target.host(), target.port(), true);
                 socket = tls;
                 SSLParameters parameters = tls.getSSLParameters();
                 parameters.setEndpointIdentificationAlgorithm("HTTPS"); // host name verification, always
@@ -262,8 +264,7 @@ public final class BlockingConnection implements AutoCloseable {
                 connected = tls;
             } catch (SocketTimeoutException e) {
                 shut();
-                throw new HttpFailure(HttpFailure.Kind.TIMEOUT, "no complete response from " + target + " within "
-                        + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (the TLS handshake did not complete)", e);
+                throw timeout(timeoutNanos, "the TLS handshake did not complete", e);
             } catch (IOException | RuntimeException e) {
                 shut();
                 throw new HttpFailure(closed ? HttpFailure.Kind.ABORTED : HttpFailure.Kind.TLS,
@@ -275,7 +276,7 @@ public final class BlockingConnection implements AutoCloseable {
             out = connected.getOutputStream();
         } catch (IOException e) {
             shut();
-            throw new HttpFailure(HttpFailure.Kind.CONNECT, "cannot connect to " + target + ": " + describe(e), e);
+            throw new HttpFailure(HttpFailure.Kind.CONNECT, "cannot connect to " + target + ": " + HttpFailure.describe(e), e);
         }
     }
 
@@ -306,7 +307,8 @@ public final class BlockingConnection implements AutoCloseable {
                     + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            throw new HttpFailure(HttpFailure.Kind.CONNECT, "cannot resolve " + host + ": " + cause.getMessage(), cause);
+            throw new HttpFailure(HttpFailure.Kind.CONNECT, "cannot resolve " + host + ": " + cause.getMessage(),
+                    cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw aborted();
@@ -325,7 +327,8 @@ public final class BlockingConnection implements AutoCloseable {
                 boolean chunked = false;
                 String connection = null;
                 int headBytes = statusLine.length();
-                for (String header = line(deadline, timeoutNanos); !header.isEmpty(); header = line(deadline, timeoutNanos)) {
+                for (String header = line(deadline, timeoutNanos); !header.isEmpty();
+                        header = line(deadline, timeoutNanos)) {
                     headBytes += header.length() + 2;
                     if (headBytes > MAX_HEAD) {
                         throw protocol("headers over " + MAX_HEAD / 1024 + " KB");
@@ -397,7 +400,8 @@ public final class BlockingConnection implements AutoCloseable {
         return status;
     }
 
-    private void chunkedBody(ByteArrayOutputStream body, int status, long deadline, long timeoutNanos) throws IOException {
+    private void chunkedBody(ByteArrayOutputStream body, int status, long deadline, long timeoutNanos)
+            throws IOException {
         long total = 0;
         while (true) {
             String sizeLine = line(deadline, timeoutNanos);
@@ -529,7 +533,7 @@ public final class BlockingConnection implements AutoCloseable {
         }
         boolean idle = responseBytes == 0 && reusing;
         return new HttpFailure(HttpFailure.Kind.CLOSED, "the connection to " + endpoint.target + " failed"
-                + (when == null ? "" : " (" + when + ")") + ": " + describe(e)
+                + (when == null ? "" : " (" + when + ")") + ": " + HttpFailure.describe(e)
                 + (idle ? " (an idle keep-alive connection)" : ""), e, idle);
     }
 
@@ -560,10 +564,14 @@ public final class BlockingConnection implements AutoCloseable {
     }
 
     private HttpFailure timedOut(long timeoutNanos) {
-        String stage = responseBytes == 0 ? "the request was sent; no response"
-                : "a response was under way after " + responseBytes + " bytes; the rest never came";
+        return timeout(timeoutNanos, responseBytes == 0 ? "the request was sent; no response"
+                : "a response was under way after " + responseBytes + " bytes; the rest never came", null);
+    }
+
+    /** The deadline passed; {@code stage} says where the exchange was, as {@link Connection} says it. */
+    private HttpFailure timeout(long timeoutNanos, String stage, Throwable cause) {
         return new HttpFailure(HttpFailure.Kind.TIMEOUT, "no complete response from " + endpoint.target + " within "
-                + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (" + stage + ")", null);
+                + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms (" + stage + ")", cause);
     }
 
     private HttpFailure closedBeforeAnswer() {
@@ -633,10 +641,5 @@ public final class BlockingConnection implements AutoCloseable {
 
     private static String abbreviate(String text) {
         return text.length() > 80 ? text.substring(0, 80) + "..." : text;
-    }
-
-    private static String describe(Throwable cause) {
-        String message = cause.getMessage();
-        return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 }

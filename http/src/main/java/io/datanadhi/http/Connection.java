@@ -201,7 +201,7 @@ final class Connection {
                 Throwable cause = future.cause();
                 fail(tunnel && cause instanceof ProxyConnectException ? proxyFailure(cause)
                         : new HttpFailure(HttpFailure.Kind.CONNECT, "cannot connect to "
-                                + (proxy != null ? "the proxy " + proxy : endpoint.target) + ": " + describe(cause), cause));
+                                + (proxy != null ? "the proxy " + proxy : endpoint.target) + ": " + HttpFailure.describe(cause), cause));
             } else if (future.isSuccess() && !tunnel && context == null) {
                 becomeReady();
             }
@@ -351,15 +351,10 @@ final class Connection {
         String message = String.valueOf(cause.getMessage());
         int status = message.indexOf("status: ");
         String why = status >= 0 ? "HTTP " + message.substring(status + 8)
-                : message.contains("timeout") ? "it did not answer in time" : describe(cause);
+                : message.contains("timeout") ? "it did not answer in time" : HttpFailure.describe(cause);
         String hint = why.startsWith("HTTP 407") ? " (give the user and password in the proxy URL)" : "";
         return new HttpFailure(HttpFailure.Kind.PROXY, "the proxy " + endpoint.proxy + " did not open a tunnel to "
                 + endpoint.target + ": " + why + hint, cause);
-    }
-
-    private static String describe(Throwable cause) {
-        String message = cause.getMessage();
-        return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 
     // ---- responses ----
@@ -450,7 +445,7 @@ final class Connection {
     private HttpFailure protocol(String what, DecoderResult result) {
         Throwable cause = result.cause();
         return new HttpFailure(HttpFailure.Kind.PROTOCOL, endpoint.target + " sent " + what + ": "
-                + (cause == null ? "unparsable" : describe(cause)), cause);
+                + (cause == null ? "unparsable" : HttpFailure.describe(cause)), cause);
     }
 
     /** The last handler: responses to exchanges, and the connection's life. */
@@ -504,11 +499,11 @@ final class Connection {
                 // Also once ready: with TLS 1.3 a refused client certificate is known only after the handshake.
                 fail(tlsFailure(cause));
             } else if (cause instanceof io.grpc.netty.shaded.io.netty.handler.codec.DecoderException) {
-                fail(new HttpFailure(HttpFailure.Kind.PROTOCOL, endpoint.target + " sent what is not HTTP: " + describe(cause),
+                fail(new HttpFailure(HttpFailure.Kind.PROTOCOL, endpoint.target + " sent what is not HTTP: " + HttpFailure.describe(cause),
                         cause));
             } else {
                 fail(new HttpFailure(HttpFailure.Kind.CLOSED, "the connection to " + endpoint.target + " failed: "
-                        + describe(cause), cause, bytesSinceAnswer == 0 && reused()));
+                        + HttpFailure.describe(cause), cause, bytesSinceAnswer == 0 && reused()));
             }
         }
 

@@ -54,6 +54,12 @@ public final class HttpFailure extends IOException {
         return unanswered;
     }
 
+    /** An exception as it goes into a failure's message: its simple class name and its message. */
+    static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
     /** The failure of a completed future, unwrapped; any other exception wrapped as {@link Kind#PROTOCOL}. */
     public static HttpFailure of(Throwable error) {
         Throwable cause = error;

@@ -39,8 +39,9 @@ import java.util.concurrent.locks.LockSupport;
  * flight, each on a keep-alive connection of its own: a server tens of milliseconds away gets as
  * many records a second as the window holds per round trip (the first records of a run go one at
  * a time on blocking connections instead, {@link FirstRecordsSender}, until the window's client is
- * needed and ready). Answers come back on the HTTP client's thread, which settles them: counted, or handed back to a worker to be written to
- * {@code dropped/} (refused) or sent elsewhere (the server is down). When the window stays full
+ * needed and ready). Answers come back on the HTTP client's thread, which settles them: counted,
+ * or handed back to a worker to be written to {@code dropped/} (refused) or sent elsewhere (the
+ * server is down). When the window stays full
  * and the queue grows, the server is too slow for the log rate: one {@code primary_slow} warning
  * a minute says so.
  *
@@ -626,7 +627,10 @@ public final class Delivery {
         }
     }
 
-    /** The primary's answer to one record: on the HTTP client's thread, or on the worker for the first records. Quick, never blocks. */
+    /**
+     * The primary's answer to one record: on the HTTP client's thread, or on the worker for the
+     * first records. Quick, never blocks.
+     */
     private void answered(CapturedRecord record, SendResult result) {
         window.release();
         if (!inFlight.remove(record)) {

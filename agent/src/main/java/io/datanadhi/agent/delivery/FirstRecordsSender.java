@@ -71,7 +71,7 @@ final class FirstRecordsSender {
             return null;
         }
         if (transport.ready()) {
-            retire(); // started by something else (a health check, the fallback): no reason to wait here
+            retire(); // the pool's client is there (started by the records, a health check, the fallback)
             return null;
         }
         boolean tooMany = requests.size() > MAX_RECORDS || anyLarge(requests);
@@ -138,8 +138,8 @@ final class FirstRecordsSender {
     /** Starts the full client now (many records are coming), unless it is started already. */
     void startClient() {
         if (clientWanted.compareAndSet(false, true)) {
-            // On a thread of its own, never on the one completing the start: a worker may hold the
-            // pool's lock while it waits for that completion, and the take-over needs the pool.
+            // On a thread of its own, never on the one completing the start: the take-over connects,
+            // and whatever else waits for that completion is released only after its dependents ran.
             transport.get().thenRunAsync(() -> {
                 if (!retired) {
                     whenClientReady.run();

@@ -72,17 +72,12 @@ final class PrimaryServer {
             requests.add(Request.post("/log", headers, envelope));
         }
         List<CompletableFuture<SendResult>> results = new ArrayList<>(envelopes.size());
-        if (first != null) {
-            List<SendResult> sent = pool.ifMade() == null ? first.trySend(requests) : null;
-            if (sent != null) {
-                for (SendResult result : sent) {
-                    results.add(CompletableFuture.completedFuture(result));
-                }
-                return results;
+        List<SendResult> sent = first == null ? null : first.trySend(requests); // once retired, one volatile read
+        if (sent != null) {
+            for (SendResult result : sent) {
+                results.add(CompletableFuture.completedFuture(result));
             }
-            if (pool.ifMade() != null) {
-                first.retire();
-            }
+            return results;
         }
         for (CompletableFuture<Response> response : pool.send(requests)) {
             results.add(response.handle((answer, error) -> {
