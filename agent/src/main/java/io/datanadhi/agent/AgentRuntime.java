@@ -17,8 +17,10 @@ import io.datanadhi.agent.delivery.StdoutPrinter;
 import io.datanadhi.agent.diag.CounterSummary;
 import io.datanadhi.agent.diag.Counters;
 import io.datanadhi.agent.diag.Diagnostics;
+import io.datanadhi.agent.record.EarlyEvent;
 import io.datanadhi.agent.record.RecordSettings;
 import io.datanadhi.agent.rules.ResolvedRulesWriter;
+import io.datanadhi.agent.rules.Rule;
 import io.datanadhi.agent.rules.RuleChanges;
 import io.datanadhi.agent.rules.RuleLoadResult;
 import io.datanadhi.agent.rules.RuleLoader;
@@ -32,6 +34,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The running agent. premain only installs the hooks and starts one daemon thread; that thread
@@ -89,8 +93,18 @@ final class AgentRuntime {
         AgentRuntime runtime = new AgentRuntime(args, agentJar);
         CaptureBridge.install(runtime.pending);
         CaptureInstaller.install(inst);
-        String shutdownHow = LastShutdownHook.register(inst, runtime::shutdown, "datanadhi-shutdown");
-        AgentThreads.newThread("datanadhi-init", runtime::initialize).start();
+        String shutdownHow = LastShutdownHook.register(inst, new Runnable() {
+            @Override
+            public void run() {
+                runtime.shutdown();
+            }
+        }, "datanadhi-shutdown");
+        AgentThreads.newThread("datanadhi-init", new Runnable() {
+            @Override
+            public void run() {
+                runtime.initialize();
+            }
+        }).start();
         Diagnostics.debug("agent_premain", "hooks installed", "late_attach", lateAttach, "bootstrap", bootstrapHow,
                 "shutdown", shutdownHow,
                 "millis", runtime.millis());
@@ -104,7 +118,12 @@ final class AgentRuntime {
             pending.configure(resolved.dir(), resolved.logLevel(), resolved.maxMessageBytes(), resolved.maxStackTraceBytes());
             phase("config resolved");
             String build = build();
-            watcher = resolved.rulesReload() ? new RuleWatcher(resolved.dir(), build, this::rulesReloaded) : null;
+            watcher = resolved.rulesReload() ? new RuleWatcher(resolved.dir(), build, new RuleWatcher.Listener() {
+                @Override
+                public void reloaded(RuleLoadResult now, RuleChanges changes) {
+                    rulesReloaded(now, changes);
+                }
+            }) : null;
             rules = RuleLoader.readCached(resolved.dir(), build);
             inEffect = rules;
             phase(rules.cached() ? "rules read (from the cache)" : "rules read");
@@ -178,8 +197,18 @@ final class AgentRuntime {
 
     /** Something can leave the process: a rule, and an API key to ship or a rule that prints. */
     private boolean active(RuleLoadResult rules) {
-        return !rules.rules().isEmpty()
-                && (config.apiKey() != null || rules.rules().rules().stream().anyMatch(rule -> rule.stdout()));
+        if (rules.rules().isEmpty()) {
+            return false;
+        }
+        if (config.apiKey() != null) {
+            return true;
+        }
+        for (Rule rule : rules.rules().rules()) {
+            if (rule.stdout()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String idleReason(RuleLoadResult rules) {
@@ -221,7 +250,12 @@ final class AgentRuntime {
             }
             long every = Math.max(5, Long.getLong(LOOK_PROPERTY, RuleWatcher.LOOK_MILLIS));
             ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(AgentThreads.factory("datanadhi-rules"));
-            thread.scheduleWithFixedDelay(looking::lookQuietly, every, every, TimeUnit.MILLISECONDS);
+            thread.scheduleWithFixedDelay(new Runnable() {
+                @Override
+                public void run() {
+                    looking.lookQuietly();
+                }
+            }, every, every, TimeUnit.MILLISECONDS);
             watching = thread;
         } finally {
             lifecycle.unlock();
@@ -281,11 +315,14 @@ final class AgentRuntime {
     private static long replay(PendingEvents.Early early, EventProcessor processor) {
         long count = early.count();
         long[] failed = {0};
-        long given = early.forEach(event -> {
-            try {
-                processor.replay(event);
-            } catch (Throwable t) {
-                failed[0]++; // one event's bad value must not cost the ones after it
+        long given = early.forEach(new Consumer<EarlyEvent>() {
+            @Override
+            public void accept(EarlyEvent event) {
+                try {
+                    processor.replay(event);
+                } catch (Throwable t) {
+                    failed[0]++; // one event's bad value must not cost the ones after it
+                }
             }
         });
         if (early.abandoned() && count > given) {
@@ -323,7 +360,12 @@ final class AgentRuntime {
             long interval = CounterSummary.intervalMillis();
             running.every(Duration.ofMillis(interval), Duration.ofMillis(interval), new CounterSummary(counters));
             mbean = PlatformMBean.registerWhenPlatformServerExists(
-                    new AgentMetrics(counters, AgentMetrics.Gauges.of(running, () -> inEffect)), running);
+                    new AgentMetrics(counters, AgentMetrics.Gauges.of(running, new Supplier<RuleLoadResult>() {
+                        @Override
+                        public RuleLoadResult get() {
+                            return inEffect;
+                        }
+                    })), running);
         } catch (Throwable t) {
             Diagnostics.debug("agent_metrics_unavailable", "no counter summary or MBean: " + t);
         }

@@ -144,7 +144,12 @@ final class PendingEvents implements CaptureSink {
         this.maxValueBytes = maxValueBytes;
         this.threshold = threshold;
         limitReason = "the spill to " + agentDir.resolve(EarlyEventSpill.DIR) + " had not started";
-        spiller = AgentThreads.newThread("datanadhi-startup-spill", () -> spill(agentDir));
+        spiller = AgentThreads.newThread("datanadhi-startup-spill", new Runnable() {
+            @Override
+            public void run() {
+                spill(agentDir);
+            }
+        });
         spiller.start();
     }
 
@@ -294,13 +299,9 @@ final class PendingEvents implements CaptureSink {
          * deletes the file. Returns how many it gave.
          */
         long forEach(Consumer<EarlyEvent> each) {
-            BooleanSupplier more = () -> !abandoned;
-            Consumer<EarlyEvent> counted = event -> {
-                given++;
-                each.accept(event);
-            };
+            Counting counted = new Counting(each);
             if (file != null) {
-                unread = fileInUse ? file.written() : file.readBack(counted, more);
+                unread = fileInUse ? file.written() : file.readBack(counted, counted);
                 if (unread > 0) {
                     unreadReason = writeFailure != null ? writeFailure : file.readFailure();
                 }
@@ -324,6 +325,26 @@ final class PendingEvents implements CaptureSink {
                 memory.clear();
             }
             return given;
+        }
+
+        /** Counts what {@link #forEach} gives, and tells the spill file's reader to go on until abandoned. */
+        private final class Counting implements Consumer<EarlyEvent>, BooleanSupplier {
+            private final Consumer<EarlyEvent> each;
+
+            Counting(Consumer<EarlyEvent> each) {
+                this.each = each;
+            }
+
+            @Override
+            public void accept(EarlyEvent event) {
+                given++;
+                each.accept(event);
+            }
+
+            @Override
+            public boolean getAsBoolean() {
+                return !abandoned;
+            }
         }
 
         /** Stops {@link #forEach} at its next event (the application is exiting). */

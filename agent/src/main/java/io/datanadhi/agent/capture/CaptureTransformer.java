@@ -25,7 +25,12 @@ final class CaptureTransformer implements ClassFileTransformer {
         Tracers.active();
         for (FrameworkHook hook : hooks) {
             for (HookPoint point : hook.hookPoints()) {
-                byType.computeIfAbsent(point.internalName(), k -> new ArrayList<>()).add(point);
+                List<HookPoint> points = byType.get(point.internalName());
+                if (points == null) {
+                    points = new ArrayList<>();
+                    byType.put(point.internalName(), points);
+                }
+                points.add(point);
             }
         }
     }

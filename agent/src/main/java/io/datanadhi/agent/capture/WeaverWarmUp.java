@@ -20,7 +20,12 @@ final class WeaverWarmUp {
     /** Never throws: the warm-up is optional, and premain goes on without it. */
     static void start() {
         try {
-            AgentThreads.newThread("datanadhi-warm-up", WeaverWarmUp::weave).start();
+            AgentThreads.newThread("datanadhi-warm-up", new Runnable() {
+                @Override
+                public void run() {
+                    weave();
+                }
+            }).start();
         } catch (Throwable t) {
             // no thread to spare: the first real weave loads the classes itself
         }

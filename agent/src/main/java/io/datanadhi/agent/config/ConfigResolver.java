@@ -196,7 +196,12 @@ public final class ConfigResolver {
         if (raw.text == null || (raw.scalar && raw.text.isBlank())) {
             return; // blank counts as not given
         }
-        candidates.computeIfAbsent(key, k -> new ArrayList<>()).add(raw);
+        List<RawValue> given = candidates.get(key);
+        if (given == null) {
+            given = new ArrayList<>();
+            candidates.put(key, given);
+        }
+        given.add(raw);
     }
 
     /**

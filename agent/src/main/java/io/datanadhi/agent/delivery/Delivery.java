@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Delivers captured records off the logging threads, in this order: the primary server; while it
@@ -171,11 +173,32 @@ public final class Delivery {
         String key = settings.apiKey == null ? "" : settings.apiKey;
         this.window = new Semaphore(settings.maxInFlight);
         this.primary = new PrimaryServer(this.http, settings.primary, settings.maxInFlight, settings.apiKeyHeader, key);
-        this.primaryHealth = new HealthMonitor("the primary server " + settings.serverHost, primary::healthy,
-                this::primaryRecovered, scheduler);
+        // Classes, not lambdas, on the start-up path (see AgentThreads).
+        this.primaryHealth = new HealthMonitor("the primary server " + settings.serverHost,
+                new Supplier<CompletableFuture<Boolean>>() {
+                    @Override
+                    public CompletableFuture<Boolean> get() {
+                        return primary.healthy();
+                    }
+                }, new Runnable() {
+                    @Override
+                    public void run() {
+                        primaryRecovered();
+                    }
+                }, scheduler);
         this.fallback = new FallbackServer(this.http, settings.fallback, settings.apiKeyHeader, key);
-        this.fallbackHealth = new HealthMonitor("the fallback server " + settings.fallbackHost, fallback::healthy,
-                this::fallbackRecovered, scheduler);
+        this.fallbackHealth = new HealthMonitor("the fallback server " + settings.fallbackHost,
+                new Supplier<CompletableFuture<Boolean>>() {
+                    @Override
+                    public CompletableFuture<Boolean> get() {
+                        return fallback.healthy();
+                    }
+                }, new Runnable() {
+                    @Override
+                    public void run() {
+                        fallbackRecovered();
+                    }
+                }, scheduler);
         for (int i = 1; i <= settings.workers; i++) {
             workers.add(new Worker("datanadhi-worker-" + i, false));
         }
@@ -196,7 +219,12 @@ public final class Delivery {
                 http.get(); // the first records need the full client: start it now
             }
             // The connection is ready when the first record is (on a thread of its own: a blocking connect).
-            AgentThreads.newThread("datanadhi-connect", primary::preconnect).start();
+            AgentThreads.newThread("datanadhi-connect", new Runnable() {
+                @Override
+                public void run() {
+                    primary.preconnect();
+                }
+            }).start();
         }
     }
 
@@ -269,11 +297,14 @@ public final class Delivery {
      * schedule. The task must be quick: health checks share the thread.
      */
     public ScheduledFuture<?> every(Duration initialDelay, Duration period, Runnable task) {
-        return scheduler.scheduleWithFixedDelay(() -> {
-            try {
-                task.run();
-            } catch (Throwable t) {
-                Diagnostics.warn("housekeeping_error", "a periodic task of the agent failed; it runs again later", t);
+        return scheduler.scheduleWithFixedDelay(new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    task.run();
+                } catch (Throwable t) {
+                    Diagnostics.warn("housekeeping_error", "a periodic task of the agent failed; it runs again later", t);
+                }
             }
         }, initialDelay.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -627,6 +658,19 @@ public final class Delivery {
         }
     }
 
+    private final class Answered implements Consumer<SendResult> {
+        private final CapturedRecord record;
+
+        Answered(CapturedRecord record) {
+            this.record = record;
+        }
+
+        @Override
+        public void accept(SendResult result) {
+            answered(record, result);
+        }
+    }
+
     /**
      * The primary's answer to one record: on the HTTP client's thread, or on the worker for the
      * first records. Quick, never blocks.
@@ -917,7 +961,7 @@ public final class Delivery {
                 List<CompletableFuture<SendResult>> answers = primary.send(envelopes);
                 for (int i = 0; i < answers.size(); i++) {
                     CapturedRecord record = records.get(i);
-                    answers.get(i).thenAccept(result -> answered(record, result));
+                    answers.get(i).thenAccept(new Answered(record));
                 }
                 sent = end;
             }

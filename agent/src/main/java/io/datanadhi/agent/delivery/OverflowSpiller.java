@@ -38,7 +38,12 @@ final class OverflowSpiller {
         this.dropped = dropped;
         this.stdout = stdout;
         this.counters = counters;
-        this.thread = AgentThreads.newThread("datanadhi-overflow", this::run);
+        this.thread = AgentThreads.newThread("datanadhi-overflow", new Runnable() {
+            @Override
+            public void run() {
+                OverflowSpiller.this.run();
+            }
+        });
     }
 
     void start() {

@@ -8,6 +8,7 @@ import io.datanadhi.http.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 
 /**
  * The Data Nadhi server: {@code POST {host}/log} per record, many in flight, one per keep-alive
@@ -21,6 +22,7 @@ final class PrimaryServer {
     private final LazyPool pool;
     private final String[] headers;
     private final ConnectionProblems problems;
+    private final ToResult toResult;
     /** Null behind a proxy: the blocking connection goes direct. */
     private final FirstRecordsSender first;
 
@@ -29,8 +31,14 @@ final class PrimaryServer {
         this.pool = new LazyPool(transport, endpoint, maxInFlight + 1);
         this.headers = new String[] {"Content-Type", "application/json", apiKeyHeader, apiKey};
         this.problems = new ConnectionProblems(endpoint.target().toString(), "server.tls");
+        this.toResult = new ToResult(problems);
         this.first = BlockingConnection.supports(endpoint)
-                ? new FirstRecordsSender(endpoint, transport, problems, this::takeOver) : null;
+                ? new FirstRecordsSender(endpoint, transport, problems, new Runnable() {
+                    @Override
+                    public void run() {
+                        takeOver();
+                    }
+                }) : null;
     }
 
     /** The full client is ready: a connection opened ahead of its first records, and the blocking ones closed. */
@@ -80,10 +88,7 @@ final class PrimaryServer {
             return results;
         }
         for (CompletableFuture<Response> response : pool.send(requests)) {
-            results.add(response.handle((answer, error) -> {
-                problems.seen(error);
-                return error != null ? SendResult.ofError(error) : SendResult.ofStatus(answer.status, answer.body);
-            }));
+            results.add(response.handle(toResult));
         }
         return results;
     }
@@ -108,5 +113,20 @@ final class PrimaryServer {
             first.close();
         }
         pool.close();
+    }
+
+    /** A response, or the failure in its place, as a send result; the failure also goes to the connection problems. */
+    private static final class ToResult implements BiFunction<Response, Throwable, SendResult> {
+        private final ConnectionProblems problems;
+
+        ToResult(ConnectionProblems problems) {
+            this.problems = problems;
+        }
+
+        @Override
+        public SendResult apply(Response answer, Throwable error) {
+            problems.seen(error);
+            return error != null ? SendResult.ofError(error) : SendResult.ofStatus(answer.status, answer.body);
+        }
     }
 }

@@ -34,7 +34,12 @@ public final class AtomicFiles {
 
     /** Writes {@code content} to {@code target} (mode 0600), creating its directory (0700). */
     public static void write(Path target, byte[] content) throws IOException {
-        replace(target, out -> out.write(content), false);
+        replace(target, new Content() {
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+                out.write(content);
+            }
+        }, false);
     }
 
     /**

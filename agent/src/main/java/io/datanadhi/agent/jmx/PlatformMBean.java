@@ -41,9 +41,19 @@ public final class PlatformMBean implements AutoCloseable {
 
     /** Registers {@code mbean} as soon as the platform MBean server exists; never creates it. */
     public static PlatformMBean registerWhenPlatformServerExists(AgentMXBean mbean, Delivery delivery) {
-        PlatformMBean registration = new PlatformMBean(mbean, PlatformMBean::existingPlatformServer);
+        PlatformMBean registration = new PlatformMBean(mbean, new Supplier<MBeanServer>() {
+            @Override
+            public MBeanServer get() {
+                return existingPlatformServer();
+            }
+        });
         synchronized (registration) {
-            registration.poll = delivery.every(Duration.ZERO, Duration.ofMillis(POLL_MILLIS), registration::tryRegister);
+            registration.poll = delivery.every(Duration.ZERO, Duration.ofMillis(POLL_MILLIS), new Runnable() {
+                @Override
+                public void run() {
+                    registration.tryRegister();
+                }
+            });
         }
         return registration;
     }

@@ -1,5 +1,9 @@
 package io.datanadhi.agent.record;
 
+import java.util.Iterator;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
 /**
  * Finds the application's call site with one stack walk. Only events that are shipped or
  * printed (or read by a rule) pay for it.
@@ -39,20 +43,13 @@ public final class CallerLocator {
         "sun.reflect.",
     };
 
+    private static final FirstApplicationFrame FIRST_APPLICATION_FRAME = new FirstApplicationFrame();
+
     private CallerLocator() {}
 
     public static Caller locate() {
         try {
-            return WALKER.walk(frames -> {
-                java.util.Iterator<StackWalker.StackFrame> it = frames.iterator();
-                while (it.hasNext()) {
-                    StackWalker.StackFrame frame = it.next();
-                    if (!SKIPPED_CLASS.get(frame.getDeclaringClass())) {
-                        return Caller.of(frame);
-                    }
-                }
-                return Caller.UNKNOWN;
-            });
+            return WALKER.walk(FIRST_APPLICATION_FRAME);
         } catch (RuntimeException e) {
             return Caller.UNKNOWN;
         }
@@ -65,5 +62,20 @@ public final class CallerLocator {
             }
         }
         return false;
+    }
+
+    /** A class, not a lambda: the first early event walks the stack at the agent's start (see {@code AgentThreads}). */
+    private static final class FirstApplicationFrame implements Function<Stream<StackWalker.StackFrame>, Caller> {
+        @Override
+        public Caller apply(Stream<StackWalker.StackFrame> frames) {
+            Iterator<StackWalker.StackFrame> it = frames.iterator();
+            while (it.hasNext()) {
+                StackWalker.StackFrame frame = it.next();
+                if (!SKIPPED_CLASS.get(frame.getDeclaringClass())) {
+                    return Caller.of(frame);
+                }
+            }
+            return Caller.UNKNOWN;
+        }
     }
 }

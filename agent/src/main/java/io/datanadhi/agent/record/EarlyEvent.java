@@ -88,11 +88,7 @@ public final class EarlyEvent {
                 copy.put(e.getKey(), ContextValues.copy(e.getValue(), maxValueBytes));
             }
         }
-        mapper.forEachKeyValue(source, (k, v) -> {
-            if (copy.size() <= EventView.MAX_CONTEXT_ENTRIES || copy.containsKey(k)) {
-                copy.put(k, ContextValues.copy(v, maxValueBytes));
-            }
-        });
+        mapper.forEachKeyValue(source, new KeyValueCopy(copy, EventView.MAX_CONTEXT_ENTRIES + 1, maxValueBytes));
         return copy.isEmpty() ? null : copy;
     }
 

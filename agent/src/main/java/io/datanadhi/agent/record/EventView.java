@@ -216,13 +216,9 @@ public final class EventView implements RecordView {
                 copy.put(e.getKey(), ContextValues.copy(e.getValue(), max));
             }
         }
-        mapper.forEachKeyValue(event, (k, v) -> {
-            if (copy.size() < MAX_CONTEXT_ENTRIES || copy.containsKey(k)) {
-                copy.put(k, ContextValues.copy(v, max));
-            } else {
-                contextTruncated = true;
-            }
-        });
+        KeyValueCopy pairs = new KeyValueCopy(copy, MAX_CONTEXT_ENTRIES, max);
+        mapper.forEachKeyValue(event, pairs);
+        contextTruncated |= pairs.truncated;
         return copy;
     }
 

@@ -38,8 +38,12 @@ public final class Condition {
     }
 
     // Numbers are rendered here instead of into a new String; one per thread.
-    private static final ThreadLocal<StringBuilder> SCRATCH =
-            ThreadLocal.withInitial(() -> new StringBuilder(32));
+    private static final ThreadLocal<StringBuilder> SCRATCH = new ThreadLocal<>() {
+        @Override
+        protected StringBuilder initialValue() {
+            return new StringBuilder(32);
+        }
+    };
 
     private final String key;
     private final RecordPath path;
@@ -69,7 +73,12 @@ public final class Condition {
             Pattern compiled = Pattern.compile(value, Pattern.UNIX_LINES);
             this.pattern = compiled;
             this.regexPrefix = literalPrefix(value);
-            this.matchers = ThreadLocal.withInitial(() -> compiled.matcher(""));
+            this.matchers = new ThreadLocal<>() {
+                @Override
+                protected Matcher initialValue() {
+                    return compiled.matcher("");
+                }
+            };
         } else {
             this.pattern = null;
             this.regexPrefix = "";

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.zip.CRC32;
 
@@ -32,7 +33,7 @@ final class RuleCache {
     private static final int MAX_STRING_BYTES = 16 << 20;
 
     /** One rule file as it is on disk now. */
-    static final class Stamp {
+    static final class Stamp implements Comparable<Stamp> {
         final String name;
         final long size;
         final long modifiedMillis;
@@ -48,6 +49,12 @@ final class RuleCache {
         boolean same(Stamp other) {
             return name.equals(other.name) && size == other.size && modifiedMillis == other.modifiedMillis
                     && crc == other.crc;
+        }
+
+        /** By file name: the order the rules apply in. */
+        @Override
+        public int compareTo(Stamp other) {
+            return name.compareTo(other.name);
         }
     }
 
@@ -81,7 +88,7 @@ final class RuleCache {
         } catch (IOException | RuntimeException e) {
             return null;
         }
-        stamps.sort((a, b) -> a.name.compareTo(b.name));
+        Collections.sort(stamps);
         return stamps;
     }
 

@@ -13,6 +13,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
@@ -85,7 +86,9 @@ public final class RuleLoader {
         if (cacheable) {
             RuleLoadResult cached = RuleCache.load(datanadhiDir, stamps, build);
             if (cached != null) {
-                cached.problems().forEach(RuleLoader::report);
+                for (RuleProblem problem : cached.problems()) {
+                    report(problem);
+                }
                 reportOutcome(datanadhiDir, cached);
                 return cached;
             }
@@ -109,12 +112,12 @@ public final class RuleLoader {
             wholeFileProblem("rules_dir_unreadable", RULES_DIR, RULES_DIR + ": " + what + "; no rules loaded");
             return;
         }
-        List<Path> ruleFiles = new ArrayList<>();
+        List<String> ruleFiles = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
                 if (isRuleFile(name)) {
-                    ruleFiles.add(entry);
+                    ruleFiles.add(name);
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -122,9 +125,9 @@ public final class RuleLoader {
                     RULES_DIR + ": cannot list the folder (" + describe(e) + "); no rules loaded");
             return;
         }
-        ruleFiles.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
-        for (Path file : ruleFiles) {
-            readFile(file, RULES_DIR + "/" + file.getFileName());
+        Collections.sort(ruleFiles);
+        for (String name : ruleFiles) {
+            readFile(folder.resolve(name), RULES_DIR + "/" + name);
         }
     }
 

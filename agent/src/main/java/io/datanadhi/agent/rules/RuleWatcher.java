@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
@@ -137,7 +138,7 @@ public final class RuleWatcher {
         } catch (IOException | RuntimeException e) {
             return "unlisted " + e;
         }
-        looks.sort((a, b) -> a.name.compareTo(b.name));
+        Collections.sort(looks);
         previous = looks;
         return looks;
     }
@@ -169,7 +170,7 @@ public final class RuleWatcher {
     }
 
     /** One rule file's attributes (size, modification time, inode) and the CRC of its content. */
-    private static final class FileLook {
+    private static final class FileLook implements Comparable<FileLook> {
         final String name;
         final long size;
         final long modifiedNanos;
@@ -187,6 +188,12 @@ public final class RuleWatcher {
         boolean sameAttributes(FileLook other) {
             return name.equals(other.name) && size == other.size && modifiedNanos == other.modifiedNanos
                     && java.util.Objects.equals(key, other.key);
+        }
+
+        /** By file name (not consistent with {@link #equals}: only for sorting one look's files). */
+        @Override
+        public int compareTo(FileLook other) {
+            return name.compareTo(other.name);
         }
 
         @Override

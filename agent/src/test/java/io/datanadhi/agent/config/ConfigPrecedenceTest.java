@@ -156,7 +156,7 @@ class ConfigPrecedenceTest {
                 "  max_stacktrace_bytes: 2000",
                 "async:",
                 "  queue_size: 100",
-                "  workers: 4",
+                "  workers: +4",
                 "  exit_timeout: 0",
                 "echopost:",
                 "  disable: yes",

@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.datanadhi.it.IngestServer.Received;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -124,6 +127,13 @@ class JulCaptureTest {
         assertTrue(loaded.contains("io.datanadhi.http.BlockingConnection source:"), "the records went on the blocking connection");
         assertFalse(loaded.contains("io.netty.channel.nio.NioIoHandler source:"), "the HTTP client's event loop was never made");
         assertFalse(loaded.contains("io.netty.handler.codec.http.HttpClientCodec source:"), "nor its HTTP codec");
+        // Each lambda is a class the JVM spins at its first use (half a millisecond on JDK 25, and work for its JIT).
+        List<String> spun = new ArrayList<>();
+        Matcher lambda = Pattern.compile("io\\.datanadhi\\.[\\w.$]*\\$\\$Lambda\\S*").matcher(loaded);
+        while (lambda.find()) {
+            spun.add(lambda.group());
+        }
+        assertEquals(List.of(), spun, "no lambda of the agent's on the way to a short job's records");
     }
 
     static Received only(List<Received> records) {
