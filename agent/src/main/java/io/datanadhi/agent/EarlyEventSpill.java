@@ -1,6 +1,7 @@
 package io.datanadhi.agent;
 
 import io.datanadhi.agent.files.AtomicFiles;
+import io.datanadhi.agent.files.ProcessId;
 import io.datanadhi.agent.record.EarlyEvent;
 import io.datanadhi.agent.record.EarlyEventCodec;
 import java.io.BufferedInputStream;
@@ -55,7 +56,7 @@ final class EarlyEventSpill {
         Path dir = agentDir.resolve(DIR);
         Files.createDirectories(dir, AtomicFiles.ownerOnly("rwx------"));
         deleteAbandoned(dir);
-        Path file = dir.resolve(PREFIX + ProcessHandle.current().pid() + "-"
+        Path file = dir.resolve(PREFIX + ProcessId.current() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1) + SUFFIX);
         FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE), AtomicFiles.ownerOnly("rw-------"));

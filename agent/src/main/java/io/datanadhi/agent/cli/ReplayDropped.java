@@ -204,7 +204,7 @@ final class ReplayDropped {
         List<Path> files = new ArrayList<>();
         try (Stream<Path> listing = Files.list(dropped)) {
             for (Path file : (Iterable<Path>) listing::iterator) {
-                Matcher name = DroppedFiles.FILE_NAME.matcher(file.getFileName().toString());
+                Matcher name = DroppedFiles.nameMatcher(file.getFileName().toString());
                 if (name.matches() && known.contains(name.group(1))
                         && (reasons.isEmpty() || reasons.contains(name.group(1))) && Files.isRegularFile(file)) {
                     files.add(file);
@@ -216,7 +216,7 @@ final class ReplayDropped {
     }
 
     private static long number(Path file, int group) {
-        Matcher name = DroppedFiles.FILE_NAME.matcher(file.getFileName().toString());
+        Matcher name = DroppedFiles.nameMatcher(file.getFileName().toString());
         name.matches();
         return Long.parseLong(name.group(group));
     }

@@ -12,7 +12,6 @@ import java.util.regex.Pattern;
  */
 final class AgentArguments {
     // Used to decide whether a malformed entry may be echoed: it could be a pasted secret.
-    private static final Pattern KEY_LIKE = Pattern.compile("[A-Za-z0-9_.]{1,64}");
 
     private AgentArguments() {}
 
@@ -31,7 +30,8 @@ final class AgentArguments {
             int eq = entry.indexOf('=');
             String key = eq < 0 ? "" : entry.substring(0, eq).trim();
             if (key.isEmpty()) {
-                String shown = KEY_LIKE.matcher(entry).matches() ? entry : "(not shown)";
+                // Compiled here, on this rare path: a character class at class initialization costs every start.
+                String shown = Pattern.matches("[A-Za-z0-9_.]{1,64}", entry) ? entry : "(not shown)";
                 warnings.add(ConfigEvents.ARGUMENT_MALFORMED,
                         "agent argument " + (i + 1) + " is not key=value; ignored (format: key=value;key=value)",
                         "source", "agent arguments", "entry", shown);

@@ -6,6 +6,7 @@ import io.datanadhi.agent.AgentVersion;
 import io.datanadhi.agent.diag.Diagnostics;
 import java.io.IOException;
 import java.nio.file.Path;
+import io.datanadhi.agent.record.UtcTime;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -51,7 +52,7 @@ public final class ResolvedConfigWriter {
         }
         Map<String, Object> document = new LinkedHashMap<>();
         document.put("agent_version", AgentVersion.get());
-        document.put("resolved_at", Instant.now().toString());
+        document.put("resolved_at", UtcTime.of(Instant.now()));
         document.put("config", settings);
         return document;
     }

@@ -30,8 +30,17 @@ public final class DroppedFiles {
 
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
-    /** {@code <reason>_<epoch-ms>_<n>.jsonl}, as {@link #open} names a file: groups reason, ms, n. */
-    public static final Pattern FILE_NAME = Pattern.compile("([a-z_]+)_(\\d+)_(\\d+)\\.jsonl");
+
+    /** Compiled when a name is first read, not at the agent's start (a character class makes the JDK spin classes). */
+    private static final class Names {
+        /** {@code <reason>_<epoch-ms>_<n>.jsonl}, as {@link #open} names a file: groups reason, ms, n. */
+        static final Pattern FILE_NAME = Pattern.compile("([a-z_]+)_(\\d+)_(\\d+)\\.jsonl");
+    }
+
+    /** A matcher of {@code <reason>_<epoch-ms>_<n>.jsonl}, as {@link #open} names a file, on {@code name}: groups reason, ms, n. */
+    public static java.util.regex.Matcher nameMatcher(String name) {
+        return Names.FILE_NAME.matcher(name);
+    }
 
     private final Path directory;
     private final Counters counters;
@@ -127,7 +136,7 @@ public final class DroppedFiles {
     /** The file name prefix: {@code primary_failed}, {@code queue_full}, ... */
     /** The reason in a dropped file's name ({@code primary_failed}, ...), or null for any other name. */
     public static String reasonOf(Path file) {
-        java.util.regex.Matcher name = FILE_NAME.matcher(file.getFileName().toString());
+        java.util.regex.Matcher name = nameMatcher(file.getFileName().toString());
         return name.matches() ? name.group(1) : null;
     }
 

@@ -6,6 +6,7 @@ import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import io.datanadhi.agent.record.UtcTime;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -132,7 +133,7 @@ public final class Diagnostics {
 
     static String format(Level level, String event, String message, Throwable cause, Object... fields) {
         StringBuilder b = new StringBuilder(160);
-        b.append("{\"time\":\"").append(Instant.now()).append('"');
+        b.append("{\"time\":\"").append(UtcTime.of(Instant.now())).append('"');
         b.append(",\"logger\":\"datanadhi\"");
         b.append(",\"level\":\"").append(level.name()).append('"');
         b.append(",\"event\":");

@@ -1,5 +1,6 @@
 package io.datanadhi.agent.echopost;
 
+import io.datanadhi.agent.files.ProcessId;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -479,7 +480,7 @@ public final class EchoPostInstaller {
     }
 
     private Path tempFile() throws IOException {
-        Path temp = dir.resolve("." + FILE_NAME + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
+        Path temp = dir.resolve("." + FILE_NAME + "." + ProcessId.current() + "." + System.nanoTime() + ".tmp");
         Files.createFile(temp, io.datanadhi.agent.files.AtomicFiles.ownerOnly("rw-------"));
         return temp;
     }

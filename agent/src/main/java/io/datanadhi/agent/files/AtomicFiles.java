@@ -59,7 +59,7 @@ public final class AtomicFiles {
             Files.createDirectories(dir, ownerOnly("rwx------"));
         }
         // A name of our own rather than Files.createTempFile, whose SecureRandom costs ~20 ms at start-up.
-        Path temp = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + "."
+        Path temp = dir.resolve(target.getFileName() + "." + ProcessId.current() + "."
                 + SEQUENCE.incrementAndGet() + ".tmp");
         try {
             // Owner-only from the moment it exists, not after the content is in.

@@ -6,8 +6,6 @@ import io.datanadhi.agent.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -16,62 +14,11 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class RecordWriter {
 
     private static final JsonFactory JSON = Json.FACTORY;
-    /** Epoch milliseconds of 0000-01-01 and 10000-01-01: the years written with four digits by hand. */
-    private static final long FIRST_MILLIS = -62_167_219_200_000L;
-    private static final long END_MILLIS = 253_402_300_800_000L;
-
     private RecordWriter() {}
 
-    /**
-     * {@code uuuu-MM-dd'T'HH:mm:ss.SSS'Z'} in UTC. Written by hand for years 0 to 9999 (about 50
-     * {@code java.time} classes fewer at start-up, a few times quicker per record); the formatter
-     * for any other.
-     */
+    /** {@code uuuu-MM-dd'T'HH:mm:ss.SSS'Z'} in UTC (see {@link UtcTime#millis}). */
     public static String timestamp(long epochMillis) {
-        if (epochMillis < FIRST_MILLIS || epochMillis >= END_MILLIS) {
-            return WideYears.TIMESTAMP.format(java.time.Instant.ofEpochMilli(epochMillis));
-        }
-        long days = Math.floorDiv(epochMillis, 86_400_000L);
-        int millisOfDay = (int) Math.floorMod(epochMillis, 86_400_000L);
-        // Days to a civil date (H. Hinnant's algorithm): eras of 400 years from 0000-03-01.
-        long z = days + 719_468;
-        long era = Math.floorDiv(z, 146_097);
-        long dayOfEra = z - era * 146_097;
-        long yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365;
-        long dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
-        long shiftedMonth = (5 * dayOfYear + 2) / 153;
-        int day = (int) (dayOfYear - (153 * shiftedMonth + 2) / 5 + 1);
-        int month = (int) (shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9);
-        int year = (int) (yearOfEra + era * 400 + (month <= 2 ? 1 : 0));
-        char[] text = new char[24];
-        digits(text, 0, year, 4);
-        text[4] = '-';
-        digits(text, 5, month, 2);
-        text[7] = '-';
-        digits(text, 8, day, 2);
-        text[10] = 'T';
-        digits(text, 11, millisOfDay / 3_600_000, 2);
-        text[13] = ':';
-        digits(text, 14, millisOfDay / 60_000 % 60, 2);
-        text[16] = ':';
-        digits(text, 17, millisOfDay / 1000 % 60, 2);
-        text[19] = '.';
-        digits(text, 20, millisOfDay % 1000, 3);
-        text[23] = 'Z';
-        return new String(text);
-    }
-
-    private static void digits(char[] text, int at, int value, int width) {
-        for (int i = at + width - 1; i >= at; i--) {
-            text[i] = (char) ('0' + value % 10);
-            value /= 10;
-        }
-    }
-
-    /** Loaded only for a timestamp before year 0 or after 9999. */
-    private static final class WideYears {
-        static final DateTimeFormatter TIMESTAMP =
-                DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+        return UtcTime.millis(epochMillis);
     }
 
     /** A random (version 4) UUID from a fast, non-blocking source: trace ids need no secrecy. */

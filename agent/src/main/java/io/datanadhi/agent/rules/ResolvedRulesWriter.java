@@ -1,7 +1,9 @@
 package io.datanadhi.agent.rules;
 
 import io.datanadhi.agent.files.AtomicFiles;
+import io.datanadhi.agent.files.ProcessId;
 import io.datanadhi.agent.json.JsonText;
+import io.datanadhi.agent.record.UtcTime;
 import io.datanadhi.agent.diag.Diagnostics;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -60,8 +62,8 @@ public final class ResolvedRulesWriter {
         root.put("problems", problems);
         root.put("files", result.files());
         // Who loaded them and when: the doctor tells a running agent's last reload from a stale file.
-        root.put("loaded_at", result.loadedAt().toString());
-        root.put("pid", ProcessHandle.current().pid());
+        root.put("loaded_at", UtcTime.of(result.loadedAt()));
+        root.put("pid", ProcessId.current());
         return root;
     }
 

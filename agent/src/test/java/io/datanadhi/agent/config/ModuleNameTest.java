@@ -18,6 +18,8 @@ class ModuleNameTest {
     void mainClassCommandGivesTheMainClassName() {
         assertEquals("com.acme.Main", ModuleName.fromJavaCommand("com.acme.Main arg1 arg2.jar"));
         assertEquals("Main", ModuleName.fromJavaCommand("Main"));
+        assertEquals("com.acme.Main", ModuleName.fromJavaCommand("  com.acme.Main\targ"));
+        assertEquals("com.acme.Main", ModuleName.fromJavaCommand("com.acme.Main\u000Barg\nmore"));
     }
 
     @Test

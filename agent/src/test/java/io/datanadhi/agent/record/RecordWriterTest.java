@@ -41,6 +41,27 @@ class RecordWriterTest {
         }
     }
 
+    @Test
+    void utcTimesAreWhatInstantToStringWrites() {
+        List<java.time.Instant> instants = new ArrayList<>(List.of(java.time.Instant.EPOCH, java.time.Instant.now(),
+                java.time.Instant.ofEpochSecond(-1, 999_999_999), java.time.Instant.ofEpochSecond(0, 1),
+                java.time.Instant.ofEpochSecond(0, 1_000), java.time.Instant.ofEpochSecond(0, 1_000_000),
+                java.time.Instant.ofEpochSecond(-62_167_219_200L) /* 0000-01-01 */,
+                java.time.Instant.ofEpochSecond(-62_167_219_201L, 5),
+                java.time.Instant.ofEpochSecond(253_402_300_799L, 999_999_999) /* 9999-12-31T23:59:59.999999999 */,
+                java.time.Instant.ofEpochSecond(253_402_300_800L), java.time.Instant.MIN, java.time.Instant.MAX));
+        java.util.Random random = new java.util.Random(7);
+        int[] granularity = {1, 1_000, 1_000_000, 1_000_000_000};
+        for (int i = 0; i < 200_000; i++) {
+            long seconds = i % 2 == 0 ? random.nextLong() % 4_000_000_000L : random.nextLong() % 300_000_000_000L;
+            int step = granularity[i % granularity.length];
+            instants.add(java.time.Instant.ofEpochSecond(seconds, random.nextInt(1_000_000_000 / step) * step));
+        }
+        for (java.time.Instant instant : instants) {
+            assertEquals(instant.toString(), UtcTime.of(instant), "at " + instant.getEpochSecond() + "s " + instant.getNano());
+        }
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern TIMESTAMP = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
 
