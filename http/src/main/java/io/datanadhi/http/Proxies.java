@@ -75,18 +75,19 @@ public final class Proxies {
         List<String> problems = new ArrayList<>();
         Proxy https = fromProperties(properties, "https", 443, problems);
         Proxy http = fromProperties(properties, "http", 80, problems);
-        Bypass jdkBypass = new JdkPatterns(properties.getProperty("http.nonProxyHosts", JDK_DEFAULT_NON_PROXY_HOSTS));
         boolean propertiesUsed = https != null || http != null;
-        Bypass bypass = jdkBypass;
+        String noProxy = null;
         if (!propertiesUsed) {
             https = fromEnvironment(environment, "https_proxy", problems);
             http = fromEnvironment(environment, "http_proxy", problems);
-            String noProxy = first(environment, "no_proxy", "NO_PROXY");
-            bypass = new NoProxyEntries(noProxy == null ? "" : noProxy);
+            noProxy = first(environment, "no_proxy", "NO_PROXY");
         }
         if (https == null && http == null && problems.isEmpty()) {
-            return NONE;
+            return NONE; // and no bypass list compiled: its regexes cost a few ms of every start
         }
+        Bypass bypass = propertiesUsed
+                ? new JdkPatterns(properties.getProperty("http.nonProxyHosts", JDK_DEFAULT_NON_PROXY_HOSTS))
+                : new NoProxyEntries(noProxy == null ? "" : noProxy);
         return new Proxies(https, http, bypass, Collections.unmodifiableList(problems));
     }
 
