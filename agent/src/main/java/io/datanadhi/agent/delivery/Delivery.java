@@ -40,7 +40,7 @@ import java.util.function.Supplier;
  * <p>To the primary, the workers keep a window of up to {@code async.max_in_flight} requests in
  * flight, each on a keep-alive connection of its own: a server tens of milliseconds away gets as
  * many records a second as the window holds per round trip (the first records of a run go one at
- * a time on blocking connections instead, {@link FirstRecordsSender}, until the window's client is
+ * a time on blocking connections instead, {@link NearServerSender}, until the window's client is
  * needed and ready). Answers come back on the HTTP client's thread, which settles them: counted,
  * or handed back to a worker to be written to {@code dropped/} (refused) or sent elsewhere (the
  * server is down). When the window stays full

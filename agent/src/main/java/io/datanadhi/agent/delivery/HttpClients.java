@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Loading Netty takes a few hundred milliseconds of class loading on a cold JVM; {@link #start()}
  * does it on a thread of its own when the records first need it ({@link OnDemandTransport}): until
- * then the first records go on blocking connections ({@link FirstRecordsSender}).
+ * then the first records go on blocking connections ({@link NearServerSender}).
  */
 public final class HttpClients {
 

@@ -6,7 +6,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The HTTP client's threads (Netty), started the first time something asks for them, on a thread
  * of their own ({@link HttpClients#start()}), or given already started. A short job whose records
- * all fit on the primary's blocking connection ({@link FirstRecordsSender}) never starts them.
+ * all fit on the primary's blocking connection ({@link NearServerSender}) never starts them.
  */
 final class OnDemandTransport {
 

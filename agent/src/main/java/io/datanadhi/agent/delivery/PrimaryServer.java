@@ -13,9 +13,9 @@ import java.util.function.BiFunction;
 /**
  * The Data Nadhi server: {@code POST {host}/log} per record, many in flight, one per keep-alive
  * connection ({@link ConnectionPool}); {@code GET {host}/} for health. Answers complete on the
- * HTTP client's event loop. The first records go one at a time on a blocking connection
- * ({@link FirstRecordsSender}) while the pool's client is not needed or not ready; their answers
- * are complete when {@link #send} returns.
+ * HTTP client's event loop. While the server is near, the records a blocking connection carries
+ * go there instead, one at a time on the worker ({@link NearServerSender}); their answers are
+ * complete when {@link #send} returns.
  */
 final class PrimaryServer {
 
@@ -23,8 +23,8 @@ final class PrimaryServer {
     private final String[] headers;
     private final ConnectionProblems problems;
     private final ToResult toResult;
-    /** Null behind a proxy: the blocking connection goes direct. */
-    private final FirstRecordsSender first;
+    /** Null behind a proxy: the blocking connections go direct. */
+    private final NearServerSender near;
 
     PrimaryServer(OnDemandTransport transport, Endpoint endpoint, int maxInFlight, String apiKeyHeader, String apiKey) {
         // One more connection than the window: the health check never waits behind records.
@@ -32,8 +32,8 @@ final class PrimaryServer {
         this.headers = new String[] {"Content-Type", "application/json", apiKeyHeader, apiKey};
         this.problems = new ConnectionProblems(endpoint.target().toString(), "server.tls");
         this.toResult = new ToResult(problems);
-        this.first = BlockingConnection.supports(endpoint)
-                ? new FirstRecordsSender(endpoint, transport, problems, new Runnable() {
+        this.near = BlockingConnection.supports(endpoint)
+                ? new NearServerSender(endpoint, Delivery.PRIMARY_BATCH, transport, problems, new Runnable() {
                     @Override
                     public void run() {
                         takeOver();
@@ -41,15 +41,14 @@ final class PrimaryServer {
                 }) : null;
     }
 
-    /** The full client is ready: a connection opened ahead of its first records, and the blocking ones closed. */
+    /** The full client is ready: a connection opened ahead of its first records. */
     private void takeOver() {
         preconnectPool();
-        first.retire();
     }
 
     /** False when the records need the full client from the first one (a proxy): start it ahead. */
     boolean sendsFirstRecordsAlone() {
-        return first != null;
+        return near != null;
     }
 
     String host() {
@@ -58,8 +57,8 @@ final class PrimaryServer {
 
     /** Opens a connection ahead of the first record (on the calling thread: the client may still be starting). */
     void preconnect() {
-        if (first != null) {
-            first.open();
+        if (near != null) {
+            near.open();
             return;
         }
         preconnectPool();
@@ -79,18 +78,35 @@ final class PrimaryServer {
         for (byte[] envelope : envelopes) {
             requests.add(Request.post("/log", headers, envelope));
         }
-        List<CompletableFuture<SendResult>> results = new ArrayList<>(envelopes.size());
-        List<SendResult> sent = first == null ? null : first.trySend(requests); // once retired, one volatile read
-        if (sent != null) {
-            for (SendResult result : sent) {
-                results.add(CompletableFuture.completedFuture(result));
-            }
-            return results;
+        ToPool others = new ToPool();
+        List<SendResult> sent = near == null ? null : near.trySend(requests, clientRoundTripMillis(), others);
+        if (sent == null) {
+            others.send(requests);
+            return others.futures;
         }
-        for (CompletableFuture<Response> response : pool.send(requests)) {
-            results.add(response.handle(toResult));
+        List<CompletableFuture<SendResult>> results = new ArrayList<>(requests.size());
+        for (SendResult result : sent) {
+            results.add(CompletableFuture.completedFuture(result));
         }
+        results.addAll(others.futures);
         return results;
+    }
+
+    /** The records the blocking connections do not carry: side by side on the full client. */
+    private final class ToPool implements NearServerSender.Others {
+        final List<CompletableFuture<SendResult>> futures = new ArrayList<>();
+
+        @Override
+        public void send(List<Request> requests) {
+            for (CompletableFuture<Response> response : pool.send(requests)) {
+                futures.add(response.handle(toResult));
+            }
+        }
+    }
+
+    private double clientRoundTripMillis() {
+        ConnectionPool made = pool.ifMade();
+        return made == null ? 0 : made.roundTripMillis();
     }
 
     /** True when {@code GET /} answers 2xx within the health timeout. */
@@ -100,17 +116,18 @@ final class PrimaryServer {
 
     int inFlight() {
         ConnectionPool made = pool.ifMade();
-        return made == null ? (first == null ? 0 : first.inFlight()) : made.inFlight();
+        return (made == null ? 0 : made.inFlight()) + (near == null ? 0 : near.inFlight());
     }
 
     double roundTripMillis() {
         ConnectionPool made = pool.ifMade();
-        return made == null ? (first == null ? 0 : first.roundTripMillis()) : made.roundTripMillis();
+        double here = near == null ? 0 : near.roundTripMillis();
+        return made == null || made.inFlight() == 0 && here > 0 ? here : made.roundTripMillis();
     }
 
     void close() {
-        if (first != null) {
-            first.close();
+        if (near != null) {
+            near.close();
         }
         pool.close();
     }
