@@ -28,9 +28,10 @@ import javax.net.ssl.SSLSocket;
 
 /**
  * One keep-alive HTTP/1.1 connection on a plain blocking socket, one request at a time, for a
- * thread that may wait for the answer. It exists for the first records of a run: Netty's client
+ * thread that may wait for the answer. It exists for a server that is near: Netty's client
  * ({@link ConnectionPool}) costs a few hundred classes and on the order of 150 ms of CPU on a cold
- * JVM, which a short job or the first seconds of a service should not pay for one record. Same
+ * JVM, which a short job should not pay for one record, and hands each request between threads
+ * twice, which costs a near server's records about twice the CPU of a write and a read. Same
  * deadline for the whole exchange, same limits and the same {@link HttpFailure} kinds as
  * {@link Connection}. Direct connections only: an endpoint behind a proxy goes through the pool.
  */

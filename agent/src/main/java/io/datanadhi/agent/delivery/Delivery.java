@@ -39,9 +39,9 @@ import java.util.function.Supplier;
  *
  * <p>To the primary, the workers keep a window of up to {@code async.max_in_flight} requests in
  * flight, each on a keep-alive connection of its own: a server tens of milliseconds away gets as
- * many records a second as the window holds per round trip (the first records of a run go one at
- * a time on blocking connections instead, {@link NearServerSender}, until the window's client is
- * needed and ready). Answers come back on the HTTP client's thread, which settles them: counted,
+ * many records a second as the window holds per round trip (while the server is near and the
+ * workers keep up, records go one at a time on blocking connections instead, answered on the
+ * worker: {@link NearServerSender}). Answers come back on the HTTP client's thread, which settles them: counted,
  * or handed back to a worker to be written to {@code dropped/} (refused) or sent elsewhere (the
  * server is down). When the window stays full
  * and the queue grows, the server is too slow for the log rate: one {@code primary_slow} warning
@@ -149,6 +149,8 @@ public final class Delivery {
     private final RateLimitedWarning fallbackFailed = new RateLimitedWarning("fallback_failed");
     private final RateLimitedWarning drainFailed = new RateLimitedWarning("drain_worker_failed");
     private volatile boolean closed;
+    /** The shutdown hook has taken what was in flight for the last time. */
+    private volatile boolean lastSweepDone;
     /** The shutdown hook has taken what was queued: a record offered after that is its producer's to write. */
     private volatile boolean queueDrained;
     private final AtomicBoolean loggedAfterShutdown = new AtomicBoolean();
@@ -281,6 +283,11 @@ public final class Delivery {
     }
 
     /** A moving average of the primary's round trip, in milliseconds; 0 before the first answer. */
+    /** For tests: the primary's blocking connections judged it far at least once (see {@link NearServerSender}). */
+    boolean primaryJudgedFar() {
+        return primary.judgedFar();
+    }
+
     public double roundTripMillis() {
         return primary.roundTripMillis();
     }
@@ -559,6 +566,14 @@ public final class Delivery {
                 ordered.add(record);
             }
         }
+        // From here an answer cut short by the exit is written where it comes; one left in flight
+        // before it saw this is taken now.
+        lastSweepDone = true;
+        for (CapturedRecord record : new ArrayList<>(inFlight)) {
+            if (inFlight.remove(record) && unsent.add(record)) {
+                ordered.add(record);
+            }
+        }
         for (CapturedRecord record; (record = returned.poll()) != null; ) {
             if (unsent.add(record)) {
                 ordered.add(record);
@@ -673,10 +688,15 @@ public final class Delivery {
 
     /**
      * The primary's answer to one record: on the HTTP client's thread, or on the worker for the
-     * first records. Quick, never blocks.
+     * records a near server's blocking connections carried. Quick, never blocks.
      */
     private void answered(CapturedRecord record, SendResult result) {
         window.release();
+        if (closed && !lastSweepDone && result.kind != SendResult.Kind.DELIVERED && result.kind != SendResult.Kind.REJECTED) {
+            // Cut short by the exit (a blocking send the worker's interrupt closed): not the server's
+            // failure. Left in flight, where the shutdown hook takes it with the others.
+            return;
+        }
         if (!inFlight.remove(record)) {
             return; // shutdown took it
         }
@@ -917,7 +937,8 @@ public final class Delivery {
 
         /**
          * Hands the batch to the primary, one request per record, as fast as the window lets it:
-         * a worker waits only for a free place in the window, never for an answer. The records
+         * a worker waits only for a free place in the window, and for the answers of the records
+         * a near server's blocking connections carry (at most about 20 ms of them). The records
          * that have a place go to the HTTP client together (one hand-over to its thread). Stops
          * when the primary is reported down; the rest goes elsewhere at the next step.
          */

@@ -11,8 +11,8 @@ import java.util.concurrent.CompletableFuture;
  * anything logged on them is never captured.
  *
  * <p>Loading Netty takes a few hundred milliseconds of class loading on a cold JVM; {@link #start()}
- * does it on a thread of its own when the records first need it ({@link OnDemandTransport}): until
- * then the first records go on blocking connections ({@link NearServerSender}).
+ * does it on a thread of its own when the records first need it ({@link OnDemandTransport}): a
+ * near server's records go on blocking connections ({@link NearServerSender}).
  */
 public final class HttpClients {
 

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,12 +23,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ship a record for about half the CPU of the full client ({@link OnDemandTransport}), and a short
  * job ships without loading the full client's few hundred classes at all.
  *
- * <p>A worker's batch comes here if these connections carry it within {@link #BATCH_MILLIS} at
- * the server's round trip (the quickest of the last answers here, or the full client's). Until
- * that is known, the first {@link #MAX_RECORDS} records of a batch come here (a short job's, all
- * of them), the rest go to the full client. A full batch (a backlog), one with a record over
- * {@link #MAX_BODY_BYTES}, and every batch while the server is farther than
- * {@link #NEAR_MILLIS} go to the full client, started then, many requests side by side.
+ * <p>How near the server is: the quickest of the last answers here (at least {@link #MIN_ANSWERS}:
+ * a cold JVM's first ones are slow), else the full client's smoothed round trip. A worker's batch
+ * comes here if these connections carry it within {@link #BATCH_MILLIS} at the larger of that and
+ * their own smoothed round trip. Until the answers here tell, the first {@link #MAX_RECORDS}
+ * records of a batch come here (a short job's, all of them). A full batch (a backlog), one with a
+ * record over {@link #MAX_BODY_BYTES}, what is left of a batch after {@link #CUT_OFF_NANOS}, and
+ * every batch while the server is farther than {@link #NEAR_MILLIS} go to the full client,
+ * started then, many requests side by side; while it is far, one record every
+ * {@link #PROBE_NANOS} comes here to tell whether it still is.
  */
 final class NearServerSender {
 
@@ -39,6 +43,10 @@ final class NearServerSender {
     static final double NEAR_MILLIS = 2;
     /** Answers here before they tell how near the server is. */
     static final int MIN_ANSWERS = 4;
+    /** While the server is far, one record now and then goes here, to tell whether it still is. */
+    static final long PROBE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** A batch here still unsent after this (the server slowed down) goes to the full client. */
+    static final long CUT_OFF_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** How long a worker spends on one batch here, one request after the other, at most (by the round trip). */
     static final double BATCH_MILLIS = 10;
     /** A body this small fits in the sockets' buffers whether or not the server reads. */
@@ -54,7 +62,7 @@ final class NearServerSender {
     private final int fullBatch;
     private final OnDemandTransport transport;
     private final ConnectionProblems problems;
-    /** Run once the full client is ready (on a thread of its own): it opens a connection ahead. */
+    /** Run once the full client is ready (on a thread of its own, "datanadhi-take-over"): it opens a connection ahead. */
     private final Runnable whenClientReady;
     private final ThreadFactory lookups = AgentThreads.factory("datanadhi-lookup");
     private final AtomicBoolean clientWanted = new AtomicBoolean();
@@ -67,7 +75,12 @@ final class NearServerSender {
     private volatile double roundTripMillis;
     /** The last answers' round trips, for how near the server is: their quickest leaves out stalls and a cold start. */
     private final double[] recent = new double[16];
-    private int answers;
+    private int nextSlot;
+    /** Answers so far, up to {@code recent.length}. */
+    private int filled;
+    private volatile long lastAnswerNanos = System.nanoTime();
+    /** The server was judged far at least once (on a busy machine a near one can be): for tests. */
+    private volatile boolean judgedFar;
 
     NearServerSender(Endpoint endpoint, int fullBatch, OnDemandTransport transport, ConnectionProblems problems,
             Runnable whenClientReady) {
@@ -80,10 +93,11 @@ final class NearServerSender {
 
     /**
      * Sends the requests this batch gives these connections, one after the other on a free
-     * connection, and returns their results (answered): all of them, or while nothing is known
-     * of the server the first {@link #MAX_RECORDS}, the rest given to {@code others} before. Null
-     * when none go here (and none were given to {@code others}): the full client's to send, which
-     * is started then if it is not yet.
+     * connection, and returns the results of the first of them (answered); the rest (while
+     * nothing is known of the server, those after the first {@link #MAX_RECORDS}; once
+     * {@link #CUT_OFF_NANOS} have passed, those not yet sent) are given to {@code others}, in one
+     * call, after. Null when none go here (and none were given to {@code others}): the full
+     * client's to send, which is started then if it is not yet.
      *
      * @param clientRoundTripMillis the full client's smoothed round trip, 0 if it has none
      */
@@ -91,13 +105,20 @@ final class NearServerSender {
         if (closed) {
             return null;
         }
-        double roundTrip = nearness(clientRoundTripMillis);
+        long now = System.nanoTime();
+        double fastest = fastestMillis();
+        double roundTrip = fastest > 0 ? fastest : clientRoundTripMillis;
         int fits = 0;
-        if (roundTrip > NEAR_MILLIS) {
-            closeIdle(); // far: the full client's, until its answers say the server came near
-        } else if (anyLarge(requests)) {
+        if (anyLarge(requests)) {
             fits = 0;
-        } else if (fastestMillis() == 0) {
+        } else if (roundTrip > NEAR_MILLIS) {
+            judgedFar = true;
+            if (now - lastAnswerNanos > PROBE_NANOS) {
+                fits = 1; // far for a while: one record tells whether it still is
+            } else {
+                closeIdle(); // far: the full client's, until an answer here says the server came near
+            }
+        } else if (fastest == 0) {
             // Nothing known here yet: a few records, which tell how near the server is; more side by side.
             fits = Math.min(requests.size(), MAX_RECORDS);
         } else if (requests.size() < fullBatch) {
@@ -110,18 +131,13 @@ final class NearServerSender {
             startClient();
             return null;
         }
+        List<SendResult> results = new ArrayList<>(requests.size());
         busy.incrementAndGet();
         try {
-            if (fits < requests.size()) {
-                startClient();
-                others.send(requests.subList(fits, requests.size()));
-            }
-            List<SendResult> results = new ArrayList<>(fits);
-            HttpFailure failed = null;
+            long giveUpAt = now + CUT_OFF_NANOS;
             for (Request request : requests.subList(0, fits)) {
-                if (failed != null) {
-                    results.add(SendResult.ofError(failed)); // the server is down: the rest would fail the same way
-                    continue;
+                if (!results.isEmpty() && System.nanoTime() - giveUpAt > 0) {
+                    break; // the server slowed down: what is left goes side by side
                 }
                 try {
                     Response response = connection.send(request);
@@ -129,18 +145,29 @@ final class NearServerSender {
                     results.add(SendResult.ofStatus(response.status, response.body));
                 } catch (HttpFailure e) {
                     problems.seen(e);
-                    failed = e;
-                    results.add(SendResult.ofError(e));
+                    return failAll(requests, results, e);
                 } catch (RuntimeException e) {
-                    failed = HttpFailure.of(e); // never out of the worker's hand-off: every record gets an answer
-                    results.add(SendResult.ofError(failed));
+                    // never out of the worker's hand-off: every record gets an answer
+                    return failAll(requests, results, HttpFailure.of(e));
                 }
             }
-            return results;
         } finally {
             busy.decrementAndGet();
             giveBack(connection);
         }
+        if (results.size() < requests.size()) {
+            startClient();
+            others.send(requests.subList(results.size(), requests.size()));
+        }
+        return results;
+    }
+
+    /** The server is down: the requests not sent would fail the same way. */
+    private static List<SendResult> failAll(List<Request> requests, List<SendResult> results, HttpFailure failure) {
+        while (results.size() < requests.size()) {
+            results.add(SendResult.ofError(failure));
+        }
+        return results;
     }
 
     /**
@@ -182,14 +209,18 @@ final class NearServerSender {
         }
     }
 
+    boolean judgedFar() {
+        return judgedFar;
+    }
+
     /** Requests under way here, for the in-flight gauge. */
     int inFlight() {
         return busy.get();
     }
 
-    /** The smoothed round trip of the answers here; 0 before any. */
-    double roundTripMillis() {
-        return roundTripMillis;
+    /** The smoothed round trip of the answers here, if the last came within {@code PROBE_NANOS}; else 0. */
+    double recentRoundTripMillis() {
+        return System.nanoTime() - lastAnswerNanos > PROBE_NANOS ? 0 : roundTripMillis;
     }
 
     /** At shutdown: requests under way fail now ({@code ABORTED}); from now on the full client sends everything. */
@@ -198,20 +229,6 @@ final class NearServerSender {
         for (BlockingConnection connection : made) {
             connection.close();
         }
-    }
-
-    /**
-     * The server's round trip: the quickest of the last answers here (at least {@link #MIN_ANSWERS}:
-     * one could be a cold JVM's), or the full client's if lower or if these are too few; 0 while
-     * neither knows. A server judged far by a cold start comes back once the full client's
-     * answers say it is near.
-     */
-    private double nearness(double clientRoundTripMillis) {
-        double own = fastestMillis();
-        if (own == 0 || (clientRoundTripMillis > 0 && clientRoundTripMillis < own)) {
-            return clientRoundTripMillis;
-        }
-        return own;
     }
 
     private static boolean anyLarge(List<Request> requests) {
@@ -226,16 +243,19 @@ final class NearServerSender {
     private synchronized void answered(double millis) {
         double before = roundTripMillis;
         roundTripMillis = before == 0 ? millis : 0.8 * before + 0.2 * millis;
-        recent[answers++ % recent.length] = millis;
+        recent[nextSlot] = millis;
+        nextSlot = (nextSlot + 1) % recent.length;
+        filled = Math.min(filled + 1, recent.length);
+        lastAnswerNanos = System.nanoTime();
     }
 
     /** 0 until there are {@link #MIN_ANSWERS} answers. */
     private synchronized double fastestMillis() {
-        if (answers < MIN_ANSWERS) {
+        if (filled < MIN_ANSWERS) {
             return 0;
         }
         double fastest = recent[0];
-        for (int i = Math.min(answers, recent.length) - 1; i > 0; i--) {
+        for (int i = filled - 1; i > 0; i--) {
             fastest = Math.min(fastest, recent[i]);
         }
         return fastest;

@@ -5,8 +5,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The HTTP client's threads (Netty), started the first time something asks for them, on a thread
- * of their own ({@link HttpClients#start()}), or given already started. A short job whose records
- * all fit on the primary's blocking connection ({@link NearServerSender}) never starts them.
+ * of their own ({@link HttpClients#start()}), or given already started. A short job, or a service
+ * whose near server's records all go on the primary's blocking connections
+ * ({@link NearServerSender}), never starts them.
  */
 final class OnDemandTransport {
 

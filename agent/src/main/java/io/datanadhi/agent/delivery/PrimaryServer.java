@@ -33,7 +33,8 @@ final class PrimaryServer {
         this.problems = new ConnectionProblems(endpoint.target().toString(), "server.tls");
         this.toResult = new ToResult(problems);
         this.near = BlockingConnection.supports(endpoint)
-                ? new NearServerSender(endpoint, Delivery.PRIMARY_BATCH, transport, problems, new Runnable() {
+                ? new NearServerSender(endpoint,
+                        Math.min(Delivery.PRIMARY_BATCH, Math.max(2, maxInFlight)), transport, problems, new Runnable() {
                     @Override
                     public void run() {
                         takeOver();
@@ -114,6 +115,11 @@ final class PrimaryServer {
         return pool.healthy(problems);
     }
 
+    /** The blocking connections judged the server far at least once. */
+    boolean judgedFar() {
+        return near != null && near.judgedFar();
+    }
+
     int inFlight() {
         ConnectionPool made = pool.ifMade();
         return (made == null ? 0 : made.inFlight()) + (near == null ? 0 : near.inFlight());
@@ -121,8 +127,9 @@ final class PrimaryServer {
 
     double roundTripMillis() {
         ConnectionPool made = pool.ifMade();
-        double here = near == null ? 0 : near.roundTripMillis();
-        return made == null || made.inFlight() == 0 && here > 0 ? here : made.roundTripMillis();
+        // The path that answered lately: the blocking connections', else the window's.
+        double here = near == null ? 0 : near.recentRoundTripMillis();
+        return here > 0 || made == null ? here : made.roundTripMillis();
     }
 
     void close() {

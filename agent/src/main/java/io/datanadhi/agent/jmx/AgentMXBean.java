@@ -61,7 +61,10 @@ public interface AgentMXBean {
     /** {@code async.max_in_flight}: the most requests in flight at once. */
     int getMaxInFlight();
 
-    /** A moving average of the primary's round trip (request written to response read), in milliseconds. */
+    /**
+     * A moving average of the primary's round trip (request written to response read), in
+     * milliseconds: of the blocking connections if they answered in the last 10 s, else of the window's client.
+     */
     double getRoundTripMillis();
 
     /** Rules in effect now. */

@@ -43,6 +43,7 @@ import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -257,6 +258,8 @@ class DeliveryTest {
             Thread.sleep(100);
         }
         await("15 delivered", () -> counters.shippedPrimary() == 15);
+        // On a machine whose cores are busy, a server on loopback can answer slower than "near".
+        Assumptions.assumeFalse(delivery.primaryJudgedFar(), "the server answered too slowly to be near here");
         assertEquals(List.of(), httpClientThreads(), "a near server's records never needed the HTTP client");
         shutdown();
         assertEquals(15, server.posts().stream().map(Post::message).distinct().count());
