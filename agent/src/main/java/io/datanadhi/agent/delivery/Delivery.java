@@ -979,7 +979,9 @@ public final class Delivery {
                     batch.clear(); // the shutdown hook has them
                     return;
                 }
-                List<CompletableFuture<SendResult>> answers = primary.send(envelopes);
+                // A full batch, or a queue that holds another: a backlog, which wants requests side by side.
+                boolean backlog = batch.size() >= PRIMARY_BATCH || queue.size() >= PRIMARY_BATCH;
+                List<CompletableFuture<SendResult>> answers = primary.send(envelopes, backlog);
                 for (int i = 0; i < answers.size(); i++) {
                     CapturedRecord record = records.get(i);
                     answers.get(i).thenAccept(new Answered(record));

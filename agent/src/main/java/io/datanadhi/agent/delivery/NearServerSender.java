@@ -20,18 +20,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The primary's records while the server is near: on blocking keep-alive connections (one per
  * default worker), one request at a time, on the worker that sends them. A near server answers a
  * request in about the time the Netty client takes to hand it between threads: these connections
- * ship a record for about half the CPU of the full client ({@link OnDemandTransport}), and a short
- * job ships without loading the full client's few hundred classes at all.
+ * send a request for about half the CPU of the full client ({@link OnDemandTransport}; 47 against
+ * 100 µs in ShippingBenchmark's bare clients), and a short job ships without loading the full
+ * client's few hundred classes at all.
  *
  * <p>How near the server is: the quickest of the last answers here (at least {@link #MIN_ANSWERS}:
  * a cold JVM's first ones are slow), else the full client's smoothed round trip. A worker's batch
  * comes here if these connections carry it within {@link #BATCH_MILLIS} at the larger of that and
  * their own smoothed round trip. Until the answers here tell, the first {@link #MAX_RECORDS}
- * records of a batch come here (a short job's, all of them). A full batch (a backlog), one with a
+ * records of a batch come here (a short job's, all of them). A backlog (a full batch, or a
+ * queue that holds another), a batch with a
  * record over {@link #MAX_BODY_BYTES}, what is left of a batch after {@link #CUT_OFF_NANOS}, and
  * every batch while the server is farther than {@link #NEAR_MILLIS} go to the full client,
  * started then, many requests side by side; while it is far, one record every
- * {@link #PROBE_NANOS} comes here to tell whether it still is.
+ * {@link #PROBE_NANOS} (every {@link #NEAR_PROBE_NANOS} while the full client's answers say it is
+ * near) comes here to tell whether it still is.
  */
 final class NearServerSender {
 
@@ -45,6 +48,8 @@ final class NearServerSender {
     static final int MIN_ANSWERS = 4;
     /** While the server is far, one record now and then goes here, to tell whether it still is. */
     static final long PROBE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** As {@link #PROBE_NANOS}, while the full client's answers say the server is near. */
+    static final long NEAR_PROBE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** A batch here still unsent after this (the server slowed down) goes to the full client. */
     static final long CUT_OFF_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** How long a worker spends on one batch here, one request after the other, at most (by the round trip). */
@@ -58,8 +63,6 @@ final class NearServerSender {
     }
 
     private final Endpoint endpoint;
-    /** A worker's largest batch: one this full is a backlog. */
-    private final int fullBatch;
     private final OnDemandTransport transport;
     private final ConnectionProblems problems;
     /** Run once the full client is ready (on a thread of its own, "datanadhi-take-over"): it opens a connection ahead. */
@@ -82,10 +85,9 @@ final class NearServerSender {
     /** The server was judged far at least once (on a busy machine a near one can be): for tests. */
     private volatile boolean judgedFar;
 
-    NearServerSender(Endpoint endpoint, int fullBatch, OnDemandTransport transport, ConnectionProblems problems,
+    NearServerSender(Endpoint endpoint, OnDemandTransport transport, ConnectionProblems problems,
             Runnable whenClientReady) {
         this.endpoint = endpoint;
-        this.fullBatch = fullBatch;
         this.transport = transport;
         this.problems = problems;
         this.whenClientReady = whenClientReady;
@@ -99,9 +101,10 @@ final class NearServerSender {
      * call, after. Null when none go here (and none were given to {@code others}): the full
      * client's to send, which is started then if it is not yet.
      *
+     * @param backlog the worker's batch was full, or the queue holds another: records are waiting
      * @param clientRoundTripMillis the full client's smoothed round trip, 0 if it has none
      */
-    List<SendResult> trySend(List<Request> requests, double clientRoundTripMillis, Others others) {
+    List<SendResult> trySend(List<Request> requests, boolean backlog, double clientRoundTripMillis, Others others) {
         if (closed) {
             return null;
         }
@@ -113,19 +116,22 @@ final class NearServerSender {
             fits = 0;
         } else if (roundTrip > NEAR_MILLIS) {
             judgedFar = true;
-            if (now - lastAnswerNanos > PROBE_NANOS) {
-                fits = 1; // far for a while: one record tells whether it still is
+            // Far for a while, or the full client's answers say near (this one judged by a cold start):
+            // one record tells whether it still is.
+            boolean clientSaysNear = clientRoundTripMillis > 0 && clientRoundTripMillis <= NEAR_MILLIS;
+            if (now - lastAnswerNanos > (clientSaysNear ? NEAR_PROBE_NANOS : PROBE_NANOS)) {
+                fits = 1;
             } else {
                 closeIdle(); // far: the full client's, until an answer here says the server came near
             }
         } else if (fastest == 0) {
             // Nothing known here yet: a few records, which tell how near the server is; more side by side.
             fits = Math.min(requests.size(), MAX_RECORDS);
-        } else if (requests.size() < fullBatch) {
+        } else if (!backlog) {
             // What a request takes now (the smoothed round trip: under load, more than the quickest).
             int limit = (int) Math.max(MAX_RECORDS, BATCH_MILLIS / Math.max(roundTrip, roundTripMillis));
             fits = requests.size() <= limit ? requests.size() : 0;
-        } // else a full batch: a backlog, which wants requests side by side
+        } // else a backlog, which wants requests side by side
         BlockingConnection connection = fits == 0 ? null : take();
         if (connection == null) {
             startClient();

@@ -33,8 +33,7 @@ final class PrimaryServer {
         this.problems = new ConnectionProblems(endpoint.target().toString(), "server.tls");
         this.toResult = new ToResult(problems);
         this.near = BlockingConnection.supports(endpoint)
-                ? new NearServerSender(endpoint,
-                        Math.min(Delivery.PRIMARY_BATCH, Math.max(2, maxInFlight)), transport, problems, new Runnable() {
+                ? new NearServerSender(endpoint, transport, problems, new Runnable() {
                     @Override
                     public void run() {
                         takeOver();
@@ -74,13 +73,13 @@ final class PrimaryServer {
     }
 
     /** Sends {@code {"pipelines","log_data"}} envelopes side by side, handed to the client together; the futures never fail. */
-    List<CompletableFuture<SendResult>> send(List<byte[]> envelopes) {
+    List<CompletableFuture<SendResult>> send(List<byte[]> envelopes, boolean backlog) {
         List<Request> requests = new ArrayList<>(envelopes.size());
         for (byte[] envelope : envelopes) {
             requests.add(Request.post("/log", headers, envelope));
         }
         ToPool others = new ToPool();
-        List<SendResult> sent = near == null ? null : near.trySend(requests, clientRoundTripMillis(), others);
+        List<SendResult> sent = near == null ? null : near.trySend(requests, backlog, clientRoundTripMillis(), others);
         if (sent == null) {
             others.send(requests);
             return others.futures;
