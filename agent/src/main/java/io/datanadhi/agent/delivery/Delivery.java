@@ -560,14 +560,8 @@ public final class Delivery {
         // What a worker released before the claim was in flight before it was released (see
         // sendToPrimary): taken here, once, with what a worker still running past its join put in
         // flight after the first look (nothing is dispatched once the primary is closed, and an
-        // answer not yet seen would come after the JVM has gone).
-        for (CapturedRecord record : new ArrayList<>(inFlight)) {
-            if (inFlight.remove(record) && unsent.add(record)) {
-                ordered.add(record);
-            }
-        }
-        // From here an answer cut short by the exit is written where it comes; one left in flight
-        // before it saw this is taken now.
+        // answer not yet seen would come after the JVM has gone). From here an answer cut short by
+        // the exit is written where it comes; one left in flight before it saw this is taken now.
         lastSweepDone = true;
         for (CapturedRecord record : new ArrayList<>(inFlight)) {
             if (inFlight.remove(record) && unsent.add(record)) {

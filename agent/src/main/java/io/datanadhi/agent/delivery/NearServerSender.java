@@ -113,7 +113,7 @@ final class NearServerSender {
         double roundTrip = fastest > 0 ? fastest : clientRoundTripMillis;
         int fits = 0;
         if (anyLarge(requests)) {
-            fits = 0;
+            fits = 0; // a blocking write has no deadline of its own: the whole batch is the full client's
         } else if (roundTrip > NEAR_MILLIS) {
             judgedFar = true;
             // Far for a while, or the full client's answers say near (this one judged by a cold start):
