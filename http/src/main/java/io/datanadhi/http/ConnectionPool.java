@@ -42,6 +42,8 @@ public final class ConnectionPool implements AutoCloseable {
     /** Idle connections, the most recently used first. */
     private final ArrayDeque<Connection> idle = new ArrayDeque<>();
     private final ArrayDeque<Exchange> waiting = new ArrayDeque<>();
+    /** Requests sent again after an unanswered failure: they wait for a new connection, not for a free one. */
+    private final ArrayDeque<Exchange> waitingForNew = new ArrayDeque<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
     private final Connection.Listener listener = new Connection.Listener() {
@@ -70,7 +72,9 @@ public final class ConnectionPool implements AutoCloseable {
         @Override
         public void failed(Exchange exchange, HttpFailure failure) {
             if (failure.unanswered() && exchange.attempts < 2 && !closed) {
-                dispatch(exchange); // the server closed an idle connection as we used it: once more, on a fresh one
+                // The server closed an idle connection as we used it: once more, on a new one. Not on
+                // another idle one: a server past its idle limit closes many at once.
+                dispatchFresh(exchange);
             } else {
                 exchange.fail(failure);
             }
@@ -190,6 +194,19 @@ public final class ConnectionPool implements AutoCloseable {
         connection.add(exchange);
     }
 
+    /**
+     * On a new connection, opened now if there is room, else when a connection closes or finishes
+     * opening: the failed one makes room as it closes, right after its failures are handed out.
+     */
+    private void dispatchFresh(Exchange exchange) {
+        if (connections.size() < maxConnections && connecting < MAX_CONNECTING) {
+            openConnection().add(exchange);
+            return;
+        }
+        exchange.waitingSinceNanos = System.nanoTime();
+        waitingForNew.add(exchange);
+    }
+
     private Connection openConnection() {
         Connection connection = new Connection(transport, endpoint, loop, listener);
         connections.add(connection);
@@ -202,8 +219,10 @@ public final class ConnectionPool implements AutoCloseable {
 
     /** Requests wait: open more connections for them, as many as may be opening at once. */
     private void grow() {
-        while (!closed && !waiting.isEmpty() && connections.size() < maxConnections && connecting < MAX_CONNECTING) {
-            openConnection().add(waiting.poll());
+        while (!closed && (!waitingForNew.isEmpty() || !waiting.isEmpty()) && connections.size() < maxConnections
+                && connecting < MAX_CONNECTING) {
+            Exchange next = waitingForNew.poll();
+            openConnection().add(next != null ? next : waiting.poll());
         }
     }
 
@@ -243,7 +262,7 @@ public final class ConnectionPool implements AutoCloseable {
             sweepNow();
         } finally {
             // An idle application's agent wakes its event loop every 5 s, not ten times a second.
-            boolean busy = inFlight.get() > 0 || !waiting.isEmpty() || connecting > 0;
+            boolean busy = inFlight.get() > 0 || !waiting.isEmpty() || !waitingForNew.isEmpty() || connecting > 0;
             nextSweep(busy ? TimeUnit.MILLISECONDS.toNanos(Connection.DEADLINE_CHECK_MILLIS) : IDLE_CHECK_NANOS, !busy);
         }
     }
@@ -253,18 +272,24 @@ public final class ConnectionPool implements AutoCloseable {
         for (Connection connection : new ArrayList<>(connections)) {
             connection.checkDeadline(now);
         }
-        if (!waiting.isEmpty()) {
-            for (Exchange exchange : new ArrayList<>(waiting)) {
-                if (now - exchange.waitingSinceNanos >= exchange.timeoutNanos && waiting.remove(exchange)) {
-                    exchange.fail(new HttpFailure(HttpFailure.Kind.TIMEOUT, "no connection to " + endpoint.target
-                            + " came free within " + TimeUnit.NANOSECONDS.toMillis(exchange.timeoutNanos) + " ms ("
-                            + maxConnections + " in use)", null));
-                }
-            }
-        }
+        failWaitedTooLong(waiting, now);
+        failWaitedTooLong(waitingForNew, now);
         if (now - lastIdleCheckNanos >= IDLE_CHECK_NANOS) {
             lastIdleCheckNanos = now;
             closeIdle(now);
+        }
+    }
+
+    private void failWaitedTooLong(ArrayDeque<Exchange> queue, long now) {
+        if (queue.isEmpty()) {
+            return;
+        }
+        for (Exchange exchange : new ArrayList<>(queue)) {
+            if (now - exchange.waitingSinceNanos >= exchange.timeoutNanos && queue.remove(exchange)) {
+                exchange.fail(new HttpFailure(HttpFailure.Kind.TIMEOUT, "no connection to " + endpoint.target
+                        + " came free within " + TimeUnit.NANOSECONDS.toMillis(exchange.timeoutNanos) + " ms ("
+                        + maxConnections + " in use)", null));
+            }
         }
     }
 
@@ -293,6 +318,9 @@ public final class ConnectionPool implements AutoCloseable {
                 HttpFailure aborted = new HttpFailure(HttpFailure.Kind.ABORTED, "the HTTP client was closed", null);
                 while (!waiting.isEmpty()) {
                     waiting.poll().fail(aborted);
+                }
+                while (!waitingForNew.isEmpty()) {
+                    waitingForNew.poll().fail(aborted);
                 }
                 for (Connection connection : new ArrayList<>(connections)) {
                     connection.close(aborted);

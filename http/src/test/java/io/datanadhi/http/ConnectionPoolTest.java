@@ -149,6 +149,59 @@ class ConnectionPoolTest {
     }
 
     @Test
+    void aRequestOnAConnectionTheServerClosedIsSentAgainOnANewOneNotOnAnotherIdleOne() throws Exception {
+        // Each connection answers its first request and closes on its second without answering: what a
+        // server that closes its idle keep-alive connections (all at once, e.g. past its idle limit) does
+        // to a client that reuses them at that moment.
+        AtomicInteger accepted = new AtomicInteger();
+        java.util.concurrent.CountDownLatch fourOpen = new java.util.concurrent.CountDownLatch(4);
+        try (ServerSocket listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread accepting = new Thread(() -> {
+                while (!listening.isClosed()) {
+                    Socket connection;
+                    try {
+                        connection = listening.accept();
+                    } catch (Exception ended) {
+                        return;
+                    }
+                    accepted.incrementAndGet();
+                    fourOpen.countDown();
+                    Thread serving = new Thread(() -> {
+                        try (Socket open = connection) {
+                            readRequest(open.getInputStream());
+                            fourOpen.await(5, java.util.concurrent.TimeUnit.SECONDS); // the 4 first requests side by side
+                            OutputStream out = open.getOutputStream();
+                            out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+                            out.flush();
+                            readRequest(open.getInputStream());
+                        } catch (Exception ended) {
+                            // closed, unanswered
+                        }
+                    });
+                    serving.setDaemon(true);
+                    serving.start();
+                }
+            });
+            accepting.setDaemon(true);
+            accepting.start();
+            ConnectionPool pool = new ConnectionPool(transport,
+                    Clients.endpoint("http://127.0.0.1:" + listening.getLocalPort(), Duration.ofSeconds(5)), 4);
+            List<CompletableFuture<Response>> first = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                first.add(pool.send(post("{}")));
+            }
+            for (CompletableFuture<Response> result : first) {
+                assertEquals(200, answer(result).status);
+            }
+            assertEquals(4, accepted.get());
+
+            Response again = answer(pool.send(post("{}")));
+            assertEquals(200, again.status);
+            assertEquals(5, accepted.get(), "the second try went to a new connection");
+        }
+    }
+
+    @Test
     void closingThePoolFailsWhatIsInFlight() throws Exception {
         try (MisbehavingServer server = MisbehavingServer.start(Fault.NEVER_ANSWERS)) {
             ConnectionPool pool = new ConnectionPool(transport, Clients.endpoint(server.url(), Duration.ofSeconds(60)), 4);

@@ -647,14 +647,23 @@ class DeliveryTest {
         delivery.shutdown();
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    private void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 20 s: " + what);
+                throw new AssertionError("not within 20 s: " + what + "; " + state());
             }
             Thread.sleep(10);
         }
+    }
+
+    /** What the delivery did so far, for a failure's message. */
+    private String state() {
+        return "shipped to the primary " + counters.shippedPrimary() + ", to the fallback " + counters.sentFallback()
+                + ", dropped " + counters.droppedTotal() + ", lost " + counters.lost()
+                + (server == null ? "" : ", the server received " + server.posts().size())
+                + (delivery == null ? "" : ", in flight " + delivery.inFlight())
+                + ", diagnostics " + diagnostics;
     }
 
     /** Each expected message once in {@code actual}; on failure, says which are missing or repeated. */
