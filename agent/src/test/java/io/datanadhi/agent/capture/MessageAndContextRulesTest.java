@@ -107,8 +107,11 @@ class MessageAndContextRulesTest {
 
         EventMapper mapper = mapper("log4j2");
         CapturedEvent thread = new CapturedEvent();
-        assertInstanceOf(StringBuilder.class, mapper.messageText(events.get(0), thread),
-                "a reusable message is copied into the thread's buffer, not made a String");
+        CharSequence text = mapper.messageText(events.get(0), thread);
+        assertInstanceOf(StringBuilder.class, text, "a reusable message's text, not made a String");
+        assertEquals("order 42 placed", text.toString());
+        org.junit.jupiter.api.Assertions.assertNotSame(io.datanadhi.agent.record.ThreadScratch.of(thread).text(), text,
+                "the garbage-free event's own text, read in place: not copied into the thread's buffer");
         assertEquals("order 42 placed", mapper.messageText(events.get(0), thread).toString());
         assertEquals(null, thread.event, "the thread's event stays empty");
     }

@@ -32,6 +32,7 @@ final class Log4j2Access extends HandleAccess {
             MethodHandles.constant(CharSequence.class, null), 0, Object.class, CapturedEvent.class);
     private static final MethodHandle VALUE_IN;
     private static final MethodHandle FORMATTED;
+    private static final MethodHandle HELD_OR_FORMATTED;
 
     static {
         try {
@@ -40,6 +41,8 @@ final class Log4j2Access extends HandleAccess {
                     MethodType.methodType(Object.class, MethodHandle.class, Object.class, String.class));
             FORMATTED = lookup.findStatic(Log4j2Access.class, "formatted",
                     MethodType.methodType(CharSequence.class, MethodHandle.class, Object.class, CapturedEvent.class));
+            HELD_OR_FORMATTED = lookup.findStatic(Log4j2Access.class, "heldOrFormatted", MethodType.methodType(
+                    CharSequence.class, MethodHandle.class, MethodHandle.class, Object.class, CapturedEvent.class));
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -176,7 +179,39 @@ final class Log4j2Access extends HandleAccess {
      */
     static MethodHandle formatterFor(Class<?> messageClass) {
         MethodHandle formatTo = formatTo(messageClass);
-        return formatTo == null ? NOT_FORMATTED : MethodHandles.insertArguments(FORMATTED, 0, formatTo);
+        if (formatTo == null) {
+            return NOT_FORMATTED;
+        }
+        MethodHandle held = heldText(messageClass);
+        return held == null ? MethodHandles.insertArguments(FORMATTED, 0, formatTo)
+                : MethodHandles.insertArguments(HELD_OR_FORMATTED, 0, held, formatTo);
+    }
+
+    /**
+     * The garbage-free events ({@code MutableLogEvent}, {@code RingBufferLogEvent}) are their own
+     * message when it was reusable: its text already formatted, in their {@code messageText}, which
+     * their {@code formatTo} appends. Read in place, the rule reads it without a copy. Null where
+     * the field cannot be read (an older or newer Log4j without it, Log4j on the module path).
+     */
+    private static MethodHandle heldText(Class<?> messageClass) {
+        String name = messageClass.getName();
+        if (!name.equals("org.apache.logging.log4j.core.impl.MutableLogEvent")
+                && !name.equals("org.apache.logging.log4j.core.async.RingBufferLogEvent")) {
+            return null;
+        }
+        try {
+            return MethodHandles.privateLookupIn(messageClass, MethodHandles.lookup())
+                    .findGetter(messageClass, "messageText", StringBuilder.class)
+                    .asType(MethodType.methodType(StringBuilder.class, Object.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static CharSequence heldOrFormatted(MethodHandle held, MethodHandle formatTo, Object message,
+            CapturedEvent thread) throws Throwable {
+        StringBuilder text = (StringBuilder) held.invokeExact(message);
+        return text != null ? text : formatted(formatTo, message, thread);
     }
 
     private static CharSequence formatted(MethodHandle formatTo, Object message, CapturedEvent thread) throws Throwable {
