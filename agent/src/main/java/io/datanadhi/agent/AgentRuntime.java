@@ -60,6 +60,8 @@ final class AgentRuntime {
     private final Counters counters = new Counters();
     private volatile AgentConfig config;
     private volatile Delivery delivery;
+    /** Set while the early events are evaluated; released at shutdown. */
+    private volatile ReplayPace replayPace;
     private volatile PlatformMBean mbean;
     /** Null until the rules first make the agent active. */
     private volatile EventProcessor processor;
@@ -154,7 +156,12 @@ final class AgentRuntime {
             phase("early events handed off: " + earlyEvents + " (" + earlySpilled + " through the file)");
             replaying = early;
             counters.countCaptured(pending.belowThreshold());
-            long replayFailed = replay(early, processor);
+            ReplayPace pace = new ReplayPace(running);
+            replayPace = pace;
+            if (stopping) {
+                pace.release(); // the application exits: evaluate the rest at once
+            }
+            long replayFailed = replay(early, processor, pace);
             replayEnded.countDown();
             ready.countDown();
             phase("ready");
@@ -312,13 +319,14 @@ final class AgentRuntime {
      * Evaluates the events logged while the agent started, oldest first, unless the application
      * exits meanwhile (then says how many were left); returns how many failed.
      */
-    private static long replay(PendingEvents.Early early, EventProcessor processor) {
+    private static long replay(PendingEvents.Early early, EventProcessor processor, ReplayPace pace) {
         long count = early.count();
         long[] failed = {0};
         long given = early.forEach(new Consumer<EarlyEvent>() {
             @Override
             public void accept(EarlyEvent event) {
                 try {
+                    pace.awaitRoom();
                     processor.replay(event);
                 } catch (Throwable t) {
                     failed[0]++; // one event's bad value must not cost the ones after it
@@ -423,6 +431,10 @@ final class AgentRuntime {
         try {
             stopping = true;
             looking = watching;
+            ReplayPace pace = replayPace;
+            if (pace != null) {
+                pace.release();
+            }
         } finally {
             if (locked) {
                 lifecycle.unlock();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -84,6 +85,40 @@ class EarlyEventsTest {
         // A record whose answer was lost with its connection is sent again: a duplicate, never a loss.
         assertEquals(EVENTS / 100, ledger.distinct(), ledger.toString());
         assertEquals(List.of(), spillFiles(), "the spill file is deleted once read");
+    }
+
+    /**
+     * A start-up burst whose every event a rule ships, more than the queue holds: the evaluation
+     * of the early events (the agent's own thread) waits for room in the queue while the workers
+     * empty it, so the records go to the server at the pace it takes them, not past the queue's
+     * limits to the fallback or {@code dropped/} while the server is up. The application's threads
+     * never wait.
+     */
+    @Test
+    void aStartUpBurstLargerThanTheQueueGoesToTheServerNotToDisk() throws Exception {
+        int events = 10_000;
+        TestRules.write(dir, "burst.yml", SHIP_BURST);
+        Path stop = dir.resolve("stop");
+        AppRun.Result run;
+        Ledger ledger;
+        try (IngestServer server = new IngestServer()) {
+            AppRun.Running app = AppRun.jul("burst", Integer.toString(events), "platform-4", stop.toString(), "1")
+                    .shippingTo(server, dir).env("DATANADHI_QUEUE_SIZE", "1000").start();
+            ledger = awaitDelivery(server, events);
+            Files.createFile(stop);
+            run = app.await();
+        }
+        assertEquals(0, run.exitCode, run.toString());
+        List<String> started = run.agentEvents("agent_started");
+        assertEquals(1, started.size(), run.toString());
+        Matcher early = EARLY.matcher(started.get(0));
+        assertTrue(early.find(), started.get(0));
+        // Most of the burst logged before the agent was ready, ten times the queue: else this run proves little.
+        assertTrue(Long.parseLong(early.group(1)) > 5_000, "events logged before the agent was ready: " + started);
+        assertEquals(List.of(), ledger.missing(events), ledger.toString());
+        assertEquals(List.of(), Ledger.droppedFiles(dir, ""), String.join("\n", run.agentLines("WARN")));
+        assertEquals(List.of(), run.agentEvents("drain_started"));
+        assertEquals(List.of(), run.agentEvents("queue_full"));
     }
 
     /** Waits (bounded) until the server and {@code dropped/} hold every shipped record; the ledger then. */

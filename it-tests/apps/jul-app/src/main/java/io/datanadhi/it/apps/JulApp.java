@@ -38,7 +38,10 @@ public final class JulApp {
                 virtual(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
                 break;
             case "burst":
-                burst(Integer.parseInt(args[1]), args[2]);
+                burst(Integer.parseInt(args[1]), args[2], args.length > 4 ? Integer.parseInt(args[4]) : 100);
+                if (args.length > 3) {
+                    awaitFile(java.nio.file.Paths.get(args[3]));
+                }
                 break;
             case "live":
                 live(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Long.parseLong(args[3]),
@@ -152,23 +155,31 @@ public final class JulApp {
         }
     }
 
+    /** Stays until {@code stopFile} exists (at most 2 minutes): the agent delivers meanwhile. */
+    private static void awaitFile(java.nio.file.Path stopFile) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+        while (!java.nio.file.Files.exists(stopFile) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
     /**
      * {@code count} events logged as fast as the machine allows from the start of {@code main},
      * while the agent is still starting: on 4 platform threads ({@code platform-4}, a quarter of
      * the events each) or on a virtual thread each ({@code virtual}, Java 21+). Event i is "burst
-     * chatter" on com.acme.Burst, and every 100th one "burst shipped seq=i/100" on
-     * com.acme.BurstShipped. The console handler is removed first (half a million lines on stderr
+     * chatter" on com.acme.Burst, and every {@code shipEvery}th one "burst shipped seq=i/shipEvery"
+     * on com.acme.BurstShipped. The console handler is removed first (half a million lines on stderr
      * would be the test's cost, not the agent's).
      */
-    private static void burst(int count, String mode) throws Exception {
+    private static void burst(int count, String mode, int shipEvery) throws Exception {
         for (java.util.logging.Handler handler : Logger.getLogger("").getHandlers()) {
             Logger.getLogger("").removeHandler(handler);
         }
         Logger chatter = Logger.getLogger("com.acme.Burst");
         Logger shipped = Logger.getLogger("com.acme.BurstShipped");
         java.util.function.IntConsumer event = i -> {
-            if (i % 100 == 0) {
-                shipped.info("burst shipped seq=" + i / 100);
+            if (i % shipEvery == 0) {
+                shipped.info("burst shipped seq=" + i / shipEvery);
             } else {
                 chatter.info("burst chatter");
             }

@@ -1,0 +1,56 @@
+package io.datanadhi.agent;
+
+import io.datanadhi.agent.delivery.Delivery;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Paces the evaluation of the events logged while the agent started to what delivery takes. That
+ * replay runs on the agent's start-up thread, as fast as it can: an application that logs at full
+ * speed from its first line leaves hundreds of thousands of events, and the records the rules keep
+ * of them would arrive at the queue at once, fill it past the point where the drain worker sends
+ * records to the fallback server (or to {@code dropped/} when there is none), though the primary is
+ * up and taking them. The replay is ours, not the application's: it may wait. It waits while the
+ * queue is more than half full and the workers are emptying it; it stops waiting for good when
+ * they have not for {@link #PATIENCE_NANOS} (the server is slow or down: then the queue's usual
+ * rules apply), and when the application exits (the shutdown hook's time is for delivering).
+ */
+final class ReplayPace {
+
+    /** The workers took nothing from the queue for this long: waiting helps no more. */
+    static final long PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final Delivery delivery;
+    private volatile boolean released;
+
+    ReplayPace(Delivery delivery) {
+        this.delivery = delivery;
+    }
+
+    /** From now on, never waits: the application is exiting. */
+    void release() {
+        released = true;
+    }
+
+    /** Before the next event of the replay: returns when the queue has room for its record. */
+    void awaitRoom() {
+        int half = delivery.queueCapacity() / 2;
+        int depth = delivery.queueDepth();
+        if (depth <= half || released) {
+            return;
+        }
+        long lastProgress = System.nanoTime();
+        while (depth > half && !released) {
+            LockSupport.parkNanos(this, LOOK_NANOS);
+            int now = delivery.queueDepth();
+            long at = System.nanoTime();
+            if (now < depth) {
+                lastProgress = at;
+            } else if (at - lastProgress > PATIENCE_NANOS) {
+                released = true;
+            }
+            depth = now;
+        }
+    }
+}
