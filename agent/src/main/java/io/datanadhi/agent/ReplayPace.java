@@ -13,16 +13,23 @@ import java.util.concurrent.locks.LockSupport;
  * up and taking them. The replay is ours, not the application's: it may wait. It waits while the
  * queue is more than half full and the workers are emptying it; it stops waiting for good when
  * they have not for {@link #PATIENCE_NANOS} (the server is slow or down: then the queue's usual
- * rules apply), and when the application exits (the shutdown hook's time is for delivering).
+ * rules apply), after {@link #MAX_WAIT_NANOS} in all (what follows the replay, the rules' watch and
+ * the JMX bean among it, waits for the replay), and when the application exits (the shutdown
+ * hook's time is for delivering).
  */
 final class ReplayPace {
 
     /** The workers took nothing from the queue for this long: waiting helps no more. */
     static final long PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** The replay waits this long in all, at most. */
+    static final long MAX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final Delivery delivery;
     private volatile boolean released;
+    /** Whether and when the replay first waited. Only the replaying thread reads and writes them. */
+    private boolean waited;
+    private long firstWaitNanos;
 
     ReplayPace(Delivery delivery) {
         this.delivery = delivery;
@@ -41,6 +48,10 @@ final class ReplayPace {
             return;
         }
         long lastProgress = System.nanoTime();
+        if (!waited) {
+            waited = true;
+            firstWaitNanos = lastProgress;
+        }
         while (depth > half && !released) {
             LockSupport.parkNanos(this, LOOK_NANOS);
             int now = delivery.queueDepth();
@@ -48,6 +59,9 @@ final class ReplayPace {
             if (now < depth) {
                 lastProgress = at;
             } else if (at - lastProgress > PATIENCE_NANOS) {
+                released = true;
+            }
+            if (at - firstWaitNanos > MAX_WAIT_NANOS) {
                 released = true;
             }
             depth = now;
