@@ -22,6 +22,8 @@ final class OverflowSpiller {
 
     private static final long IDLE_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int MAX_RECORDS_PER_FILE = 100_000;
+    /** After its time at shutdown, how long the thread has to close its file once told to write no more. */
+    private static final long ABANDON_WAIT_MILLIS = 200;
 
     private final RecordQueue<CapturedRecord> buffer;
     private final DroppedFiles dropped;
@@ -29,9 +31,13 @@ final class OverflowSpiller {
     private final Counters counters;
     private final Thread thread;
     private final AtomicLong lostSinceReport = new AtomicLong();
+    /** Records the thread did not write once abandoned: {@link #close} reports them with the rest. */
+    private final AtomicLong lostAtExit = new AtomicLong();
     private volatile boolean parked;
     private volatile boolean stopped;
     private volatile boolean busy;
+    /** Out of time at shutdown: the thread writes no more, closes its file, and what it did not write is lost. */
+    private volatile boolean abandoned;
 
     OverflowSpiller(int capacity, DroppedFiles dropped, StdoutPrinter stdout, Counters counters) {
         this.buffer = new RecordQueue<>(capacity);
@@ -66,12 +72,44 @@ final class OverflowSpiller {
         return busy || !buffer.isEmpty();
     }
 
-    /** Writes what is buffered and stops. */
+    /**
+     * Writes what is buffered and stops, within {@code timeoutMillis} (the JVM's exit waits for
+     * it). Out of time (a slow disk, an application that logged more than it could write), it
+     * writes no more, closes its file, and what it did not write is counted lost and reported: once
+     * this returns, each record given to {@link #spill} is in a closed file or counted, none is
+     * left to vanish with the JVM.
+     */
     void close(long timeoutMillis) {
         stopped = true;
         LockSupport.unpark(thread);
+        join(timeoutMillis);
+        if (thread.isAlive()) {
+            abandoned = true;
+            join(ABANDON_WAIT_MILLIS);
+        }
+        List<CapturedRecord> unwritten = new ArrayList<>();
+        buffer.drainTo(unwritten, Integer.MAX_VALUE);
+        if (!abandoned) {
+            close(write(null, unwritten)); // spilled after the thread's last look, if any
+            return;
+        }
+        int unwrittenShipped = 0;
+        for (CapturedRecord record : unwritten) {
+            if (record.shipped()) {
+                unwrittenShipped++;
+            }
+        }
+        counters.lost(unwrittenShipped);
+        long lost = unwrittenShipped + lostAtExit.get();
+        if (lost > 0) {
+            Diagnostics.error("records_lost", lost + " record(s) were lost: the queue was full and they could not be"
+                    + " written to " + dropped.directory() + " within async.exit_timeout", "count", lost);
+        }
+    }
+
+    private void join(long millis) {
         try {
-            thread.join(timeoutMillis);
+            thread.join(Math.max(1, millis));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -88,6 +126,11 @@ final class OverflowSpiller {
                 file = write(file, batch);
                 lastWrite = System.nanoTime();
                 busy = false;
+                if (abandoned) {
+                    close(file);
+                    reportLost();
+                    return;
+                }
                 continue;
             }
             busy = false;
@@ -108,6 +151,13 @@ final class OverflowSpiller {
 
     private DroppedFiles.Batch write(DroppedFiles.Batch file, List<CapturedRecord> batch) {
         for (CapturedRecord record : batch) {
+            if (abandoned) {
+                if (record.shipped()) {
+                    counters.lost(1);
+                    lostAtExit.incrementAndGet();
+                }
+                continue;
+            }
             if (record.stdout) {
                 stdout.print(record);
             }
