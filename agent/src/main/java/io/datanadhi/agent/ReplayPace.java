@@ -11,8 +11,8 @@ import java.util.concurrent.locks.LockSupport;
  * of them would arrive at the queue at once, fill it past the point where the drain worker sends
  * records to the fallback server (or to {@code dropped/} when there is none), though the primary is
  * up and taking them. The replay is ours, not the application's: it may wait. It waits while the
- * queue is more than half full and the workers are emptying it; it stops waiting for good when
- * they have not for {@link #PATIENCE_NANOS} (the server is slow or down: then the queue's usual
+ * queue is more than half full and the workers are taking records from it; it stops waiting for
+ * good when they have not for {@link #PATIENCE_NANOS} (the server is slow or down: then the queue's usual
  * rules apply), after {@link #MAX_WAIT_NANOS} in all (what follows the replay, the rules' watch and
  * the JMX bean among it, waits for the replay), and when the application exits (the shutdown
  * hook's time is for delivering).
@@ -48,23 +48,29 @@ final class ReplayPace {
             return;
         }
         long lastProgress = System.nanoTime();
+        long taken = delivery.queueTaken();
         if (!waited) {
             waited = true;
             firstWaitNanos = lastProgress;
         }
         while (depth > half && !released) {
             LockSupport.parkNanos(this, LOOK_NANOS);
-            int now = delivery.queueDepth();
+            if (Thread.currentThread().isInterrupted()) {
+                released = true; // parking would return at once from now on
+                return;
+            }
+            long nowTaken = delivery.queueTaken();
             long at = System.nanoTime();
-            if (now < depth) {
+            if (nowTaken != taken) {
                 lastProgress = at;
+                taken = nowTaken;
             } else if (at - lastProgress > PATIENCE_NANOS) {
                 released = true;
             }
             if (at - firstWaitNanos > MAX_WAIT_NANOS) {
                 released = true;
             }
-            depth = now;
+            depth = delivery.queueDepth();
         }
     }
 }

@@ -272,22 +272,22 @@ public final class ConnectionPool implements AutoCloseable {
         for (Connection connection : new ArrayList<>(connections)) {
             connection.checkDeadline(now);
         }
-        failWaitedTooLong(waiting, now);
-        failWaitedTooLong(waitingForNew, now);
+        failWaitedTooLong(waiting, now, " came free within ");
+        failWaitedTooLong(waitingForNew, now, " could be opened for a second try within ");
         if (now - lastIdleCheckNanos >= IDLE_CHECK_NANOS) {
             lastIdleCheckNanos = now;
             closeIdle(now);
         }
     }
 
-    private void failWaitedTooLong(ArrayDeque<Exchange> queue, long now) {
+    private void failWaitedTooLong(ArrayDeque<Exchange> queue, long now, String what) {
         if (queue.isEmpty()) {
             return;
         }
         for (Exchange exchange : new ArrayList<>(queue)) {
             if (now - exchange.waitingSinceNanos >= exchange.timeoutNanos && queue.remove(exchange)) {
                 exchange.fail(new HttpFailure(HttpFailure.Kind.TIMEOUT, "no connection to " + endpoint.target
-                        + " came free within " + TimeUnit.NANOSECONDS.toMillis(exchange.timeoutNanos) + " ms ("
+                        + what + TimeUnit.NANOSECONDS.toMillis(exchange.timeoutNanos) + " ms ("
                         + maxConnections + " in use)", null));
             }
         }

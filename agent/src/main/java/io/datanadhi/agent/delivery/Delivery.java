@@ -260,6 +260,11 @@ public final class Delivery {
         return queue.size();
     }
 
+    /** Records the workers (and the drain worker) took from the queue so far. */
+    public long queueTaken() {
+        return queue.taken();
+    }
+
     public int queueCapacity() {
         return queue.capacity();
     }

@@ -33,6 +33,10 @@ final class OverflowSpiller {
     private final AtomicLong lostSinceReport = new AtomicLong();
     /** Records the thread did not write once abandoned: {@link #close} reports them with the rest. */
     private final AtomicLong lostAtExit = new AtomicLong();
+    /** The file the thread writes, while open: its records count only once it is closed. */
+    private volatile DroppedFiles.Batch open;
+    /** Records of the thread's batch it has not yet written, counted lost or failed. */
+    private volatile int inHand;
     private volatile boolean parked;
     private volatile boolean stopped;
     private volatile boolean busy;
@@ -87,6 +91,15 @@ final class OverflowSpiller {
             abandoned = true;
             join(ABANDON_WAIT_MILLIS);
         }
+        String stuck = "";
+        int held = 0;
+        if (thread.isAlive()) {
+            // Its write or close did not return (a disk that does not answer): what it holds goes with the JVM.
+            DroppedFiles.Batch file = open;
+            held = inHand + (file == null ? 0 : file.count());
+            counters.lost(held);
+            stuck = file == null ? "" : "; " + file.file() + " was being written and may be incomplete";
+        }
         List<CapturedRecord> unwritten = new ArrayList<>();
         buffer.drainTo(unwritten, Integer.MAX_VALUE);
         if (!abandoned) {
@@ -100,10 +113,10 @@ final class OverflowSpiller {
             }
         }
         counters.lost(unwrittenShipped);
-        long lost = unwrittenShipped + lostAtExit.get();
+        long lost = unwrittenShipped + lostAtExit.get() + held;
         if (lost > 0) {
             Diagnostics.error("records_lost", lost + " record(s) were lost: the queue was full and they could not be"
-                    + " written to " + dropped.directory() + " within async.exit_timeout", "count", lost);
+                    + " written to " + dropped.directory() + " within async.exit_timeout" + stuck, "count", lost);
         }
     }
 
@@ -150,11 +163,19 @@ final class OverflowSpiller {
     }
 
     private DroppedFiles.Batch write(DroppedFiles.Batch file, List<CapturedRecord> batch) {
+        int shipped = 0;
+        for (CapturedRecord record : batch) {
+            if (record.shipped()) {
+                shipped++;
+            }
+        }
+        inHand = shipped;
         for (CapturedRecord record : batch) {
             if (abandoned) {
                 if (record.shipped()) {
                     counters.lost(1);
                     lostAtExit.incrementAndGet();
+                    inHand--;
                 }
                 continue;
             }
@@ -167,17 +188,20 @@ final class OverflowSpiller {
             try {
                 if (file == null) {
                     file = dropped.open(DropKind.QUEUE_FULL);
+                    open = file;
                     Diagnostics.warn("queue_full",
                             "the agent's queue is full; records are written to " + file.file()
                                     + " until it has room again (raise async.queue_size, or see why delivery is slow)",
                             "file", file.file().toString());
                 }
                 file.append(record);
+                inHand--;
                 if (file.count() >= MAX_RECORDS_PER_FILE) {
                     file = close(file);
                 }
             } catch (IOException | RuntimeException e) {
                 dropped.reportLoss(DropKind.QUEUE_FULL, 1, e);
+                inHand--;
                 file = close(file);
             }
         }
@@ -190,6 +214,8 @@ final class OverflowSpiller {
                 file.close();
             } catch (IOException e) {
                 dropped.reportLoss(DropKind.QUEUE_FULL, file.count(), e);
+            } finally {
+                open = null; // only now: a close that hangs leaves its records to be counted lost at exit
             }
         }
         return null;

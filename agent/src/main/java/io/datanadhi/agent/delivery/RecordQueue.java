@@ -107,6 +107,11 @@ final class RecordQueue<T> {
     }
 
     /** Approximate under concurrency; exact when quiet. */
+    /** Items taken out since the queue was made: grows while consumers work, whatever producers do. */
+    long taken() {
+        return head.get();
+    }
+
     int size() {
         long size = tail.get() - head.get();
         return (int) Math.max(0, Math.min(capacity, size));

@@ -27,8 +27,9 @@ final class Log4j2Events extends AccessEventMapper {
             new InlinedGetter(FrameworkApi.GETTER, type -> Log4j2Access.forClass(type).message, null).invoker();
     /**
      * {@code (Object message, CapturedEvent thread) CharSequence}, keyed by the message's class (the
-     * garbage-free event is its own message): the text in the thread's buffer, or null for a
-     * message Log4j does not format that way (not bound into the site).
+     * garbage-free event is its own message): its text, read in place where the event holds it,
+     * else written into the thread's buffer; null for a message Log4j does not format that way (not
+     * bound into the site).
      */
     private static final MethodHandle FORMAT = new InlinedGetter(Log4j2Access.FORMAT_TYPE, Log4j2Access::formatterFor,
             Log4j2Access.NOT_FORMATTED).invoker();
