@@ -287,12 +287,12 @@ public final class Delivery {
         slowCheck.run();
     }
 
-    /** A moving average of the primary's round trip, in milliseconds; 0 before the first answer. */
     /** For tests: the primary's blocking connections judged it far at least once (see {@link NearServerSender}). */
     boolean primaryJudgedFar() {
         return primary.judgedFar();
     }
 
+    /** A moving average of the primary's round trip, in milliseconds; 0 before the first answer. */
     public double roundTripMillis() {
         return primary.roundTripMillis();
     }

@@ -36,14 +36,9 @@ final class PrimaryServer {
                 ? new NearServerSender(endpoint, transport, problems, new Runnable() {
                     @Override
                     public void run() {
-                        takeOver();
+                        preconnectPool(); // the full client is ready: a connection opened ahead of its first records
                     }
                 }) : null;
-    }
-
-    /** The full client is ready: a connection opened ahead of its first records. */
-    private void takeOver() {
-        preconnectPool();
     }
 
     /** False when the records need the full client from the first one (a proxy): start it ahead. */
