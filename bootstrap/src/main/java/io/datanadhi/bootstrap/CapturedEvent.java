@@ -4,7 +4,8 @@ package io.datanadhi.bootstrap;
  * One application log event: which framework, its own event object, and the logger that logged
  * it. The agent reads everything else from them, lazily.
  *
- * <p>The bridge keeps one instance per thread and hands it to the sink empty; the agent fills it
+ * <p>The bridge keeps one instance per platform thread, and one per state it lends to virtual
+ * threads (passed from one to the next), and hands it to the sink empty; the agent fills it
  * only for an event that needs more than a glance (one a rule keeps, or one read by a rule on its
  * message or context), and empties it before returning.
  */
@@ -16,7 +17,7 @@ public final class CapturedEvent {
     /** The framework's logger, where the hook has it (JUL needs it for its level check). */
     public Object logger;
 
-    /** Per-thread scratch space owned by the agent; survives {@link #clear()}. */
+    /** Scratch space owned by the agent, used by one thread at a time; survives {@link #clear()}. */
     public Object attachment;
 
     public CapturedEvent set(String framework, Object event, Object logger) {

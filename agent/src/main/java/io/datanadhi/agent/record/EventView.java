@@ -13,8 +13,8 @@ import java.util.Map;
  * formatted, the caller located and a trace id made only when a rule asks for them or the event
  * is kept.
  *
- * <p>One instance per thread, reused for every event (it hangs off the thread's
- * {@link CapturedEvent}).
+ * <p>One instance per {@link ThreadScratch}, reused for every event of the thread using it: it
+ * keeps nothing of one event for the next.
  */
 public final class EventView implements RecordView {
 

@@ -3,9 +3,11 @@ package io.datanadhi.agent.record;
 import io.datanadhi.bootstrap.CapturedEvent;
 
 /**
- * What the agent keeps for one logging thread, hung on the thread's own {@link CapturedEvent}
- * (the bridge's, which dies with the thread): each part is made the first time that thread needs
- * it, so a thread that only logs events no rule reads closely (most virtual threads) has none.
+ * What the agent keeps for one logging thread, hung on the bridge's {@link CapturedEvent}: a
+ * platform thread's own (it dies with the thread), or one the bridge lends to virtual threads for
+ * the length of a logging call, which passes with its scratch from one virtual thread to the next.
+ * Each part is made the first time it is needed, so a thread that only logs events no rule reads
+ * closely has none.
  */
 public final class ThreadScratch {
 
