@@ -19,9 +19,14 @@ import java.util.regex.Pattern;
  *
  * <pre>java -cp benchmarks/target/datanadhi-benchmarks.jar io.datanadhi.bench.ManyThreadsBenchmark
  *     [--java /usr/lib/jvm/temurin-25-jdk-amd64/bin/java] [--tasks 1000000,4000000]
- *     [--modes virtual,platform-4] [--start-delay 1500] [--runs 3] [--jvm-arg ARG]...</pre>
+ *     [--modes virtual,platform-4] [--start-delay 1500] [--runs 3] [--jvm-arg ARG]... [--compare JAR]</pre>
  *
- * Shipped events the agent could not deliver in time (its queue full) are in {@code dropped/}
+ * {@code --compare} runs a second agent jar (the build before a change) in the same interleaving
+ * and prints its row below. The wall time of these short, allocation-heavy runs swings widely from
+ * run to run with or without an agent (G1 copying the executor's backlog of unstarted threads or
+ * not), so the table gives the ratio of the medians and that of the best runs.
+ *
+ * <p>Shipped events the agent could not deliver in time (its queue full) are in {@code dropped/}
  * with their reason, and counted as such.
  */
 public final class ManyThreadsBenchmark {
@@ -44,6 +49,7 @@ public final class ManyThreadsBenchmark {
         long startDelay = 1500;
         int runs = 3;
         List<String> jvmArgs = new ArrayList<>();
+        Path compare = null;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--agent": agent = Path.of(args[i + 1]); break;
@@ -53,6 +59,7 @@ public final class ManyThreadsBenchmark {
                 case "--start-delay": startDelay = Long.parseLong(args[i + 1]); break;
                 case "--runs": runs = Integer.parseInt(args[i + 1]); break;
                 case "--jvm-arg": jvmArgs.add(args[i + 1]); break;
+                case "--compare": compare = Path.of(args[i + 1]); break;
                 case "--ship": rules = args[i + 1].equals("none") ? SHIP_NOTHING : SHIP_SHIPPED; break;
                 default: throw new IllegalArgumentException(args[i]);
             }
@@ -60,14 +67,14 @@ public final class ManyThreadsBenchmark {
         System.out.printf("Many threads: %d cores, %s, %s, start delay %d ms, %s, %d interleaved runs each, medians%n",
                 Runtime.getRuntime().availableProcessors(), java, agent, startDelay,
                 rules == SHIP_SHIPPED ? "every 100th event shipped" : "nothing shipped (--ship none)", runs);
-        System.out.println("| threads | tasks | wall without | wall with | ratio | heap after GC without | with | difference"
-                + " | shipped: received + in dropped/ (worst run) | agent ready after | events skipped at start |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("| threads | tasks | wall without | wall with | ratio | best runs: ratio | heap after GC without | with"
+                + " | difference | shipped: received + in dropped/ (worst run) | agent ready after | events skipped at start |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         Path classPath = DeliveryRig.appClassPath(APP);
         try {
             for (String mode : modes) {
                 for (int tasks : taskCounts) {
-                    measure(java, jvmArgs, agent, classPath, mode, tasks, startDelay, runs);
+                    measure(java, jvmArgs, agent, compare, classPath, mode, tasks, startDelay, runs);
                 }
             }
         } finally {
@@ -75,16 +82,29 @@ public final class ManyThreadsBenchmark {
         }
     }
 
-    private static void measure(String java, List<String> jvmArgs, Path agent, Path classPath, String mode, int tasks,
-            long startDelay, int runs) throws Exception {
+    private static void measure(String java, List<String> jvmArgs, Path agent, Path compare, Path classPath, String mode,
+            int tasks, long startDelay, int runs) throws Exception {
         List<Run> without = new ArrayList<>();
         List<Run> with = new ArrayList<>();
+        List<Run> compared = new ArrayList<>();
         for (int run = 0; run < runs; run++) {
             without.add(once(java, jvmArgs, null, classPath, mode, tasks, startDelay));
             with.add(once(java, jvmArgs, agent, classPath, mode, tasks, startDelay));
+            if (compare != null) {
+                compared.add(once(java, jvmArgs, compare, classPath, mode, tasks, startDelay));
+            }
         }
+        print(mode, tasks, without, with);
+        if (compare != null) {
+            print(mode + ", " + compare, tasks, without, compared);
+        }
+    }
+
+    private static void print(String label, int tasks, List<Run> without, List<Run> with) {
         double wallWithout = median(without, r -> r.seconds);
         double wallWith = median(with, r -> r.seconds);
+        double bestWithout = without.stream().mapToDouble(r -> r.seconds).min().orElse(Double.NaN);
+        double bestWith = with.stream().mapToDouble(r -> r.seconds).min().orElse(Double.NaN);
         double heapWithout = median(without, r -> r.heapBytes / 1048576.0);
         double heapWith = median(with, r -> r.heapBytes / 1048576.0);
         long expected = rules == SHIP_SHIPPED ? (tasks + 99) / 100 : 0;
@@ -98,9 +118,10 @@ public final class ManyThreadsBenchmark {
             }
             skipped = Math.max(skipped, run.skipped);
         }
-        System.out.printf("| %s | %,d | %.2f s | %.2f s | **%.2fx** | %.1f MB | %.1f MB | **%+.1f MB** | %,d + %,d of %,d | %.0f ms | %,d |%n",
-                mode, tasks, wallWithout, wallWith, wallWith / wallWithout, heapWithout, heapWith, heapWith - heapWithout,
-                received, dropped, expected, median(with, r -> r.readyMillis), skipped);
+        System.out.printf("| %s | %,d | %.2f s | %.2f s | **%.2fx** | %.2fx | %.1f MB | %.1f MB | **%+.1f MB** | %,d + %,d of %,d"
+                + " | %.0f ms | %,d |%n", label, tasks, wallWithout, wallWith, wallWith / wallWithout, bestWith / bestWithout,
+                heapWithout, heapWith, heapWith - heapWithout, received, dropped, expected,
+                median(with, r -> r.readyMillis), skipped);
     }
 
     private static final class Run {
