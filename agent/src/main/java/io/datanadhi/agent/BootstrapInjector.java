@@ -51,7 +51,7 @@ final class BootstrapInjector {
      * {@code BootstrapInjectorTest} fails when the module gains or loses a class.
      */
     static final List<String> BOOTSTRAP_CLASSES = List.of("CaptureSink", "CapturedEvent", "CaptureBridge",
-            "CaptureBridge$1", "CaptureBridge$ThreadState");
+            "CaptureBridge$1", "CaptureBridge$Lent", "CaptureBridge$ThreadState");
 
     static Map<String, byte[]> readBootstrapClasses(JarFile jar) throws IOException {
         Map<String, byte[]> classes = new LinkedHashMap<>();

@@ -14,7 +14,7 @@ package io.datanadhi.bootstrap;
  * <p>A platform thread keeps its state in a thread-local for its life. A virtual thread usually
  * lives for one task and logs a few times: a thread-local would give each one a map, an entry and a
  * state of its own (about 200 bytes and 150 ns, the largest part of what the agent adds to a task
- * that logs once). It borrows one of {@link #LENT}'s states instead, for the length of the outermost
+ * that logs once). It borrows one of a shared set of states ({@link Lent}) instead, for the length of the outermost
  * hooked call, and finds it again by identity in nested hooks, also after it unmounted inside an
  * appender and resumed on another carrier; when none is free it falls back to the thread-local.
  *
@@ -38,16 +38,13 @@ public final class CaptureBridge {
     /** {@code java.lang.VirtualThread} where the JVM has virtual threads (Java 21 and later), else null. */
     private static final Class<?> VIRTUAL_THREAD = virtualThreadClass();
 
-    /** States lent to virtual threads; a power of two. */
-    private static final int LENT_STATES = 256;
-    /** The states a virtual thread looks at, from the one its id selects. */
-    private static final int PROBES = 4;
-    private static final ThreadState[] LENT = lentStates();
     /** A lent state's owner when no thread has it; thread ids start at 1. */
     private static final long FREE = 0L;
     /**
-     * Virtual threads inside a hook on a thread-local state because no lent one was free. While
-     * there are none, a virtual thread outside a hook needs no thread-local lookup to know it.
+     * Virtual threads on a thread-local state: inside a hook because no lent state was free, or
+     * marked as the agent's own (the thread that calls {@code System.exit} runs the agent's
+     * shutdown). While there are none, a virtual thread outside a hook knows it without a
+     * thread-local lookup, which would make the thread's map.
      */
     private static final java.util.concurrent.atomic.AtomicInteger ON_THREAD_LOCAL =
             new java.util.concurrent.atomic.AtomicInteger();
@@ -69,10 +66,16 @@ public final class CaptureBridge {
 
     /**
      * Marks the current thread as one of the agent's own: nothing it logs is ever captured,
-     * whichever library logs it. The agent's threads are platform threads.
+     * whichever library logs it.
      */
     public static void markAgentThread() {
-        STATE.get().agentThread = true;
+        ThreadState s = STATE.get();
+        if (!s.agentThread) {
+            s.agentThread = true;
+            if (Thread.currentThread().getClass() == VIRTUAL_THREAD) {
+                ON_THREAD_LOCAL.incrementAndGet(); // for good: its hooks use this state from now on
+            }
+        }
     }
 
     /**
@@ -109,7 +112,7 @@ public final class CaptureBridge {
     /** Leaves a hook entered with {@link #enter}; {@code state} is what it returned. */
     public static void exit(Object state) {
         try {
-            if (state != null) {
+            if (state != null && mine((ThreadState) state)) {
                 leave((ThreadState) state);
             }
         } catch (Throwable ignored) {
@@ -141,6 +144,9 @@ public final class CaptureBridge {
                 return;
             }
             ThreadState s = (ThreadState) state;
+            if (!mine(s)) {
+                return;
+            }
             if (s.depth == 1 && !s.claimed && !s.forwarded && !s.agentThread && event != null) {
                 CaptureSink current = sink;
                 if (current != null) {
@@ -175,10 +181,20 @@ public final class CaptureBridge {
         return inHook();
     }
 
-    /** Lent states in use, and virtual threads in a hook on a state of their own; for tests. */
+    /** A lent state some thread holds, or null; for tests. */
+    static Object aLentStateInUse() {
+        for (ThreadState s : Lent.STATES) {
+            if (s.owner != FREE) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** Lent states in use; for tests. */
     static int statesInUse() {
-        int inUse = ON_THREAD_LOCAL.get();
-        for (ThreadState s : LENT) {
+        int inUse = 0;
+        for (ThreadState s : Lent.STATES) {
             if (s.owner != FREE) {
                 inUse++;
             }
@@ -194,11 +210,11 @@ public final class CaptureBridge {
 
     /** A state for a virtual thread outside any hook: a lent one if one is free, else its own. */
     private static ThreadState borrow(long id) {
-        ThreadState[] lent = LENT;
-        int first = firstProbe(id);
-        for (int i = 0; i < PROBES; i++) {
-            ThreadState s = lent[(first + i) & (LENT_STATES - 1)];
-            if (s.owner == FREE && ThreadState.OWNER.compareAndSet(s, FREE, id)) {
+        ThreadState[] lent = Lent.STATES;
+        int first = Lent.firstProbe(id);
+        for (int i = 0; i < Lent.PROBES; i++) {
+            ThreadState s = lent[(first + i) & (Lent.SIZE - 1)];
+            if (s.owner == FREE && Lent.OWNER.compareAndSet(s, FREE, id)) {
                 return s;
             }
         }
@@ -208,27 +224,36 @@ public final class CaptureBridge {
         return own;
     }
 
-    /** This thread's state if it is inside a hook; a platform thread's in any case. */
+    /** This thread's state if it is inside a hook (or the agent's); a platform thread's in any case. */
     private static ThreadState inHook() {
         Thread thread = Thread.currentThread();
         if (thread.getClass() != VIRTUAL_THREAD) {
             return STATE.get();
         }
         long id = id(thread);
-        int first = firstProbe(id);
-        for (int i = 0; i < PROBES; i++) {
-            ThreadState s = LENT[(first + i) & (LENT_STATES - 1)];
+        ThreadState[] lent = Lent.STATES;
+        int first = Lent.firstProbe(id);
+        for (int i = 0; i < Lent.PROBES; i++) {
+            ThreadState s = lent[(first + i) & (Lent.SIZE - 1)];
             if (s.owner == id) {
                 return s;
             }
         }
         if (ON_THREAD_LOCAL.get() != 0) {
             ThreadState own = STATE.get();
-            if (own.depth > 0) {
+            if (own.depth > 0 || own.agentThread) {
                 return own;
             }
         }
         return null;
+    }
+
+    /**
+     * False for a lent state that the current thread does not hold: an exit without its entry
+     * (none is known) must not leave, or capture with, another thread's state.
+     */
+    private static boolean mine(ThreadState s) {
+        return !s.lent || s.owner == id(Thread.currentThread());
     }
 
     /** A thread's id: never reused while the JVM runs, and a long, which the GC does not trace. */
@@ -238,10 +263,6 @@ public final class CaptureBridge {
     }
 
     /** Spreads consecutive thread ids over the lent states. */
-    private static int firstProbe(long id) {
-        return (int) ((id * 0x9E3779B97F4A7C15L) >>> 32);
-    }
-
     private static void publish(CaptureSink current, ThreadState s, String framework, Object event, Object logger) {
         try {
             current.accept(s.event, framework, event, logger);
@@ -256,7 +277,7 @@ public final class CaptureBridge {
             s.claimed = false;
             s.forwarded = false;
             if (s.lent) {
-                ThreadState.OWNER.setRelease(s, FREE);
+                Lent.OWNER.setRelease(s, FREE);
             } else if (s.counted) {
                 s.counted = false;
                 ON_THREAD_LOCAL.decrementAndGet();
@@ -272,18 +293,23 @@ public final class CaptureBridge {
         }
     }
 
-    private static ThreadState[] lentStates() {
-        ThreadState[] states = new ThreadState[LENT_STATES];
-        for (int i = 0; i < states.length; i++) {
-            states[i] = new ThreadState(true);
-        }
-        return states;
-    }
-
-    private static final class ThreadState {
+    /**
+     * The states lent to virtual threads, made the first time a virtual thread logs. A thread may
+     * use {@link #PROBES} of them from the one its id selects: with {@link #SIZE} states, a few
+     * hundred threads can be inside a hook at once (parked in an appender) before one has to
+     * use a thread-local. Each keeps its scratch (a text buffer, a record view) for the next.
+     */
+    private static final class Lent {
+        /** A power of two. */
+        static final int SIZE = 512;
+        static final int PROBES = 8;
+        static final ThreadState[] STATES = new ThreadState[SIZE];
         static final java.lang.invoke.VarHandle OWNER;
 
         static {
+            for (int i = 0; i < SIZE; i++) {
+                STATES[i] = new ThreadState(true);
+            }
             try {
                 OWNER = java.lang.invoke.MethodHandles.lookup().findVarHandle(ThreadState.class, "owner", long.class);
             } catch (ReflectiveOperationException e) {
@@ -291,13 +317,20 @@ public final class CaptureBridge {
             }
         }
 
+        /** Spreads consecutive thread ids over the states. */
+        static int firstProbe(long id) {
+            return (int) ((id * 0x9E3779B97F4A7C15L) >>> 32);
+        }
+    }
+
+    private static final class ThreadState {
         int depth;
         boolean claimed;
         boolean forwarded;
         boolean agentThread;
-        /** One of {@link #LENT}: {@link #owner} is the id of the virtual thread in a hook on it, or {@link #FREE}. */
+        /** One of {@link Lent}'s: {@link #owner} is the id of the virtual thread in a hook on it, or {@link #FREE}. */
         final boolean lent;
-        volatile long owner = FREE;
+        volatile long owner;
         /** A virtual thread's own state, counted in {@link #ON_THREAD_LOCAL} while it is in a hook. */
         boolean counted;
         /** The thread's scratch; a lent state's passes from one virtual thread to the next. */

@@ -123,6 +123,59 @@ class CaptureBridgeVirtualThreadsTest {
         assertEquals(0, CaptureBridge.statesInUse(), "every lent state given back");
     }
 
+    /**
+     * The thread that calls {@code System.exit} runs the agent's shutdown, which marks it as the
+     * agent's own; it may be a virtual thread. Marked, it captures nothing; other threads still do.
+     */
+    @Test
+    void aVirtualThreadMarkedAsTheAgentsCapturesNothing() throws Exception {
+        try (AutoCloseable executor = virtualThreads()) {
+            ExecutorService threads = (ExecutorService) executor;
+            threads.submit(() -> {
+                CaptureBridge.markAgentThread();
+                CaptureBridge.enter("logback", "agent-logback", logger);
+                CaptureBridge.exit(CaptureBridge.state());
+                CaptureBridge.enterOuter();
+                CaptureBridge.exitOuter(CaptureBridge.state(), "jul", "agent-jul", logger);
+                return null;
+            }).get(60, TimeUnit.SECONDS);
+            threads.submit(() -> {
+                CaptureBridge.enter("logback", "application", logger);
+                CaptureBridge.exit(CaptureBridge.state());
+                return null;
+            }).get(60, TimeUnit.SECONDS);
+        }
+        assertEquals(java.util.Set.of("application"), captured.keySet());
+    }
+
+    /** An exit with a state the thread does not hold (none is known) leaves it to its holder. */
+    @Test
+    void anExitWithAnotherThreadsStateChangesNothing() throws Exception {
+        try (AutoCloseable executor = virtualThreads()) {
+            ExecutorService threads = (ExecutorService) executor;
+            java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch strayDone = new java.util.concurrent.CountDownLatch(1);
+            Future<?> holder = threads.submit(() -> {
+                Object outer = CaptureBridge.enterOuter();
+                inside.countDown();
+                strayDone.await(60, TimeUnit.SECONDS);
+                CaptureBridge.exitOuter(outer, "jul", "holder", logger);
+                return null;
+            });
+            assertTrue(inside.await(60, TimeUnit.SECONDS));
+            threads.submit(() -> {
+                Object held = CaptureBridge.aLentStateInUse();
+                org.junit.jupiter.api.Assertions.assertNotNull(held, "the holder's state");
+                CaptureBridge.exitOuter(held, "jul", "stray", logger);
+                CaptureBridge.exit(held);
+                strayDone.countDown();
+                return null;
+            }).get(60, TimeUnit.SECONDS);
+            holder.get(60, TimeUnit.SECONDS);
+        }
+        assertEquals(java.util.Set.of("holder"), captured.keySet(), "captured by its holder at depth 1, the stray exits ignored");
+    }
+
     private static AutoCloseable virtualThreads() throws Exception {
         assumeTrue(Runtime.version().feature() >= 21, "virtual threads need Java 21: " + Runtime.version());
         return (AutoCloseable) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
