@@ -149,6 +149,11 @@ final class NearServerSender {
                     Response response = connection.send(request);
                     answered(response.roundTripNanos / 1e6);
                     results.add(SendResult.ofStatus(response.status, response.body));
+                    if (fastest == 0 && results.size() == 1) {
+                        // Nothing known of the server yet: its first answer may be its cold start
+                        // (a short job's whole life), not a slow server; the next one tells.
+                        giveUpAt = System.nanoTime() + CUT_OFF_NANOS;
+                    }
                 } catch (HttpFailure e) {
                     problems.seen(e);
                     return failAll(requests, results, e);

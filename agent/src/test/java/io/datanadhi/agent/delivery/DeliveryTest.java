@@ -233,6 +233,37 @@ class DeliveryTest {
         assertEquals(List.of(), httpClientThreads());
     }
 
+    /**
+     * A server slow to answer its first request (its cold start, or a busy machine): a short job's
+     * records still go on the blocking connections, not, past the first answer's cut-off, to a
+     * client started for the two left.
+     */
+    @Test
+    void aServerSlowToAnswerItsFirstRequestsDoesNotStartTheHttpClientForAFewRecords() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+        long coldMillis = TimeUnit.NANOSECONDS.toMillis(NearServerSender.CUT_OFF_NANOS) * 3;
+        server = new IngestServer(() -> {
+            if (answered.incrementAndGet() == 1) {
+                try {
+                    Thread.sleep(coldMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return 200;
+        }, () -> 200);
+        startOnDemand(server.url(), IngestServer.deadUrl(), Duration.ofSeconds(5));
+        for (int i = 0; i < 3; i++) {
+            delivery.submit(TestRecords.shipped("cold-" + i, "p"));
+        }
+        await("3 delivered", () -> counters.shippedPrimary() == 3);
+        assertEquals(List.of(), httpClientThreads(), "the HTTP client's threads were never started");
+        shutdown();
+        assertEquals(List.of("cold-0", "cold-1", "cold-2"),
+                server.posts().stream().map(Post::message).sorted().collect(Collectors.toList()));
+        assertEquals(List.of(), droppedLines());
+    }
+
     @Test
     void aBurstStartsTheHttpClientAndEveryRecordArrivesOnce() throws Exception {
         server = new IngestServer(() -> 200, () -> 200);
