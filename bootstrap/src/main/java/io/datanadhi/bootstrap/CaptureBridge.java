@@ -262,7 +262,6 @@ public final class CaptureBridge {
         return thread.getId();
     }
 
-    /** Spreads consecutive thread ids over the lent states. */
     private static void publish(CaptureSink current, ThreadState s, String framework, Object event, Object logger) {
         try {
             current.accept(s.event, framework, event, logger);
