@@ -204,24 +204,14 @@ public final class CaptureBridge {
 
     /** This thread's state, to enter a hook with: the one it is in, else a free one. */
     private static ThreadState current() {
-        ThreadState s = inHook();
-        return s != null ? s : borrow(id(Thread.currentThread()));
-    }
-
-    /** A state for a virtual thread outside any hook: a lent one if one is free, else its own. */
-    private static ThreadState borrow(long id) {
-        ThreadState[] lent = Lent.STATES;
-        int first = Lent.firstProbe(id);
-        for (int i = 0; i < Lent.PROBES; i++) {
-            ThreadState s = lent[(first + i) & (Lent.SIZE - 1)];
-            if (s.owner == FREE && Lent.OWNER.compareAndSet(s, FREE, id)) {
-                return s;
-            }
+        Thread thread = Thread.currentThread();
+        if (thread.getClass() != VIRTUAL_THREAD) {
+            return STATE.get();
         }
-        ThreadState own = STATE.get();
-        own.counted = true;
-        ON_THREAD_LOCAL.incrementAndGet();
-        return own;
+        long id = id(thread);
+        int first = Lent.firstProbe(id);
+        ThreadState s = held(id, first);
+        return s != null ? s : borrow(id, first);
     }
 
     /** This thread's state if it is inside a hook (or the agent's); a platform thread's in any case. */
@@ -231,8 +221,12 @@ public final class CaptureBridge {
             return STATE.get();
         }
         long id = id(thread);
+        return held(id, Lent.firstProbe(id));
+    }
+
+    /** The state a virtual thread holds inside a hook (or its own, marked as the agent's), else null. */
+    private static ThreadState held(long id, int first) {
         ThreadState[] lent = Lent.STATES;
-        int first = Lent.firstProbe(id);
         for (int i = 0; i < Lent.PROBES; i++) {
             ThreadState s = lent[(first + i) & (Lent.SIZE - 1)];
             if (s.owner == id) {
@@ -246,6 +240,21 @@ public final class CaptureBridge {
             }
         }
         return null;
+    }
+
+    /** A state for a virtual thread outside any hook: a lent one if one is free, else its own. */
+    private static ThreadState borrow(long id, int first) {
+        ThreadState[] lent = Lent.STATES;
+        for (int i = 0; i < Lent.PROBES; i++) {
+            ThreadState s = lent[(first + i) & (Lent.SIZE - 1)];
+            if (s.owner == FREE && Lent.OWNER.compareAndSet(s, FREE, id)) {
+                return s;
+            }
+        }
+        ThreadState own = STATE.get();
+        own.counted = true;
+        ON_THREAD_LOCAL.incrementAndGet();
+        return own;
     }
 
     /**

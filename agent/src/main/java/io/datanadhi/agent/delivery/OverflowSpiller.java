@@ -106,12 +106,7 @@ final class OverflowSpiller {
             close(write(null, unwritten)); // spilled after the thread's last look, if any
             return;
         }
-        int unwrittenShipped = 0;
-        for (CapturedRecord record : unwritten) {
-            if (record.shipped()) {
-                unwrittenShipped++;
-            }
-        }
+        int unwrittenShipped = shipped(unwritten);
         counters.lost(unwrittenShipped);
         long lost = unwrittenShipped + lostAtExit.get() + held;
         if (lost > 0) {
@@ -162,14 +157,19 @@ final class OverflowSpiller {
         }
     }
 
-    private DroppedFiles.Batch write(DroppedFiles.Batch file, List<CapturedRecord> batch) {
+    /** The records among {@code records} that go to the server (the others are only printed). */
+    private static int shipped(List<CapturedRecord> records) {
         int shipped = 0;
-        for (CapturedRecord record : batch) {
+        for (CapturedRecord record : records) {
             if (record.shipped()) {
                 shipped++;
             }
         }
-        inHand = shipped;
+        return shipped;
+    }
+
+    private DroppedFiles.Batch write(DroppedFiles.Batch file, List<CapturedRecord> batch) {
+        inHand = shipped(batch);
         for (CapturedRecord record : batch) {
             if (abandoned) {
                 if (record.shipped()) {
