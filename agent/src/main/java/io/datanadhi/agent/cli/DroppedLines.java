@@ -1,8 +1,8 @@
 package io.datanadhi.agent.cli;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.datanadhi.agent.json.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -17,6 +17,8 @@ final class DroppedLines {
 
     /** Longer lines are not held in memory: they are reported unreadable and kept. */
     static final int MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+    private static final JsonFactory JSON = new JsonFactory();
 
     /** One line: bytes {@code [start, end)} of the file, its newline included. */
     static final class Line {
@@ -111,7 +113,7 @@ final class DroppedLines {
      * (a crash while it was written) is not a record.
      */
     static boolean isRecord(byte[] bytes, int length) {
-        try (JsonParser parser = Json.FACTORY.createParser(bytes, 0, length)) {
+        try (JsonParser parser = JSON.createParser(bytes, 0, length)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return false;
             }

@@ -71,7 +71,9 @@ public final class JsonText {
                 out.append(newline);
             }
             out.append('}');
-        } else if (value instanceof Iterable && !(value instanceof JsonNode) && depth < MAX_NESTING) {
+        } else if (value instanceof Iterable && isTree(value)) {
+            writeNode(out, (JsonNode) value, newline, depth);
+        } else if (value instanceof Iterable && depth < MAX_NESTING) {
             out.append('[');
             String inner = newline == null ? null : newline + "  ";
             boolean first = true;
@@ -89,11 +91,14 @@ public final class JsonText {
                 out.append(newline);
             }
             out.append(']');
-        } else if (value instanceof JsonNode) {
-            writeNode(out, (JsonNode) value, newline, depth);
         } else {
             quote(out, String.valueOf(value));
         }
+    }
+
+    /** A Jackson tree is never a Collection: its classes load only for other iterables. */
+    static boolean isTree(Object value) {
+        return !(value instanceof java.util.Collection) && value instanceof JsonNode;
     }
 
     private static void writeNode(StringBuilder out, JsonNode node, String newline, int depth) {

@@ -1,11 +1,6 @@
 package io.datanadhi.agent.record;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import io.datanadhi.agent.json.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.datanadhi.agent.json.JsonBytes;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -13,7 +8,6 @@ import java.util.concurrent.ThreadLocalRandom;
 /** Serializes records: the {@code log_data} JSON and the {@code {"pipelines","log_data"}} body. */
 public final class RecordWriter {
 
-    private static final JsonFactory JSON = Json.FACTORY;
     private RecordWriter() {}
 
     /** {@code uuuu-MM-dd'T'HH:mm:ss.SSS'Z'} in UTC (see {@link UtcTime#millis}). */
@@ -30,72 +24,56 @@ public final class RecordWriter {
     }
 
     static byte[] logData(CapturedRecord r) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
         // Formatted first: a cut stack trace also marks the record truncated.
         String stackTrace = r.thrown == null ? null : ThrowableFormatter.stackTrace(r.thrown, r.maxStackTraceBytes);
-        try (JsonGenerator g = JSON.createGenerator(bytes)) {
-            g.writeStartObject();
-            g.writeStringField("message", r.message);
-            g.writeStringField("trace_id", r.traceId != null ? r.traceId : newTraceId());
-            g.writeStringField("timestamp", timestamp(r.timestampMillis));
-            g.writeStringField("module_name", r.serviceName);
+        JsonBytes json = new JsonBytes(stackTrace == null ? 512 : 512 + stackTrace.length());
+        json.startObject()
+                .name("message").string(r.message)
+                .name("trace_id").string(r.traceId != null ? r.traceId : newTraceId())
+                .name("timestamp").string(timestamp(r.timestampMillis))
+                .name("module_name").string(r.serviceName);
 
-            g.writeObjectFieldStart("log_record");
-            Caller caller = r.caller();
-            g.writeStringField("filename", caller.fileName);
-            g.writeStringField("function_name", caller.methodName);
-            g.writeNumberField("line_number", caller.lineNumber);
-            g.writeStringField("level", r.level.name());
-            g.writeStringField("module_name", r.loggerName);
-            g.writeStringField("class_name", caller.className);
-            g.writeStringField("thread_name", r.threadName);
-            g.writeStringField("native_level", r.nativeLevel);
-            g.writeStringField("framework", r.framework);
-            if (r.truncated || (stackTrace != null && ThrowableFormatter.truncated(stackTrace))) {
-                g.writeBooleanField("truncated", true);
-            }
-            g.writeEndObject();
-
-            g.writeObjectFieldStart("context");
-            for (Map.Entry<String, Object> e : r.context.entrySet()) {
-                if (r.thrown != null && "error".equals(e.getKey())) {
-                    continue;
-                }
-                g.writeFieldName(e.getKey());
-                Json.write(g, e.getValue());
-            }
-            if (r.thrown != null) {
-                g.writeObjectFieldStart("error");
-                g.writeStringField("type", ThrowableFormatter.type(r.thrown));
-                g.writeStringField("message", ThrowableFormatter.message(r.thrown));
-                g.writeStringField("stacktrace", stackTrace);
-                g.writeEndObject();
-            }
-            g.writeEndObject();
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        Caller caller = r.caller();
+        json.name("log_record").startObject()
+                .name("filename").string(caller.fileName)
+                .name("function_name").string(caller.methodName)
+                .name("line_number").number(caller.lineNumber)
+                .name("level").string(r.level.name())
+                .name("module_name").string(r.loggerName)
+                .name("class_name").string(caller.className)
+                .name("thread_name").string(r.threadName)
+                .name("native_level").string(r.nativeLevel)
+                .name("framework").string(r.framework);
+        if (r.truncated || (stackTrace != null && ThrowableFormatter.truncated(stackTrace))) {
+            json.name("truncated").bool(true);
         }
-        return bytes.toByteArray();
+        json.endObject();
+
+        json.name("context").startObject();
+        for (Map.Entry<String, Object> e : r.context.entrySet()) {
+            if (r.thrown != null && "error".equals(e.getKey())) {
+                continue;
+            }
+            json.name(e.getKey()).value(e.getValue());
+        }
+        if (r.thrown != null) {
+            json.name("error").startObject()
+                    .name("type").string(ThrowableFormatter.type(r.thrown))
+                    .name("message").string(ThrowableFormatter.message(r.thrown))
+                    .name("stacktrace").string(stackTrace)
+                    .endObject();
+        }
+        return json.endObject().endObject().toByteArray();
     }
 
     /** {@code {"pipelines": [...], "log_data": {...}}}, the body of {@code POST /log}. */
     public static byte[] envelope(CapturedRecord r) {
         byte[] logData = r.logData();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(logData.length + 64);
-        try (JsonGenerator g = JSON.createGenerator(bytes)) {
-            g.writeStartObject();
-            g.writeArrayFieldStart("pipelines");
-            for (String pipeline : r.pipelines) {
-                g.writeString(pipeline);
-            }
-            g.writeEndArray();
-            g.writeFieldName("log_data");
-            g.writeRawValue(new String(logData, java.nio.charset.StandardCharsets.UTF_8));
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        JsonBytes json = new JsonBytes(logData.length + 64);
+        json.startObject().name("pipelines").startArray();
+        for (String pipeline : r.pipelines) {
+            json.string(pipeline);
         }
-        return bytes.toByteArray();
+        return json.endArray().name("log_data").raw(logData).endObject().toByteArray();
     }
 }

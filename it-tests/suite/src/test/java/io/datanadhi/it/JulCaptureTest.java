@@ -134,6 +134,20 @@ class JulCaptureTest {
             spun.add(lambda.group());
         }
         assertEquals(List.of(), spun, "no lambda of the agent's on the way to a short job's records");
+
+        // Started again, its rules read from .rules.cache: the records are written without Jackson,
+        // whose factory and first generator alone cost a cold JVM 20 to 35 ms.
+        Path again = dir.resolve("class-load-again.log");
+        AppRun.Result second = AppRun.jul("basic").shippingTo(server, dir)
+                .jvm("-Xlog:class+load=info:file=" + again).run();
+        assertEquals(0, second.exitCode, second.toString());
+        assertEquals(6, server.records().size(), second.toString());
+        List<String> jackson = new ArrayList<>();
+        Matcher jacksonClass = Pattern.compile("com\\.fasterxml\\.jackson\\.\\S+").matcher(Files.readString(again));
+        while (jacksonClass.find()) {
+            jackson.add(jacksonClass.group());
+        }
+        assertEquals(List.of(), jackson, "no Jackson class on the way to a short job's records");
     }
 
     static Received only(List<Received> records) {
