@@ -16,6 +16,8 @@ import java.util.Map;
 public final class JsonBytes {
 
     private static final int MAX_NESTING = 64;
+    /** The largest array a JVM reliably makes. */
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     /** 0: written as it is; else the letter after the backslash, or 'u' for a six-character escape of the code. */
     private static final byte[] ESCAPES = new byte[128];
@@ -68,10 +70,10 @@ public final class JsonBytes {
         return this;
     }
 
-    /** A field's name; its value follows. */
+    /** A field's name (null as "null"); its value follows. */
     public JsonBytes name(String name) {
         separate();
-        quote(name);
+        quote(String.valueOf(name));
         put((byte) ':');
         comma = false;
         return this;
@@ -240,7 +242,7 @@ public final class JsonBytes {
                 b[p++] = (byte) c;
                 continue;
             }
-            if (p + 6 + (n - i) > b.length) {
+            if (6 + (n - i) > b.length - p) {
                 size = p;
                 ensure(6 + (n - i));
                 b = bytes;
@@ -276,8 +278,12 @@ public final class JsonBytes {
     }
 
     private void ensure(int more) {
-        if (size + more > bytes.length) {
-            bytes = Arrays.copyOf(bytes, Math.max(size + more, bytes.length * 2));
+        if (more > bytes.length - size) {
+            long needed = (long) size + more;
+            if (needed > MAX_ARRAY) {
+                throw new OutOfMemoryError("a JSON record of " + needed + " bytes");
+            }
+            bytes = Arrays.copyOf(bytes, (int) Math.min(MAX_ARRAY, Math.max(needed, 2L * bytes.length)));
         }
     }
 }

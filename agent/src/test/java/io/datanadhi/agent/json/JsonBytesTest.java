@@ -87,8 +87,10 @@ class JsonBytesTest {
                 .name("log_data").raw(inner)
                 .name("n").string(null)
                 .name("t").bool(true)
+                .name(null).value(java.util.Collections.singletonMap(null, ""))
                 .endObject().toByteArray();
-        assertEquals("{\"pipelines\":[\"a\",\"b\u00e9\"],\"empty\":[],\"log_data\":{\"x\":1},\"n\":null,\"t\":true}",
+        assertEquals("{\"pipelines\":[\"a\",\"b\u00e9\"],\"empty\":[],\"log_data\":{\"x\":1},\"n\":null,\"t\":true,"
+                + "\"null\":{\"null\":\"\"}}",
                 new String(outer, StandardCharsets.UTF_8));
     }
 
@@ -180,7 +182,7 @@ class JsonBytesTest {
     }
 
     private static Object randomValue(Random random, int depth) {
-        switch (depth > 3 ? random.nextInt(6) : random.nextInt(9)) {
+        switch (depth > 3 ? random.nextInt(6) : random.nextInt(11)) {
             case 0: return null;
             case 1: return randomString(random);
             case 2: return random.nextBoolean();
@@ -205,6 +207,22 @@ class JsonBytesTest {
                     list.add(randomValue(random, depth + 1));
                 }
                 return list;
+            }
+            case 8: {
+                // A Jackson tree, and keys that are not strings.
+                Map<Object, Object> map = new LinkedHashMap<>();
+                map.put(random.nextInt(100), randomString(random));
+                map.put(randomString(random), List.of(randomString(random), random.nextDouble(), Map.of("n", random.nextLong())));
+                if (random.nextBoolean()) {
+                    return MAPPER.valueToTree(map);
+                }
+                map.put(random.nextInt(100), randomValue(random, depth + 1));
+                return map;
+            }
+            case 9: {
+                // An Iterable that is no Collection.
+                Object item = randomValue(random, depth + 1);
+                return (Iterable<Object>) () -> java.util.Arrays.asList(item, "x").iterator();
             }
             default: return random.nextBoolean() ? new BigDecimal(random.nextGaussian()).scaleByPowerOfTen(random.nextInt(20) - 10)
                     : new BigInteger(100, random);
