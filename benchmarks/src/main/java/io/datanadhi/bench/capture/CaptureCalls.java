@@ -52,6 +52,14 @@ public abstract class CaptureCalls {
     public static final String TENANT_KEY = "tenant";
     public static final String TENANT = "acme";
 
+    /**
+     * {@code -Dbench.appenderReadsContext=true} (both forks, through {@code --jvm-arg}): the
+     * application reads the {@link #TENANT_KEY} entry of the event's MDC (Logback: in its one
+     * appender) or context data (Log4j 2: in a second appender beside {@code Null}), as a pattern
+     * with {@code %X{tenant}} or a JSON encoder that writes the MDC does.
+     */
+    public static final boolean APPENDER_READS_CONTEXT = Boolean.getBoolean("bench.appenderReadsContext");
+
     /** The rule file for the JVM with the agent: one rule no event matches, one for {@link #SHIPPED}. */
     public static final String RULES = "- name: errors\n"
             + "  conditions: [{key: log_record.level, type: exact, value: ERROR}]\n"

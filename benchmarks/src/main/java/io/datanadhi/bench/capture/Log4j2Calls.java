@@ -4,7 +4,10 @@ import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.ThreadContext;
+import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilder;
 import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilderFactory;
@@ -19,7 +22,24 @@ import org.openjdk.jmh.annotations.TearDown;
  */
 public class Log4j2Calls extends CaptureCalls {
 
+    /** Beside the {@code Null} appender with {@link CaptureCalls#APPENDER_READS_CONTEXT}: reads the context entry. */
+    static final class ReadContextAppender extends AbstractAppender {
+        Object tenant;
+        long calls;
+
+        ReadContextAppender() {
+            super("reads-context", null, null, true, Property.EMPTY_ARRAY);
+        }
+
+        @Override
+        public void append(LogEvent event) {
+            tenant = event.getContextData().getValue(CaptureCalls.TENANT_KEY);
+            calls++;
+        }
+    }
+
     private LoggerContext context;
+    private ReadContextAppender reader;
     private Logger unmatched;
     private Logger shipped;
 
@@ -30,6 +50,13 @@ public class Log4j2Calls extends CaptureCalls {
         builder.add(builder.newAppender("nothing", "Null"));
         builder.add(builder.newRootLogger(Level.INFO).add(builder.newAppenderRef("nothing")));
         context = Configurator.initialize(builder.build());
+        if (CaptureCalls.APPENDER_READS_CONTEXT) {
+            reader = new ReadContextAppender();
+            reader.start();
+            context.getConfiguration().addAppender(reader);
+            context.getConfiguration().getRootLogger().addAppender(reader, null, null);
+            context.updateLoggers();
+        }
         ThreadContext.put(CaptureCalls.TENANT_KEY, CaptureCalls.TENANT);
         unmatched = LogManager.getLogger(CaptureCalls.UNMATCHED);
         shipped = LogManager.getLogger(CaptureCalls.SHIPPED);
@@ -37,7 +64,14 @@ public class Log4j2Calls extends CaptureCalls {
 
     @TearDown
     public void stop() {
-        Configurator.shutdown(context);
+        try {
+            // Only where events reach the appender: belowThreshold's never do.
+            if (reader != null && reader.calls > 0 && !CaptureCalls.TENANT.equals(reader.tenant)) {
+                throw new IllegalStateException("the appender did not read the context entry: " + reader.tenant);
+            }
+        } finally {
+            Configurator.shutdown(context);
+        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.TearDown;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
@@ -16,16 +17,21 @@ import org.slf4j.MDC;
  */
 public class LogbackCalls extends CaptureCalls {
 
-    /** Does with the event the least a real appender does: keeps it. */
+    /** Does with the event the least a real appender does: keeps it (and may read its MDC entry). */
     static final class KeepLastAppender extends AppenderBase<ILoggingEvent> {
         ILoggingEvent last;
+        String tenant;
 
         @Override
         protected void append(ILoggingEvent event) {
             last = event;
+            if (CaptureCalls.APPENDER_READS_CONTEXT) {
+                tenant = event.getMDCPropertyMap().get(CaptureCalls.TENANT_KEY);
+            }
         }
     }
 
+    private KeepLastAppender appender;
     private org.slf4j.Logger unmatched;
     private org.slf4j.Logger shipped;
 
@@ -33,7 +39,7 @@ public class LogbackCalls extends CaptureCalls {
     public void configure() {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         context.reset();
-        KeepLastAppender appender = new KeepLastAppender();
+        appender = new KeepLastAppender();
         appender.setContext(context);
         appender.start();
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
@@ -42,6 +48,14 @@ public class LogbackCalls extends CaptureCalls {
         MDC.put(CaptureCalls.TENANT_KEY, CaptureCalls.TENANT);
         unmatched = LoggerFactory.getLogger(CaptureCalls.UNMATCHED);
         shipped = LoggerFactory.getLogger(CaptureCalls.SHIPPED);
+    }
+
+    @TearDown
+    public void check() {
+        // Only where events reach the appender: belowThreshold's never do.
+        if (CaptureCalls.APPENDER_READS_CONTEXT && appender.last != null && !CaptureCalls.TENANT.equals(appender.tenant)) {
+            throw new IllegalStateException("the appender did not read the MDC entry: " + appender.tenant);
+        }
     }
 
     @Override

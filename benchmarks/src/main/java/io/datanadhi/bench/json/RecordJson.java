@@ -6,6 +6,7 @@ import io.datanadhi.agent.json.JsonBytes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /** The same record written both ways; see {@link io.datanadhi.bench.RecordJsonBenchmark}. */
@@ -28,8 +30,17 @@ public class RecordJson {
     private final String traceId = "0af7651916cd43dd8448eb211c80319c";
     private final String timestamp = "2026-12-06T08:15:42.458Z";
     private final List<String> pipelines = List.of("payments", "all");
-    private final Map<String, Object> context = new LinkedHashMap<>(Map.of(
-            "tenant", "acme", "request_id", "7f9c2b1e-2d4a-4f7e-9c1a-3b5d6e7f8a9b", "attempt", 3));
+    private final Map<String, Object> context = new LinkedHashMap<>();
+
+    @Setup
+    public void sameBytes() throws IOException {
+        context.put("tenant", "acme");
+        context.put("request_id", "7f9c2b1e-2d4a-4f7e-9c1a-3b5d6e7f8a9b");
+        context.put("attempt", 3);
+        if (!Arrays.equals(jsonBytes(), jackson())) {
+            throw new IllegalStateException("the two ways wrote different bytes");
+        }
+    }
 
     @Benchmark
     public byte[] jsonBytes() {
