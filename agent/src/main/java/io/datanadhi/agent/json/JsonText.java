@@ -97,7 +97,7 @@ public final class JsonText {
     }
 
     /** A Jackson tree is never a Collection: its classes load only for other iterables. */
-    static boolean isTree(Object value) {
+    public static boolean isTree(Object value) {
         return !(value instanceof java.util.Collection) && value instanceof JsonNode;
     }
 

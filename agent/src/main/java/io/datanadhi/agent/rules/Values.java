@@ -35,9 +35,6 @@ public final class Values {
         if (value instanceof String) {
             return (String) value;
         }
-        if (value instanceof JsonNode) {
-            return nodeText((JsonNode) value, scratch);
-        }
         if (value instanceof Boolean) {
             return (Boolean) value ? "true" : "false";
         }
@@ -45,8 +42,8 @@ public final class Values {
                 || value instanceof Short || value instanceof Byte) {
             return blank(scratch).append(((Number) value).longValue());
         }
-        // StringBuilder renders doubles and floats as Double/Float.toString, which is also what
-        // Jackson writes when the record is shipped.
+        // StringBuilder renders doubles and floats as Double/Float.toString; a shipped record
+        // holds a Double's Double.toString (and a Float widened to double first).
         if (value instanceof Double) {
             return blank(scratch).append(((Double) value).doubleValue());
         }
@@ -55,6 +52,10 @@ public final class Values {
         }
         if (value instanceof Number || value instanceof CharSequence || value instanceof Character) {
             return value.toString();
+        }
+        // Last of the kinds that are not plain values: Jackson's tree classes load only for a tree.
+        if (value instanceof Iterable && JsonText.isTree(value)) {
+            return nodeText((JsonNode) value, scratch);
         }
         if (value instanceof Map || value instanceof Collection || value.getClass().isArray()) {
             return json(value);
