@@ -55,7 +55,7 @@ class JsonBytesTest {
     void numbersAndTheirEdges() throws IOException {
         List<Object> values = List.of(0, -1, Integer.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE, (short) -7, (byte) 127,
                 0.0, -0.0, 0.1f, 1e20, 1e-300, Double.MIN_VALUE, Double.MAX_VALUE, Double.NaN,
-                Double.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, new BigDecimal("1E+3"), new BigDecimal("-0.000"),
+                Double.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN, Float.MIN_VALUE, Float.MAX_VALUE, 1e-7f, -3.4e38f, new BigDecimal("1E+3"), new BigDecimal("-0.000"),
                 new BigInteger("123456789012345678901234567890"), true, false);
         for (Object value : values) {
             assertArrayEquals(jackson(value), new JsonBytes(1).value(value).toByteArray(), () -> "for " + value);
@@ -102,7 +102,7 @@ class JsonBytesTest {
         return out.toByteArray();
     }
 
-    /** What the agent wrote records with before JsonBytes (Jackson's generator, depth 64). */
+    /** What the agent wrote records with before JsonBytes (Jackson's generator, depth 64), floats as floats. */
     private static void write(JsonGenerator g, Object value, int depth) throws IOException {
         if (value == null) {
             g.writeNull();
@@ -114,10 +114,12 @@ class JsonBytesTest {
             g.writeNumber(((Number) value).longValue());
         } else if (value instanceof Double || value instanceof Float) {
             double d = ((Number) value).doubleValue();
-            if (Double.isFinite(d)) {
-                g.writeNumber(d);
-            } else {
+            if (!Double.isFinite(d)) {
                 g.writeString(String.valueOf(d));
+            } else if (value instanceof Float) {
+                g.writeNumber((Float) value); // the old writer widened it to double first
+            } else {
+                g.writeNumber(d);
             }
         } else if (value instanceof BigDecimal) {
             g.writeNumber((BigDecimal) value);

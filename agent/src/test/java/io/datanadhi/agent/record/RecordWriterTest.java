@@ -179,7 +179,11 @@ class RecordWriterTest {
         context.put("nested", Map.of("type", "guest"));
         context.put("tags", List.of("a", 1, false));
         context.put("nan", Double.NaN);
-        JsonNode c = parse(TestRecords.builder().context(context).build().logData()).get("context");
+        context.put("float", 0.1f);
+        byte[] logData = TestRecords.builder().context(context).build().logData();
+        JsonNode c = parse(logData).get("context");
+        assertTrue(new String(logData, java.nio.charset.StandardCharsets.UTF_8).contains("\"float\":0.1}"),
+                "a float as the application printed it, not widened to 0.10000000149011612");
 
         assertEquals(new ArrayList<>(context.keySet()), fieldNames(c), "in the context's own order");
         assertTrue(c.get("user").isTextual());
