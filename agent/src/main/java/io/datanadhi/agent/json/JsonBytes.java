@@ -10,8 +10,9 @@ import java.util.Map;
 /**
  * Compact JSON written straight into UTF-8 bytes, for records: byte for byte what Jackson's
  * generator writes with its defaults (the same escapes, upper-case hex, each UTF-16 surrogate
- * escaped on its own, a float as {@code Float.toString}). Jackson's factory and first generator cost 20 to 35 ms of class loading on
- * a cold JVM, which a short job shipping one record waits for at exit.
+ * escaped on its own, a float as {@code Float.toString}). Jackson's factory and first generator
+ * cost 20 to 35 ms of class loading on a cold JVM, which a short job shipping one record waits
+ * for at exit.
  */
 public final class JsonBytes {
 

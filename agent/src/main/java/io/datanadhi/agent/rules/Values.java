@@ -42,8 +42,8 @@ public final class Values {
                 || value instanceof Short || value instanceof Byte) {
             return blank(scratch).append(((Number) value).longValue());
         }
-        // StringBuilder renders doubles and floats as Double/Float.toString; a shipped record
-        // holds a Double's Double.toString (and a Float widened to double first).
+        // StringBuilder renders doubles and floats as Double/Float.toString, which is also what a
+        // shipped record holds.
         if (value instanceof Double) {
             return blank(scratch).append(((Double) value).doubleValue());
         }
